@@ -1,0 +1,124 @@
+using System.Numerics;
+using System.Security.Cryptography;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Engines;
+using Org.BouncyCastle.Crypto.Parameters;
+using BcBigInteger = Org.BouncyCastle.Math.BigInteger;
+
+namespace Testbed.Protocol.Handshake;
+
+/// <summary>
+/// A server's RSA key pair for the handshake. MTProto uses textbook RSA (no PKCS#1 padding: RSA_PAD supplies its
+/// own), which .NET does not offer, so the raw operations use BouncyCastle; the private operation is blinded, so
+/// its timing does not depend on the ciphertext.
+/// </summary>
+public sealed class RsaKeyPair
+{
+    private readonly RsaPrivateCrtKeyParameters _private;
+
+    private RsaKeyPair(RSAParameters parameters)
+    {
+        static BcBigInteger Big(byte[]? bytes) => new(1, bytes ?? throw new ArgumentException("Incomplete RSA private key."));
+        _private = new RsaPrivateCrtKeyParameters(Big(parameters.Modulus), Big(parameters.Exponent), Big(parameters.D),
+            Big(parameters.P), Big(parameters.Q), Big(parameters.DP), Big(parameters.DQ), Big(parameters.InverseQ));
+        PublicKey = new RsaPublicKey(parameters.Modulus, parameters.Exponent);
+    }
+
+    /// <summary>The public half.</summary>
+    public RsaPublicKey PublicKey { get; }
+
+    /// <summary>Generates a new key pair (e = 65537).</summary>
+    public static RsaKeyPair Generate(int bits = 2048)
+    {
+        using var rsa = RSA.Create(bits);
+        return new RsaKeyPair(rsa.ExportParameters(includePrivateParameters: true));
+    }
+
+    /// <summary>Reads a PEM private key (PKCS#1 or PKCS#8).</summary>
+    public static RsaKeyPair FromPem(string pem)
+    {
+        using var rsa = RSA.Create();
+        rsa.ImportFromPem(pem);
+        return new RsaKeyPair(rsa.ExportParameters(includePrivateParameters: true));
+    }
+
+    /// <summary>The private key as PKCS#8 PEM.</summary>
+    public string ToPrivatePem()
+    {
+        using var rsa = RSA.Create();
+        rsa.ImportParameters(new RSAParameters
+        {
+            Modulus = _private.Modulus.ToByteArrayUnsigned(),
+            Exponent = _private.PublicExponent.ToByteArrayUnsigned(),
+            D = Pad(_private.Exponent, _private.Modulus),
+            P = _private.P.ToByteArrayUnsigned(),
+            Q = Pad(_private.Q, _private.P),
+            DP = Pad(_private.DP, _private.P),
+            DQ = Pad(_private.DQ, _private.P),
+            InverseQ = Pad(_private.QInv, _private.P),
+        });
+        return rsa.ExportPkcs8PrivateKeyPem();
+    }
+
+    /// <summary>
+    /// The raw private operation <c>c^d mod n</c>, as big-endian bytes of the modulus length.
+    /// Returns false when the input is not below the modulus.
+    /// </summary>
+    public bool TryDecryptRaw(ReadOnlySpan<byte> ciphertext, Span<byte> result)
+    {
+        int length = PublicKey.ModulusBytes.Length;
+        if (result.Length != length)
+        {
+            throw new ArgumentException($"The result buffer must be {length} bytes.", nameof(result));
+        }
+
+        if (ciphertext.Length != length || BigEndianInteger.Read(ciphertext) >= PublicKey.Modulus)
+        {
+            return false;
+        }
+
+        var engine = new RsaBlindedEngine();
+        engine.Init(forEncryption: false, new ParametersWithRandom(_private, new Org.BouncyCastle.Security.SecureRandom()));
+        byte[] output;
+        try
+        {
+            output = engine.ProcessBlock(ciphertext.ToArray(), 0, length);
+        }
+        catch (DataLengthException)
+        {
+            return false;
+        }
+
+        result.Clear();
+        output.CopyTo(result[(length - output.Length)..]);
+        CryptographicOperations.ZeroMemory(output);
+        return true;
+    }
+
+    /// <summary>The raw public operation <c>m^e mod n</c> as big-endian bytes of the modulus length.</summary>
+    public static byte[] EncryptRaw(RsaPublicKey key, ReadOnlySpan<byte> message)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        BigInteger m = BigEndianInteger.Read(message);
+        if (m >= key.Modulus)
+        {
+            throw new ArgumentException("The message is not below the modulus.", nameof(message));
+        }
+
+        return BigEndianInteger.ToBytes(BigInteger.ModPow(m, key.Exponent, key.Modulus), key.ModulusBytes.Length);
+    }
+
+    private static byte[] Pad(BcBigInteger value, BcBigInteger reference)
+    {
+        int length = reference.ToByteArrayUnsigned().Length;
+        byte[] bytes = value.ToByteArrayUnsigned();
+        if (bytes.Length == length)
+        {
+            return bytes;
+        }
+
+        byte[] padded = new byte[length];
+        bytes.CopyTo(padded, length - bytes.Length);
+        return padded;
+    }
+}
