@@ -18,7 +18,7 @@ public static class VectorCatalog
     private static readonly IReadOnlyDictionary<string, IVectorAlgorithm> Algorithms = new IVectorAlgorithm[]
     {
         new AesIgeVectors(), new KdfVectors(), new AuthKeyIdVectors(), new TmpAesKeyVectors(), new DhParamsVectors(),
-        new AuthKeyCreationVectors(), new EnvelopeVectors(),
+        new AuthKeyCreationVectors(), new EnvelopeVectors(), new RsaFingerprintVectors(),
     }.ToDictionary(a => a.Name);
 
     /// <summary>The algorithm names a vector file may use.</summary>
