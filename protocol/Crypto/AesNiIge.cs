@@ -10,7 +10,10 @@ namespace Testbed.Protocol.Crypto;
 /// <summary>
 /// AES-IGE on AES-NI. The round keys live in locals for the whole message so the JIT keeps them in registers
 /// (32 vector registers with AVX-512, 16 without); the per-block work is then the AES rounds plus three XORs,
-/// the same dependency chain as CBC encryption. Arguments are checked by <see cref="AesIge"/>.
+/// the same dependency chain as CBC encryption. Two algebraic shortcuts keep that chain short: the incoming block
+/// is XORed with round key 0 before the previous block is ready, and the outgoing IGE XOR is folded into the last
+/// round key (AESENCLAST and AESDECLAST end by XORing their key, so <c>Last(s, k) ^ m = Last(s, k ^ m)</c>), which
+/// leaves one XOR between consecutive AES chains. Arguments are checked by <see cref="AesIge"/>.
 /// </summary>
 internal static class AesNiIge
 {
@@ -88,7 +91,7 @@ internal static class AesNiIge
         for (int offset = 0; offset < source.Length; offset += 16)
         {
             Vector128<byte> plain = Load(source, offset);
-            Vector128<byte> state = plain ^ previousCipher ^ k0;
+            Vector128<byte> state = (plain ^ k0) ^ previousCipher;
             state = X86Aes.Encrypt(state, k1);
             state = X86Aes.Encrypt(state, k2);
             state = X86Aes.Encrypt(state, k3);
@@ -102,8 +105,7 @@ internal static class AesNiIge
             state = X86Aes.Encrypt(state, k11);
             state = X86Aes.Encrypt(state, k12);
             state = X86Aes.Encrypt(state, k13);
-            state = X86Aes.EncryptLast(state, k14);
-            Vector128<byte> cipher = state ^ previousPlain;
+            Vector128<byte> cipher = X86Aes.EncryptLast(state, k14 ^ previousPlain);
             cipher.StoreUnsafe(ref output, (nuint)offset);
             previousCipher = cipher;
             previousPlain = plain;
@@ -120,7 +122,7 @@ internal static class AesNiIge
         for (int offset = 0; offset < source.Length; offset += 16)
         {
             Vector128<byte> cipher = Load(source, offset);
-            Vector128<byte> state = cipher ^ previousPlain ^ k0;
+            Vector128<byte> state = (cipher ^ k0) ^ previousPlain;
             state = X86Aes.Decrypt(state, k1);
             state = X86Aes.Decrypt(state, k2);
             state = X86Aes.Decrypt(state, k3);
@@ -134,8 +136,7 @@ internal static class AesNiIge
             state = X86Aes.Decrypt(state, k11);
             state = X86Aes.Decrypt(state, k12);
             state = X86Aes.Decrypt(state, k13);
-            state = X86Aes.DecryptLast(state, k14);
-            Vector128<byte> plain = state ^ previousCipher;
+            Vector128<byte> plain = X86Aes.DecryptLast(state, k14 ^ previousCipher);
             plain.StoreUnsafe(ref output, (nuint)offset);
             previousCipher = cipher;
             previousPlain = plain;
@@ -152,7 +153,7 @@ internal static class AesNiIge
         for (int offset = 0; offset < source.Length; offset += 16)
         {
             Vector128<byte> plain = Load(source, offset);
-            Vector128<byte> state = plain ^ previousCipher ^ k0;
+            Vector128<byte> state = (plain ^ k0) ^ previousCipher;
             state = X86Aes.Encrypt(state, k1);
             state = X86Aes.Encrypt(state, k2);
             state = X86Aes.Encrypt(state, k3);
@@ -162,8 +163,7 @@ internal static class AesNiIge
             state = X86Aes.Encrypt(state, k7);
             state = X86Aes.Encrypt(state, k8);
             state = X86Aes.Encrypt(state, k9);
-            state = X86Aes.EncryptLast(state, k10);
-            Vector128<byte> cipher = state ^ previousPlain;
+            Vector128<byte> cipher = X86Aes.EncryptLast(state, k10 ^ previousPlain);
             cipher.StoreUnsafe(ref output, (nuint)offset);
             previousCipher = cipher;
             previousPlain = plain;
@@ -180,7 +180,7 @@ internal static class AesNiIge
         for (int offset = 0; offset < source.Length; offset += 16)
         {
             Vector128<byte> cipher = Load(source, offset);
-            Vector128<byte> state = cipher ^ previousPlain ^ k0;
+            Vector128<byte> state = (cipher ^ k0) ^ previousPlain;
             state = X86Aes.Decrypt(state, k1);
             state = X86Aes.Decrypt(state, k2);
             state = X86Aes.Decrypt(state, k3);
@@ -190,8 +190,7 @@ internal static class AesNiIge
             state = X86Aes.Decrypt(state, k7);
             state = X86Aes.Decrypt(state, k8);
             state = X86Aes.Decrypt(state, k9);
-            state = X86Aes.DecryptLast(state, k10);
-            Vector128<byte> plain = state ^ previousCipher;
+            Vector128<byte> plain = X86Aes.DecryptLast(state, k10 ^ previousCipher);
             plain.StoreUnsafe(ref output, (nuint)offset);
             previousCipher = cipher;
             previousPlain = plain;

@@ -1,0 +1,12 @@
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+
+// Shorter than BenchmarkDotNet's default job (which would take ~20 min here on 2 cores) while keeping
+// enough iterations for a stable median; pass --job default for the full treatment.
+var config = DefaultConfig.Instance
+    .AddJob(Job.Default.WithWarmupCount(4).WithIterationCount(12).WithId("testbed"))
+    .AddColumn(StatisticColumn.Median)
+    .WithOptions(ConfigOptions.JoinSummary);
+BenchmarkSwitcher.FromAssembly(typeof(Testbed.Bench.AesIgeBenchmarks).Assembly).Run(args, config);

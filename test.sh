@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Sets up and runs every test of the testbed, on a fresh machine of this kind or an old one.
+# .ci/run runs exactly this script. Exit code: 0 when every test passed.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+if ! command -v dotnet >/dev/null 2>&1; then
+    echo "test.sh: the .NET 10 SDK is needed (dotnet on PATH); it is part of this machine kind's image." >&2
+    exit 2
+fi
+
+results=artifacts/test-results
+rm -rf "$results"
+
+echo "== restore and build (Release)"
+dotnet restore Testbed.sln
+dotnet build Testbed.sln -c Release --no-restore
+
+echo "== unit, property and vector tests"
+status=0
+dotnet test Testbed.sln -c Release --no-build --logger "trx" --results-directory "$results" || status=$?
+
+echo "== vectors command over the shipped vectors"
+dotnet run --project conformance -c Release --no-build -- vectors || status=$?
+
+# One closing line that CI can read, summed over every test project's TRX report.
+passed=0 failed=0
+for trx in "$results"/*.trx; do
+    [ -e "$trx" ] || continue
+    counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+    p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+    f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+    passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+done
+if [ "$passed" -eq 0 ] && [ "$status" -eq 0 ]; then
+    echo "test.sh: no test results were found in $results" >&2
+    status=1
+fi
+echo "tests: $passed passed, $failed failed"
+exit "$status"
