@@ -63,7 +63,7 @@ public static class MessageEnvelope
         Span<byte> plaintext = destination.Slice(WireHeaderSize, wireLength - WireHeaderSize);
         WritePlaintextHeader(plaintext, header, messageData.Length);
         messageData.CopyTo(plaintext[PlaintextHeaderSize..]);
-        RandomNumberGenerator.Fill(plaintext[(PlaintextHeaderSize + messageData.Length)..]);
+        RandomPool.Fill(plaintext[(PlaintextHeaderSize + messageData.Length)..]);
         EncryptPlaintext(authKey, direction, plaintext, destination[..wireLength]);
         return wireLength;
     }

@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using Testbed.Protocol.Crypto;
 
 namespace Testbed.Protocol.Envelope;
 
@@ -56,7 +56,7 @@ public abstract class PaddingPolicy
     private sealed class RandomBlocks(int maxExtraBlocks) : PaddingPolicy
     {
         public override int ChooseLength(int messageDataLength) =>
-            MinimalLength(messageDataLength) + (16 * RandomNumberGenerator.GetInt32(maxExtraBlocks + 1));
+            MinimalLength(messageDataLength) + (16 * RandomPool.NextInt32(maxExtraBlocks + 1));
     }
 
     private sealed class FixedBlocks(int extraBlocks) : PaddingPolicy
