@@ -117,7 +117,7 @@ public static class DhChecks
         for (int round = 0; round < MillerRabinRounds; round++)
         {
             BigInteger a = RandomBase(n, buffer);
-            BigInteger x = BigInteger.ModPow(a, d, n);
+            BigInteger x = ModularExponentiation.Compute(a, d, n);
             if (x.IsOne || x == n - 1)
             {
                 continue;
@@ -126,7 +126,7 @@ public static class DhChecks
             bool composite = true;
             for (int i = 1; i < s && composite; i++)
             {
-                x = BigInteger.ModPow(x, 2, n);
+                x = x * x % n;
                 composite = x != n - 1;
             }
 

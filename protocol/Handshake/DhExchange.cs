@@ -10,9 +10,9 @@ public static class DhExchange
 
     /// <summary><c>g^x mod p</c> as 256 big-endian bytes: g_a for the server, g_b for the client.</summary>
     public static byte[] PublicValue(int g, BigInteger secret, BigInteger p) =>
-        BigEndianInteger.ToBytes(BigInteger.ModPow(g, secret, p), Size);
+        BigEndianInteger.ToBytes(ModularExponentiation.Compute(g, secret, p), Size);
 
     /// <summary><c>other^secret mod p</c> as 256 big-endian bytes: the auth_key.</summary>
     public static byte[] SharedKey(BigInteger otherPublic, BigInteger secret, BigInteger p) =>
-        BigEndianInteger.ToBytes(BigInteger.ModPow(otherPublic, secret, p), Size);
+        BigEndianInteger.ToBytes(ModularExponentiation.Compute(otherPublic, secret, p), Size);
 }
