@@ -143,57 +143,43 @@ internal static class AesNiIge
         }
     }
 
+    // AES-128 serves only OpenSSL's AES-128-IGE vectors, so it runs a compact loop over the schedule; the unrolled
+    // loops above are for AES-256, the cipher MTProto uses.
     private static void Encrypt128(ref RoundKeys keys, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> source, Span<byte> destination)
     {
-        Vector128<byte> k0 = keys[0], k1 = keys[1], k2 = keys[2], k3 = keys[3], k4 = keys[4], k5 = keys[5], k6 = keys[6],
-            k7 = keys[7], k8 = keys[8], k9 = keys[9], k10 = keys[10];
         Vector128<byte> previousCipher = Load(iv, 0);
         Vector128<byte> previousPlain = Load(iv, 16);
-        ref byte output = ref MemoryMarshal.GetReference(destination);
         for (int offset = 0; offset < source.Length; offset += 16)
         {
             Vector128<byte> plain = Load(source, offset);
-            Vector128<byte> state = (plain ^ k0) ^ previousCipher;
-            state = X86Aes.Encrypt(state, k1);
-            state = X86Aes.Encrypt(state, k2);
-            state = X86Aes.Encrypt(state, k3);
-            state = X86Aes.Encrypt(state, k4);
-            state = X86Aes.Encrypt(state, k5);
-            state = X86Aes.Encrypt(state, k6);
-            state = X86Aes.Encrypt(state, k7);
-            state = X86Aes.Encrypt(state, k8);
-            state = X86Aes.Encrypt(state, k9);
-            Vector128<byte> cipher = X86Aes.EncryptLast(state, k10 ^ previousPlain);
-            cipher.StoreUnsafe(ref output, (nuint)offset);
-            previousCipher = cipher;
+            Vector128<byte> state = (plain ^ keys[0]) ^ previousCipher;
+            for (int round = 1; round < 10; round++)
+            {
+                state = X86Aes.Encrypt(state, keys[round]);
+            }
+
+            previousCipher = X86Aes.EncryptLast(state, keys[10] ^ previousPlain);
+            previousCipher.StoreUnsafe(ref MemoryMarshal.GetReference(destination), (nuint)offset);
             previousPlain = plain;
         }
     }
 
     private static void Decrypt128(ref RoundKeys keys, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> source, Span<byte> destination)
     {
-        Vector128<byte> k0 = keys[0], k1 = keys[1], k2 = keys[2], k3 = keys[3], k4 = keys[4], k5 = keys[5], k6 = keys[6],
-            k7 = keys[7], k8 = keys[8], k9 = keys[9], k10 = keys[10];
         Vector128<byte> previousCipher = Load(iv, 0);
         Vector128<byte> previousPlain = Load(iv, 16);
-        ref byte output = ref MemoryMarshal.GetReference(destination);
         for (int offset = 0; offset < source.Length; offset += 16)
         {
             Vector128<byte> cipher = Load(source, offset);
-            Vector128<byte> state = (cipher ^ k0) ^ previousPlain;
-            state = X86Aes.Decrypt(state, k1);
-            state = X86Aes.Decrypt(state, k2);
-            state = X86Aes.Decrypt(state, k3);
-            state = X86Aes.Decrypt(state, k4);
-            state = X86Aes.Decrypt(state, k5);
-            state = X86Aes.Decrypt(state, k6);
-            state = X86Aes.Decrypt(state, k7);
-            state = X86Aes.Decrypt(state, k8);
-            state = X86Aes.Decrypt(state, k9);
-            Vector128<byte> plain = X86Aes.DecryptLast(state, k10 ^ previousCipher);
-            plain.StoreUnsafe(ref output, (nuint)offset);
+            Vector128<byte> state = (cipher ^ keys[0]) ^ previousPlain;
+            for (int round = 1; round < 10; round++)
+            {
+                state = X86Aes.Decrypt(state, keys[round]);
+            }
+
+            previousPlain = X86Aes.DecryptLast(state, keys[10] ^ previousCipher);
+            previousPlain.StoreUnsafe(ref MemoryMarshal.GetReference(destination), (nuint)offset);
             previousCipher = cipher;
-            previousPlain = plain;
         }
     }
 

@@ -11,47 +11,35 @@ internal static class PortableAesIge
 {
     private const int Block = AesIge.BlockSize;
 
-    public static void Encrypt(ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> source, Span<byte> destination)
-    {
-        var engine = new AesEngine();
-        engine.Init(forEncryption: true, new KeyParameter(key));
-        Span<byte> previousCipher = stackalloc byte[Block];
-        Span<byte> previousPlain = stackalloc byte[Block];
-        Span<byte> plain = stackalloc byte[Block];
-        Span<byte> state = stackalloc byte[Block];
-        iv[..Block].CopyTo(previousCipher);
-        iv[Block..].CopyTo(previousPlain);
-        for (int offset = 0; offset < source.Length; offset += Block)
-        {
-            source.Slice(offset, Block).CopyTo(plain);
-            Xor(plain, previousCipher, state);
-            engine.ProcessBlock(state, state);
-            Span<byte> cipher = destination.Slice(offset, Block);
-            Xor(state, previousPlain, cipher);
-            cipher.CopyTo(previousCipher);
-            plain.CopyTo(previousPlain);
-        }
-    }
+    public static void Encrypt(ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> source, Span<byte> destination) =>
+        Chain(forEncryption: true, key, previousOutput: iv[..Block], previousInput: iv[Block..], source, destination);
 
-    public static void Decrypt(ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> source, Span<byte> destination)
+    // Decryption is the same chain with the roles swapped: the output is plaintext, so the "previous output" is the
+    // IV's plaintext half and the "previous input" its ciphertext half.
+    public static void Decrypt(ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> source, Span<byte> destination) =>
+        Chain(forEncryption: false, key, previousOutput: iv[Block..], previousInput: iv[..Block], source, destination);
+
+    /// <summary>IGE in either direction: <c>out_i = F(in_i ^ out_{i-1}) ^ in_{i-1}</c>, F being AES encryption or decryption.</summary>
+    private static void Chain(bool forEncryption, ReadOnlySpan<byte> key, ReadOnlySpan<byte> previousOutput,
+        ReadOnlySpan<byte> previousInput, ReadOnlySpan<byte> source, Span<byte> destination)
     {
         var engine = new AesEngine();
-        engine.Init(forEncryption: false, new KeyParameter(key));
-        Span<byte> previousCipher = stackalloc byte[Block];
-        Span<byte> previousPlain = stackalloc byte[Block];
-        Span<byte> cipher = stackalloc byte[Block];
+        engine.Init(forEncryption, new KeyParameter(key));
+        Span<byte> lastOutput = stackalloc byte[Block];
+        Span<byte> lastInput = stackalloc byte[Block];
+        Span<byte> input = stackalloc byte[Block];
         Span<byte> state = stackalloc byte[Block];
-        iv[..Block].CopyTo(previousCipher);
-        iv[Block..].CopyTo(previousPlain);
+        previousOutput.CopyTo(lastOutput);
+        previousInput.CopyTo(lastInput);
         for (int offset = 0; offset < source.Length; offset += Block)
         {
-            source.Slice(offset, Block).CopyTo(cipher);
-            Xor(cipher, previousPlain, state);
+            source.Slice(offset, Block).CopyTo(input); // before writing: source and destination may be one buffer
+            Xor(input, lastOutput, state);
             engine.ProcessBlock(state, state);
-            Span<byte> plain = destination.Slice(offset, Block);
-            Xor(state, previousCipher, plain);
-            plain.CopyTo(previousPlain);
-            cipher.CopyTo(previousCipher);
+            Span<byte> output = destination.Slice(offset, Block);
+            Xor(state, lastInput, output);
+            output.CopyTo(lastOutput);
+            input.CopyTo(lastInput);
         }
     }
 
