@@ -105,6 +105,21 @@ public sealed class EnvelopeTests
             return accepted == (message.Decrypt(wire, out _, out _) == EnvelopeRejection.None);
         });
 
+    [Property(MaxTest = 500)]
+    public Property Arbitrary_bytes_are_refused_without_an_exception() =>
+        Prop.ForAll(Generators.Bytes(0, 300).ToArbitrary(), Generators.Bytes(AuthKey.Size).ToArbitrary(), (wire, authKey) =>
+        {
+            using var key = AuthKey.FromBytes(authKey);
+            if (wire.Length >= 8 && wire[0] % 2 == 0)
+            {
+                key.WriteId(wire); // half the inputs name the key, so they get as far as the msg_key check
+            }
+
+            byte[] plaintext = new byte[Math.Max(0, wire.Length - MessageEnvelope.WireHeaderSize)];
+            return !MessageEnvelope.TryDecrypt(key, MessageDirection.ClientToServer, wire, plaintext, out _)
+                && plaintext.All(b => b == 0);
+        });
+
     [Property(MaxTest = 200)]
     public Property Padding_policies_always_choose_a_conforming_length() =>
         Prop.ForAll(Gen.Choose(0, 100_000).ToArbitrary(), Gen.Choose(0, 62).ToArbitrary(), (words, blocks) =>
