@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using Testbed.Protocol.Interop;
 
 namespace Testbed.Protocol.Handshake;
 
@@ -14,7 +15,7 @@ namespace Testbed.Protocol.Handshake;
 internal static class ModularExponentiation
 {
     /// <summary>Whether OpenSSL's bignum library was found.</summary>
-    public static bool UsesOpenSsl => OpenSsl.IsAvailable;
+    public static bool UsesOpenSsl => OpenSslLibrary.IsAvailable;
 
     public static BigInteger Compute(BigInteger value, BigInteger exponent, BigInteger modulus)
     {
@@ -24,7 +25,7 @@ internal static class ModularExponentiation
         }
 
         // Montgomery multiplication needs an odd modulus; every modulus here (safe primes, Miller-Rabin candidates) is.
-        if (!OpenSsl.IsAvailable || modulus.IsEven)
+        if (!OpenSslLibrary.IsAvailable || modulus.IsEven)
         {
             return BigInteger.ModPow(value, exponent, modulus);
         }
@@ -40,9 +41,7 @@ internal static class ModularExponentiation
 
     private static class OpenSsl
     {
-        private const string Library = "libcrypto.so.3";
-
-        public static readonly bool IsAvailable = OperatingSystem.IsLinux() && NativeLibrary.TryLoad(Library, out _);
+        private const string Library = OpenSslLibrary.Name;
 
         public static BigInteger ModPow(BigInteger value, BigInteger exponent, BigInteger modulus)
         {

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Security.Cryptography;
+using Testbed.Protocol.Interop;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Engines;
 using Org.BouncyCastle.Crypto.Parameters;
@@ -9,12 +10,14 @@ namespace Testbed.Protocol.Handshake;
 
 /// <summary>
 /// A server's RSA key pair for the handshake. MTProto uses textbook RSA (no PKCS#1 padding: RSA_PAD supplies its
-/// own), which .NET does not offer, so the raw operations use BouncyCastle; the private operation is blinded, so
-/// its timing does not depend on the ciphertext.
+/// own), which .NET's RSA class does not offer. The private operation runs through OpenSSL on the key .NET loaded
+/// (<see cref="OpenSslRawRsa"/>) where libcrypto is present, else through BouncyCastle's engine; both are blinded,
+/// so the timing does not depend on the ciphertext. Dispose it to release the native key.
 /// </summary>
-public sealed class RsaKeyPair
+public sealed class RsaKeyPair : IDisposable
 {
     private readonly RsaPrivateCrtKeyParameters _private;
+    private readonly SafeEvpPKeyHandle? _openSslKey;
 
     private RsaKeyPair(RSAParameters parameters)
     {
@@ -22,7 +25,15 @@ public sealed class RsaKeyPair
         _private = new RsaPrivateCrtKeyParameters(Big(parameters.Modulus), Big(parameters.Exponent), Big(parameters.D),
             Big(parameters.P), Big(parameters.Q), Big(parameters.DP), Big(parameters.DQ), Big(parameters.InverseQ));
         PublicKey = new RsaPublicKey(parameters.Modulus, parameters.Exponent);
+        if (OpenSslLibrary.IsAvailable)
+        {
+            using var rsa = new RSAOpenSsl(parameters);
+            _openSslKey = rsa.DuplicateKeyHandle();
+        }
     }
+
+    /// <summary>Which implementation performs the private operation: "OpenSSL" or "BouncyCastle".</summary>
+    public string PrivateOperationProvider => _openSslKey is null ? "BouncyCastle" : "OpenSSL";
 
     /// <summary>The public half.</summary>
     public RsaPublicKey PublicKey { get; }
@@ -77,6 +88,15 @@ public sealed class RsaKeyPair
             return false;
         }
 
+        return _openSslKey is not null && OpenSslLibrary.IsAvailable
+            ? OpenSslRawRsa.TryDecrypt(_openSslKey, ciphertext, result)
+            : TryDecryptPortable(ciphertext, result);
+    }
+
+    /// <summary>The raw private operation on BouncyCastle's blinded engine, for machines without libcrypto.</summary>
+    internal bool TryDecryptPortable(ReadOnlySpan<byte> ciphertext, Span<byte> result)
+    {
+        int length = PublicKey.ModulusBytes.Length;
         var engine = new RsaBlindedEngine();
         engine.Init(forEncryption: false, new ParametersWithRandom(_private, new Org.BouncyCastle.Security.SecureRandom()));
         byte[] output;
@@ -107,6 +127,9 @@ public sealed class RsaKeyPair
 
         return BigEndianInteger.ToBytes(BigInteger.ModPow(m, key.Exponent, key.Modulus), key.ModulusBytes.Length);
     }
+
+    /// <summary>Releases the native key.</summary>
+    public void Dispose() => _openSslKey?.Dispose();
 
     private static byte[] Pad(BcBigInteger value, BcBigInteger reference)
     {

@@ -47,10 +47,26 @@ public sealed class HandshakeTests
     [Fact]
     public void Rsa_pad_encryption_under_another_key_is_refused()
     {
-        byte[] encrypted = RsaPad.Encrypt(new byte[100], RsaKeyPair.Generate().PublicKey);
+        using RsaKeyPair other = RsaKeyPair.Generate();
+        byte[] encrypted = RsaPad.Encrypt(new byte[100], other.PublicKey);
         RsaPadRejection rejection = RsaPad.Decrypt(encrypted, Key, new byte[RsaPad.PaddedLength]);
         Assert.NotEqual(RsaPadRejection.None, rejection);
     }
+
+    [Property(MaxTest = 30)]
+    public Property Raw_rsa_inverts_the_public_operation_and_both_private_paths_agree() =>
+        Prop.ForAll(Generators.Bytes(255).ToArbitrary(), message =>
+        {
+            byte[] padded = [0, .. message]; // below the modulus, whatever the bytes
+            byte[] cipher = RsaKeyPair.EncryptRaw(Key.PublicKey, padded);
+            byte[] viaDefault = new byte[256], viaPortable = new byte[256];
+            return Key.TryDecryptRaw(cipher, viaDefault) && Key.TryDecryptPortable(cipher, viaPortable)
+                && viaDefault.AsSpan().SequenceEqual(padded) && viaPortable.AsSpan().SequenceEqual(padded);
+        });
+
+    [Fact]
+    public void The_private_operation_runs_on_openssl_on_linux() =>
+        Assert.Equal(OperatingSystem.IsLinux() ? "OpenSSL" : "BouncyCastle", Key.PrivateOperationProvider);
 
     [Fact]
     public void Legacy_encoding_round_trips_and_its_hash_covers_the_data()
@@ -70,7 +86,7 @@ public sealed class HandshakeTests
     {
         RsaPublicKey reread = RsaPublicKey.FromPem(Key.PublicKey.ToPem());
         Assert.Equal(Key.PublicKey.Fingerprint, reread.Fingerprint);
-        RsaKeyPair again = RsaKeyPair.FromPem(Key.ToPrivatePem());
+        using RsaKeyPair again = RsaKeyPair.FromPem(Key.ToPrivatePem());
         byte[] padded = new byte[RsaPad.PaddedLength];
         Assert.Equal(RsaPadRejection.None, RsaPad.Decrypt(RsaPad.Encrypt(new byte[8], Key.PublicKey), again, padded));
     }
