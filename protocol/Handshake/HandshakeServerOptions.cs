@@ -1,0 +1,37 @@
+using System.Numerics;
+
+namespace Testbed.Protocol.Handshake;
+
+/// <summary>Settings of a <see cref="HandshakeServer"/>.</summary>
+public sealed class HandshakeServerOptions
+{
+    /// <summary>The server's RSA keys; resPQ offers all their fingerprints.</summary>
+    public required IReadOnlyList<RsaKeyPair> RsaKeys { get; init; }
+
+    /// <summary>dh_prime (default: the published prime).</summary>
+    public BigInteger DhPrime { get; init; } = DhGroup.PublishedPrime;
+
+    /// <summary>g (default 3).</summary>
+    public int Generator { get; init; } = DhGroup.PublishedGenerator;
+
+    /// <summary>The DC ids this server serves; a p_q_inner_data_dc for another gets -444.</summary>
+    public IReadOnlySet<int> DataCenters { get; init; } = new HashSet<int> { 1 };
+
+    /// <summary>The clock (server_time, expiry).</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>How long an unfinished (or finished, for identical re-sends) handshake is remembered: 10 minutes.</summary>
+    public TimeSpan PendingLifetime { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The most handshakes remembered at once; past it new ones get -429.</summary>
+    public int MaxPending { get; init; } = 10_000;
+
+    /// <summary>The longest temporary key lifetime accepted (expires_in), in seconds: one day.</summary>
+    public int MaxTemporaryKeySeconds { get; init; } = 86_400;
+
+    /// <summary>LEGACY: also accept the old <c>RSA(SHA1(data) | data | padding)</c> encoding (docs/protocol.md §5.2).</summary>
+    public bool AcceptLegacyRsa { get; init; }
+
+    /// <summary>Whether an auth_key_id is already in use; if so the client is asked to retry (dh_gen_retry).</summary>
+    public Func<long, bool> IsAuthKeyIdTaken { get; init; } = _ => false;
+}

@@ -1,0 +1,219 @@
+using Testbed.Protocol.Envelope;
+using Testbed.Protocol.Handshake;
+using Testbed.Protocol.Tl;
+
+namespace Testbed.Protocol.Tests;
+
+/// <summary>The handshake client and server state machines against each other, and the server against bad queries.</summary>
+public sealed class HandshakeFlowTests
+{
+    private static readonly RsaKeyPair ServerKey = RsaKeyPair.Generate();
+
+    private sealed class ManualClock : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = DateTimeOffset.UtcNow;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    private static HandshakeServer NewServer(Func<long, bool>? taken = null, bool legacy = false, TimeProvider? clock = null, int maxPending = 100) =>
+        new(new HandshakeServerOptions
+        {
+            RsaKeys = [ServerKey],
+            DataCenters = new HashSet<int> { 1, 2 },
+            IsAuthKeyIdTaken = taken ?? (_ => false),
+            AcceptLegacyRsa = legacy,
+            Clock = clock ?? TimeProvider.System,
+            MaxPending = maxPending,
+        });
+
+    private static byte[] Reply(HandshakeOutcome outcome) => outcome switch
+    {
+        HandshakeReply reply => reply.Response,
+        HandshakeCompleted completed => completed.Response,
+        HandshakeTransportError error => throw new Xunit.Sdk.XunitException($"server refused with {error.Code}: {error.Reason}"),
+        _ => throw new InvalidOperationException(),
+    };
+
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData(2, null)]
+    [InlineData(-2, null)]
+    [InlineData(1, 3600)]
+    public void Client_and_server_agree_on_a_new_key(int? dc, int? expiresIn)
+    {
+        HandshakeServer server = NewServer();
+        var client = new HandshakeClient([ServerKey.PublicKey], new HandshakeClientOptions { DataCenter = dc, TemporaryKeyExpiresIn = expiresIn });
+        byte[] reqDh = client.OnResPq(Reply(server.Handle(client.Start())));
+        byte[] setDh = client.OnServerDhParams(Reply(server.Handle(reqDh)));
+        var completed = Assert.IsType<HandshakeCompleted>(server.Handle(setDh));
+        var done = Assert.IsType<HandshakeClientDone>(client.OnDhGen(completed.Response));
+
+        Assert.Equal(completed.AuthKey, done.AuthKey);
+        Assert.Equal(completed.ServerSalt, done.ServerSalt);
+        Assert.Equal(expiresIn is null ? dc : dc ?? 1, completed.DataCenter);
+        Assert.Equal(expiresIn, completed.ExpiresInSeconds);
+        Assert.InRange(done.ServerTimeOffset.TotalSeconds, -2, 2);
+    }
+
+    [Fact]
+    public void Identical_re_sent_queries_get_identical_answers_and_no_second_key()
+    {
+        HandshakeServer server = NewServer();
+        var client = new HandshakeClient([ServerKey.PublicKey]);
+        byte[] reqPq = client.Start();
+        byte[] resPq = Reply(server.Handle(reqPq));
+        Assert.Equal(resPq, Reply(server.Handle(reqPq)));
+
+        byte[] reqDh = client.OnResPq(resPq);
+        byte[] serverDh = Reply(server.Handle(reqDh));
+        Assert.Equal(serverDh, Reply(server.Handle(reqDh)));
+
+        byte[] setDh = client.OnServerDhParams(serverDh);
+        var completed = Assert.IsType<HandshakeCompleted>(server.Handle(setDh));
+        var again = Assert.IsType<HandshakeReply>(server.Handle(setDh));
+        Assert.Equal(completed.Response, again.Response);
+    }
+
+    [Fact]
+    public void A_taken_auth_key_id_leads_to_a_retry_with_the_previous_aux_hash()
+    {
+        int calls = 0;
+        HandshakeServer server = NewServer(taken: _ => calls++ == 0);
+        var client = new HandshakeClient([ServerKey.PublicKey]);
+        byte[] setDh = client.OnServerDhParams(Reply(server.Handle(client.OnResPq(Reply(server.Handle(client.Start()))))));
+        var retry = Assert.IsType<HandshakeClientRetry>(client.OnDhGen(Reply(server.Handle(setDh))));
+        var completed = Assert.IsType<HandshakeCompleted>(server.Handle(retry.Query));
+        Assert.Equal(completed.AuthKey, Assert.IsType<HandshakeClientDone>(client.OnDhGen(completed.Response)).AuthKey);
+        Assert.Equal(2, calls);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 1 })]
+    [InlineData(new byte[] { 2 })]
+    public void A_g_b_outside_the_safe_range_gets_dh_gen_fail(byte[] gB)
+    {
+        HandshakeServer server = NewServer();
+        var client = new HandshakeClient([ServerKey.PublicKey], new HandshakeClientOptions { ReplaceGB = _ => gB });
+        byte[] setDh = client.OnServerDhParams(Reply(server.Handle(client.OnResPq(Reply(server.Handle(client.Start()))))));
+        byte[] answer = Reply(server.Handle(setDh));
+        Assert.Equal("dh_gen_fail", TlCodec.MTProto.Deserialize(answer).Combinator.Name);
+    }
+
+    [Fact]
+    public void An_unserved_dc_gets_minus_444_and_the_rest_of_the_handshake_minus_404()
+    {
+        HandshakeServer server = NewServer();
+        var client = new HandshakeClient([ServerKey.PublicKey], new HandshakeClientOptions { DataCenter = 7 });
+        byte[] reqDh = client.OnResPq(Reply(server.Handle(client.Start())));
+        Assert.Equal(-444, Assert.IsType<HandshakeTransportError>(server.Handle(reqDh)).Code);
+        Assert.Equal(-404, Assert.IsType<HandshakeTransportError>(server.Handle(reqDh)).Code);
+    }
+
+    [Fact]
+    public void Legacy_rsa_is_refused_unless_switched_on()
+    {
+        var client = new HandshakeClient([ServerKey.PublicKey], new HandshakeClientOptions { UseLegacyRsa = true });
+        HandshakeServer strict = NewServer();
+        byte[] reqDh = client.OnResPq(Reply(strict.Handle(client.Start())));
+        Assert.Equal(-404, Assert.IsType<HandshakeTransportError>(strict.Handle(reqDh)).Code);
+
+        HandshakeServer legacy = NewServer(legacy: true);
+        var legacyClient = new HandshakeClient([ServerKey.PublicKey], new HandshakeClientOptions { UseLegacyRsa = true });
+        byte[] setDh = legacyClient.OnServerDhParams(Reply(legacy.Handle(legacyClient.OnResPq(Reply(legacy.Handle(legacyClient.Start()))))));
+        Assert.IsType<HandshakeCompleted>(legacy.Handle(setDh));
+    }
+
+    public static TheoryData<string, Func<TlObject, TlObject>> TamperedReqDhParams() => new()
+    {
+        { "wrong server_nonce", q => With(q, "server_nonce", new byte[16]) },
+        { "non-minimal p", q => With(q, "p", (byte[])[0, .. q.Get<byte[]>("p")]) },
+        { "swapped p and q", q => With(With(q, "p", q.Get<byte[]>("q")), "q", q.Get<byte[]>("p")) },
+        { "unknown fingerprint", q => With(q, "public_key_fingerprint", q.Get<long>("public_key_fingerprint") ^ 1) },
+        { "altered encrypted_data", q => With(q, "encrypted_data", Flip(q.Get<byte[]>("encrypted_data"), 200)) },
+        { "short encrypted_data", q => With(q, "encrypted_data", q.Get<byte[]>("encrypted_data")[..255]) },
+    };
+
+    [Theory]
+    [MemberData(nameof(TamperedReqDhParams))]
+    public void A_tampered_req_DH_params_gets_minus_404_and_poisons_the_handshake(string name, Func<TlObject, TlObject> tamper)
+    {
+        HandshakeServer server = NewServer();
+        var client = new HandshakeClient([ServerKey.PublicKey]);
+        byte[] reqDh = client.OnResPq(Reply(server.Handle(client.Start())));
+        byte[] tampered = TlCodec.MTProto.Serialize(tamper(TlCodec.MTProto.Deserialize(reqDh)));
+        Assert.True(server.Handle(tampered) is HandshakeTransportError { Code: -404 }, name);
+        if (name != "wrong server_nonce")
+        {
+            Assert.True(server.Handle(reqDh) is HandshakeTransportError { Code: -404 }, $"{name}: the genuine query after it");
+        }
+    }
+
+    [Theory]
+    [InlineData("00000000")]
+    [InlineData("ec77be7a0100000000000000")] // ping: not a handshake query
+    [InlineData("f18e7ebe0102")] // truncated req_pq_multi
+    public void Malformed_or_foreign_queries_get_minus_404(string hex) =>
+        Assert.Equal(-404, Assert.IsType<HandshakeTransportError>(NewServer().Handle(Convert.FromHexString(hex))).Code);
+
+    [Fact]
+    public void Unfinished_handshakes_expire()
+    {
+        var clock = new ManualClock();
+        HandshakeServer server = NewServer(clock: clock);
+        var client = new HandshakeClient([ServerKey.PublicKey]);
+        byte[] reqDh = client.OnResPq(Reply(server.Handle(client.Start())));
+        clock.Now += TimeSpan.FromMinutes(11);
+        Assert.Equal(-404, Assert.IsType<HandshakeTransportError>(server.Handle(reqDh)).Code);
+        Assert.Equal(0, server.PendingCount);
+    }
+
+    [Fact]
+    public void Pending_handshakes_are_bounded_with_minus_429()
+    {
+        HandshakeServer server = NewServer(maxPending: 3);
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.IsType<HandshakeReply>(server.Handle(new HandshakeClient([ServerKey.PublicKey]).Start()));
+        }
+
+        Assert.Equal(-429, Assert.IsType<HandshakeTransportError>(server.Handle(new HandshakeClient([ServerKey.PublicKey]).Start())).Code);
+    }
+
+    [Fact]
+    public void The_client_refuses_a_server_whose_key_is_not_pinned()
+    {
+        using RsaKeyPair other = RsaKeyPair.Generate();
+        HandshakeServer server = NewServer();
+        var client = new HandshakeClient([other.PublicKey]);
+        var error = Assert.Throws<HandshakeException>(() => client.OnResPq(Reply(server.Handle(client.Start()))));
+        Assert.Contains("pinned", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unencrypted_messages_round_trip_and_refuse_bad_lengths()
+    {
+        byte[] wire = UnencryptedMessage.Build(0x1234_5678_0000_0004, [1, 2, 3, 4]);
+        Assert.True(UnencryptedMessage.TryRead(wire, out long msgId, out int length));
+        Assert.Equal((0x1234_5678_0000_0004, 4), (msgId, length));
+        Assert.False(UnencryptedMessage.TryRead(wire.AsSpan(0, wire.Length - 1), out _, out _));
+        Assert.False(UnencryptedMessage.TryRead([.. wire, 0], out _, out _));
+        Assert.True(UnencryptedMessage.TryRead([.. wire, 0], out _, out _, allowTrailing: true));
+        wire[0] = 1;
+        Assert.False(UnencryptedMessage.TryRead(wire, out _, out _));
+    }
+
+    private static TlObject With(TlObject value, string field, object replacement)
+    {
+        object?[] values = value.Values.ToArray();
+        values[value.Combinator.IndexOf(field)] = replacement;
+        return new TlObject(value.Combinator, values);
+    }
+
+    private static byte[] Flip(byte[] bytes, int index)
+    {
+        byte[] copy = (byte[])bytes.Clone();
+        copy[index] ^= 1;
+        return copy;
+    }
+}
