@@ -1,0 +1,109 @@
+using System.Buffers.Binary;
+using Testbed.Protocol.Envelope;
+using Testbed.Protocol.Handshake;
+using Testbed.Protocol.Messages;
+using Testbed.Server.Storage;
+
+namespace Testbed.Server;
+
+/// <summary>The answer to one transport payload: a packet to send back, or a transport error code instead.</summary>
+/// <param name="Response">The packet, when there is one.</param>
+/// <param name="TransportError">-404, -429 or -444 in place of a packet; 0 when there is a response.</param>
+public readonly record struct PacketResult(byte[]? Response, int TransportError)
+{
+    /// <summary>The 4-byte little-endian error code that TCP and WebSocket send in place of a packet.</summary>
+    public byte[] ErrorPayload()
+    {
+        byte[] payload = new byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(payload, TransportError);
+        return payload;
+    }
+}
+
+/// <summary>
+/// Turns one MTProto payload, from any transport, into its answer: unencrypted messages go to the handshake;
+/// encrypted ones are looked up by auth_key_id. Encrypted sessions are not served yet, so every encrypted message
+/// gets -404 for now, an unknown key as well as a known one (docs/protocol.md §3.6).
+/// </summary>
+public sealed class PacketProcessor(HandshakeServer handshake, AuthKeyStore authKeys, TimeProvider clock, ILogger<PacketProcessor> log)
+{
+    private readonly MsgIdGenerator _msgIds = new(clock);
+
+    /// <summary>Processes a payload. Never throws: an unexpected failure is logged and answered with -404.</summary>
+    /// <param name="payload">The payload as the transport delivered it.</param>
+    /// <param name="mayHavePadding">Whether the framing adds 0–15 random bytes (padded intermediate).</param>
+    public PacketResult Process(ReadOnlySpan<byte> payload, bool mayHavePadding)
+    {
+        try
+        {
+            return UnencryptedMessage.IsUnencrypted(payload)
+                ? ProcessHandshake(payload, mayHavePadding)
+                : ProcessEncrypted(payload);
+        }
+#pragma warning disable CA1031 // The transport edge: a bug must not become a 500 or a dropped connection without an answer.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            ServerLog.PacketFailed(log, e, payload.Length);
+            return new PacketResult(null, -404);
+        }
+    }
+
+    private PacketResult ProcessHandshake(ReadOnlySpan<byte> payload, bool mayHavePadding)
+    {
+        if (!UnencryptedMessage.TryRead(payload, out _, out int length, allowTrailing: mayHavePadding))
+        {
+            ServerLog.HandshakeRefused(log, -404, "malformed unencrypted message");
+            return new PacketResult(null, -404);
+        }
+
+        HandshakeOutcome outcome = handshake.Handle(payload.Slice(UnencryptedMessage.HeaderSize, length));
+        switch (outcome)
+        {
+            case HandshakeReply reply:
+                return Reply(reply.Response);
+            case HandshakeCompleted completed:
+                return Complete(completed);
+            case HandshakeTransportError error:
+                ServerLog.HandshakeRefused(log, error.Code, error.Reason);
+                return new PacketResult(null, error.Code);
+            default:
+                throw new InvalidOperationException($"Unknown handshake outcome {outcome.GetType().Name}.");
+        }
+    }
+
+    private PacketResult Complete(HandshakeCompleted completed)
+    {
+        using var key = AuthKey.FromBytes(completed.AuthKey);
+        DateTimeOffset now = clock.GetUtcNow();
+        DateTimeOffset? expires = completed.ExpiresInSeconds is int seconds ? now.AddSeconds(seconds) : null;
+        bool stored = authKeys.TryAdd(key.Id, completed.AuthKey, completed.DataCenter, now, expires);
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(completed.AuthKey);
+        if (!stored)
+        {
+            // The handshake asked the store first (dh_gen_retry); losing a race for the same id is not worth a key.
+            ServerLog.AuthKeyIdRaced(log, key.Id);
+            return new PacketResult(null, -404);
+        }
+
+        ServerLog.NewAuthKey(log, expires is null ? "permanent" : "temporary", key.Id, completed.DataCenter);
+        return Reply(completed.Response);
+    }
+
+    private PacketResult ProcessEncrypted(ReadOnlySpan<byte> payload)
+    {
+        long authKeyId = payload.Length >= 8 ? BinaryPrimitives.ReadInt64LittleEndian(payload) : 0;
+        bool known = authKeys.Find(authKeyId, clock.GetUtcNow()) is { } key && ForgetKey(key);
+        ServerLog.EncryptedRefused(log, known ? "known" : "unknown", authKeyId);
+        return new PacketResult(null, -404);
+    }
+
+    private static bool ForgetKey(byte[] key)
+    {
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(key);
+        return true;
+    }
+
+    private PacketResult Reply(byte[] response) =>
+        new(UnencryptedMessage.Build(_msgIds.Next(MsgIdSender.ServerResponse), response), 0);
+}

@@ -1,0 +1,3 @@
+using Testbed.Server;
+
+await ServerApp.Build(args).RunAsync();

@@ -1,0 +1,63 @@
+using Microsoft.AspNetCore.Connections;
+using Testbed.Protocol.Handshake;
+using Testbed.Server.Keys;
+using Testbed.Server.Storage;
+using Testbed.Server.Transport;
+
+namespace Testbed.Server;
+
+/// <summary>Builds the reference server: settings, storage, keys, the handshake, and the three transports.</summary>
+public static class ServerApp
+{
+    /// <summary>Builds the application from command-line arguments and the usual ASP.NET configuration sources.</summary>
+    public static WebApplication Build(string[] args)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
+        ServerSettings settings = builder.Configuration.GetSection("Testbed").Get<ServerSettings>() ?? new ServerSettings();
+        Directory.CreateDirectory(settings.DataDirectory);
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = settings.MaxPacketLength;
+            kestrel.Listen(ServerSettings.ParseEndpoint(settings.HttpEndpoint, nameof(settings.HttpEndpoint)));
+            kestrel.Listen(ServerSettings.ParseEndpoint(settings.TcpEndpoint, nameof(settings.TcpEndpoint)),
+                listen => listen.UseConnectionHandler<TcpConnectionHandler>());
+        });
+
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(_ => new ServerKeyStore(settings.DataDirectory));
+        builder.Services.AddSingleton(_ => new Database(Path.Combine(settings.DataDirectory, "testbed.db")));
+        builder.Services.AddSingleton<AuthKeyStore>();
+        builder.Services.AddSingleton(services => new HandshakeServer(new HandshakeServerOptions
+        {
+            RsaKeys = [services.GetRequiredService<ServerKeyStore>().Key],
+            DataCenters = new HashSet<int> { settings.DataCenter },
+            Clock = services.GetRequiredService<TimeProvider>(),
+            IsAuthKeyIdTaken = services.GetRequiredService<AuthKeyStore>().Contains,
+        }));
+        builder.Services.AddSingleton<PacketProcessor>();
+
+        WebApplication app = builder.Build();
+        app.UseWebSockets();
+        app.MapGet("/server-info", (ServerKeyStore keys) => Results.Json(ServerInfo.Describe(keys, settings)));
+        app.MapGet("/server-key.pem", (ServerKeyStore keys) => Results.Text(keys.PublicPem, "application/x-pem-file"));
+        app.MapPost("/api", (HttpContext context, PacketProcessor processor) => HttpTransport.HandleAsync(context, processor, settings));
+        app.Map("/apiws", (HttpContext context, PacketProcessor processor, ILoggerFactory logs) =>
+            WebSocketTransport.HandleAsync(context, processor, settings, logs.CreateLogger("Testbed.WebSocket")));
+
+        app.Lifetime.ApplicationStarted.Register(() => Announce(app, settings));
+        return app;
+    }
+
+    private static void Announce(WebApplication app, ServerSettings settings)
+    {
+        ServerKeyStore keys = app.Services.GetRequiredService<ServerKeyStore>();
+        Database database = app.Services.GetRequiredService<Database>();
+        ILogger log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Testbed.Server");
+        ServerLog.ListeningHttp(log, settings.HttpEndpoint);
+        ServerLog.ListeningTcp(log, settings.TcpEndpoint);
+        ServerLog.DataDirectory(log, Path.GetFullPath(settings.DataDirectory), database.SchemaVersion);
+        ServerLog.Fingerprint(log, keys.FingerprintHex, keys.Generated ? " (generated now)" : "");
+    }
+}

@@ -1,0 +1,38 @@
+namespace Testbed.Server;
+
+/// <summary>
+/// The server's log messages, source-generated (no formatting unless the level is on). None of them takes key
+/// material: auth keys, nonces and DH secrets never reach a log.
+/// </summary>
+internal static partial class ServerLog
+{
+    [LoggerMessage(1, LogLevel.Error, "Unexpected failure processing a {Length}-byte packet")]
+    public static partial void PacketFailed(ILogger log, Exception exception, int length);
+
+    [LoggerMessage(2, LogLevel.Information, "Handshake refused with {Code}: {Reason}")]
+    public static partial void HandshakeRefused(ILogger log, int code, string reason);
+
+    [LoggerMessage(3, LogLevel.Warning, "A new auth key's id {AuthKeyId:x16} was taken meanwhile; refusing it")]
+    public static partial void AuthKeyIdRaced(ILogger log, long authKeyId);
+
+    [LoggerMessage(4, LogLevel.Information, "New {Kind} auth key {AuthKeyId:x16} for DC {DataCenter}")]
+    public static partial void NewAuthKey(ILogger log, string kind, long authKeyId, int? dataCenter);
+
+    [LoggerMessage(5, LogLevel.Information, "Encrypted message for {Which} auth key {AuthKeyId:x16} refused: encrypted sessions are not served yet")]
+    public static partial void EncryptedRefused(ILogger log, string which, long authKeyId);
+
+    [LoggerMessage(6, LogLevel.Information, "{Transport} connection {ConnectionId} closed: {Reason}")]
+    public static partial void ConnectionClosed(ILogger log, string transport, string connectionId, string reason);
+
+    [LoggerMessage(7, LogLevel.Information, "MTProto HTTP transport: POST http://{Http}/api, WebSocket ws://{Http}/apiws, server info http://{Http}/server-info")]
+    public static partial void ListeningHttp(ILogger log, string http);
+
+    [LoggerMessage(8, LogLevel.Information, "MTProto TCP transport: {Tcp} (abridged, intermediate, padded intermediate, full)")]
+    public static partial void ListeningTcp(ILogger log, string tcp);
+
+    [LoggerMessage(9, LogLevel.Information, "Data directory: {DataDirectory} (SQLite schema version {Version})")]
+    public static partial void DataDirectory(ILogger log, string dataDirectory, int version);
+
+    [LoggerMessage(10, LogLevel.Information, "RSA key fingerprint: {Fingerprint}{Generated}")]
+    public static partial void Fingerprint(ILogger log, string fingerprint, string generated);
+}

@@ -1,0 +1,31 @@
+using System.Net;
+
+namespace Testbed.Server;
+
+/// <summary>
+/// The server's settings, bound from the <c>Testbed</c> configuration section (appsettings.json, environment
+/// variables such as <c>Testbed__TcpEndpoint</c>, or <c>--Testbed:TcpEndpoint=…</c> on the command line).
+/// </summary>
+public sealed class ServerSettings
+{
+    /// <summary>Where the SQLite database and the RSA key live.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>HTTP: POST /api, /apiws, /server-info, the browser client.</summary>
+    public string HttpEndpoint { get; set; } = "127.0.0.1:5000";
+
+    /// <summary>The MTProto TCP transport.</summary>
+    public string TcpEndpoint { get; set; } = "127.0.0.1:5001";
+
+    /// <summary>The largest packet accepted on any transport: 1 MiB.</summary>
+    public int MaxPacketLength { get; set; } = 1 << 20;
+
+    /// <summary>The DC id this server serves.</summary>
+    public int DataCenter { get; set; } = 1;
+
+    /// <summary>Parses "host:port".</summary>
+    internal static IPEndPoint ParseEndpoint(string text, string name) =>
+        IPEndPoint.TryParse(text, out IPEndPoint? endpoint)
+            ? endpoint
+            : throw new InvalidOperationException($"Testbed:{name} must be an IP address and port such as 127.0.0.1:5001, not '{text}'.");
+}

@@ -1,0 +1,43 @@
+using Microsoft.Data.Sqlite;
+
+namespace Testbed.Server.Storage;
+
+/// <summary>The auth keys the handshake created, by auth_key_id.</summary>
+public sealed class AuthKeyStore(Database database)
+{
+    /// <summary>Stores a new key. Returns false if its id is already taken (the handshake then asks for a retry).</summary>
+    public bool TryAdd(long id, byte[] key, int? dataCenter, DateTimeOffset createdAt, DateTimeOffset? expiresAt)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        using SqliteConnection connection = database.Open();
+        using SqliteCommand insert = connection.CreateCommand();
+        insert.CommandText = "INSERT OR IGNORE INTO auth_keys (id, key, created_at, expires_at, dc) VALUES ($id, $key, $created, $expires, $dc);";
+        insert.Parameters.AddWithValue("$id", id);
+        insert.Parameters.AddWithValue("$key", key);
+        insert.Parameters.AddWithValue("$created", createdAt.ToUnixTimeSeconds());
+        insert.Parameters.AddWithValue("$expires", (object?)expiresAt?.ToUnixTimeSeconds() ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$dc", (object?)dataCenter ?? DBNull.Value);
+        return insert.ExecuteNonQuery() == 1;
+    }
+
+    /// <summary>Whether a key with this id exists (expired or not: an id is never reused).</summary>
+    public bool Contains(long id)
+    {
+        using SqliteConnection connection = database.Open();
+        using SqliteCommand query = connection.CreateCommand();
+        query.CommandText = "SELECT 1 FROM auth_keys WHERE id = $id;";
+        query.Parameters.AddWithValue("$id", id);
+        return query.ExecuteScalar() is not null;
+    }
+
+    /// <summary>The key with this id, unless absent or expired at <paramref name="now"/>.</summary>
+    public byte[]? Find(long id, DateTimeOffset now)
+    {
+        using SqliteConnection connection = database.Open();
+        using SqliteCommand query = connection.CreateCommand();
+        query.CommandText = "SELECT key FROM auth_keys WHERE id = $id AND (expires_at IS NULL OR expires_at > $now);";
+        query.Parameters.AddWithValue("$id", id);
+        query.Parameters.AddWithValue("$now", now.ToUnixTimeSeconds());
+        return query.ExecuteScalar() as byte[];
+    }
+}

@@ -1,0 +1,75 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Testbed.Protocol.Handshake;
+using Testbed.Server.Keys;
+using Testbed.Server.Storage;
+
+namespace Testbed.Server.Tests;
+
+/// <summary>The real server on real sockets (free loopback ports) with a temporary data directory.</summary>
+public sealed class RunningServer : IAsyncDisposable
+{
+    private WebApplication _app;
+
+    private RunningServer(string dataDirectory, WebApplication app, int httpPort, int tcpPort)
+    {
+        DataDirectory = dataDirectory;
+        _app = app;
+        HttpPort = httpPort;
+        TcpPort = tcpPort;
+    }
+
+    public string DataDirectory { get; }
+
+    public int HttpPort { get; }
+
+    public int TcpPort { get; }
+
+    public RsaPublicKey PublicKey => _app.Services.GetRequiredService<ServerKeyStore>().Key.PublicKey;
+
+    public AuthKeyStore AuthKeys => _app.Services.GetRequiredService<AuthKeyStore>();
+
+    public Uri HttpBase => new($"http://127.0.0.1:{HttpPort}");
+
+    public static async Task<RunningServer> StartAsync(string? dataDirectory = null)
+    {
+        dataDirectory ??= Directory.CreateTempSubdirectory("testbed-server-").FullName;
+        int http = FreePort(), tcp = FreePort();
+        WebApplication app = Build(dataDirectory, http, tcp);
+        await app.StartAsync();
+        return new RunningServer(dataDirectory, app, http, tcp);
+    }
+
+    /// <summary>Stops the server and starts it again on the same data directory and ports.</summary>
+    public async Task RestartAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _app = Build(DataDirectory, HttpPort, TcpPort);
+        await _app.StartAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Directory.Delete(DataDirectory, recursive: true);
+    }
+
+    private static WebApplication Build(string dataDirectory, int http, int tcp) => ServerApp.Build(
+    [
+        $"--Testbed:DataDirectory={dataDirectory}",
+        $"--Testbed:HttpEndpoint=127.0.0.1:{http}",
+        $"--Testbed:TcpEndpoint=127.0.0.1:{tcp}",
+        "--Logging:LogLevel:Default=Warning",
+    ]);
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
