@@ -25,36 +25,43 @@ public readonly record struct PacketResult(byte[]? Response, int TransportError)
 /// encrypted ones are looked up by auth_key_id. Encrypted sessions are not served yet, so every encrypted message
 /// gets -404 for now, an unknown key as well as a known one (docs/protocol.md §3.6).
 /// </summary>
-public sealed class PacketProcessor(HandshakeServer handshake, AuthKeyStore authKeys, TimeProvider clock, ILogger<PacketProcessor> log)
+public sealed class PacketProcessor(HandshakeServer handshake, AuthKeyStore authKeys, HandshakeRateLimiter rateLimiter,
+    SecurityEventLog events, TimeProvider clock, ILogger<PacketProcessor> log)
 {
     private readonly MsgIdGenerator _msgIds = new(clock);
 
     /// <summary>Processes a payload. Never throws: an unexpected failure is logged and answered with -404.</summary>
     /// <param name="payload">The payload as the transport delivered it.</param>
     /// <param name="mayHavePadding">Whether the framing adds 0–15 random bytes (padded intermediate).</param>
-    public PacketResult Process(ReadOnlySpan<byte> payload, bool mayHavePadding)
+    /// <param name="origin">The transport and peer.</param>
+    public PacketResult Process(ReadOnlySpan<byte> payload, bool mayHavePadding, PacketOrigin origin)
     {
         try
         {
             return UnencryptedMessage.IsUnencrypted(payload)
-                ? ProcessHandshake(payload, mayHavePadding)
-                : ProcessEncrypted(payload);
+                ? ProcessHandshake(payload, mayHavePadding, origin)
+                : ProcessEncrypted(payload, origin);
         }
 #pragma warning disable CA1031 // The transport edge: a bug must not become a 500 or a dropped connection without an answer.
         catch (Exception e)
 #pragma warning restore CA1031
         {
             ServerLog.PacketFailed(log, e, payload.Length);
+            Event("packet_failed", origin, ("length", payload.Length), ("error", e.GetType().Name));
             return new PacketResult(null, -404);
         }
     }
 
-    private PacketResult ProcessHandshake(ReadOnlySpan<byte> payload, bool mayHavePadding)
+    private PacketResult ProcessHandshake(ReadOnlySpan<byte> payload, bool mayHavePadding, PacketOrigin origin)
     {
-        if (!UnencryptedMessage.TryRead(payload, out _, out int length, allowTrailing: mayHavePadding))
+        if (!rateLimiter.TryAcquire(origin.Address))
         {
-            ServerLog.HandshakeRefused(log, -404, "malformed unencrypted message");
-            return new PacketResult(null, -404);
+            return Refuse(-429, "handshake rate limit for this address", origin);
+        }
+
+        if (!UnencryptedMessage.TryRead(payload, out long msgId, out int length, allowTrailing: mayHavePadding))
+        {
+            return Refuse(-404, "malformed unencrypted message", origin);
         }
 
         HandshakeOutcome outcome = handshake.Handle(payload.Slice(UnencryptedMessage.HeaderSize, length));
@@ -63,16 +70,15 @@ public sealed class PacketProcessor(HandshakeServer handshake, AuthKeyStore auth
             case HandshakeReply reply:
                 return Reply(reply.Response);
             case HandshakeCompleted completed:
-                return Complete(completed);
+                return Complete(completed, origin);
             case HandshakeTransportError error:
-                ServerLog.HandshakeRefused(log, error.Code, error.Reason);
-                return new PacketResult(null, error.Code);
+                return Refuse(error.Code, error.Reason, origin, ("msgId", msgId));
             default:
                 throw new InvalidOperationException($"Unknown handshake outcome {outcome.GetType().Name}.");
         }
     }
 
-    private PacketResult Complete(HandshakeCompleted completed)
+    private PacketResult Complete(HandshakeCompleted completed, PacketOrigin origin)
     {
         using var key = AuthKey.FromBytes(completed.AuthKey);
         DateTimeOffset now = clock.GetUtcNow();
@@ -87,14 +93,16 @@ public sealed class PacketProcessor(HandshakeServer handshake, AuthKeyStore auth
         }
 
         ServerLog.NewAuthKey(log, expires is null ? "permanent" : "temporary", key.Id, completed.DataCenter);
+        Event("auth_key_created", origin, ("authKeyId", Hex(key.Id)), ("dc", completed.DataCenter), ("temporary", expires is not null));
         return Reply(completed.Response);
     }
 
-    private PacketResult ProcessEncrypted(ReadOnlySpan<byte> payload)
+    private PacketResult ProcessEncrypted(ReadOnlySpan<byte> payload, PacketOrigin origin)
     {
         long authKeyId = payload.Length >= 8 ? BinaryPrimitives.ReadInt64LittleEndian(payload) : 0;
         bool known = authKeys.Find(authKeyId, clock.GetUtcNow()) is { } key && ForgetKey(key);
         ServerLog.EncryptedRefused(log, known ? "known" : "unknown", authKeyId);
+        Event(known ? "encrypted_not_served" : "unknown_auth_key", origin, ("authKeyId", Hex(authKeyId)));
         return new PacketResult(null, -404);
     }
 
@@ -103,6 +111,26 @@ public sealed class PacketProcessor(HandshakeServer handshake, AuthKeyStore auth
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(key);
         return true;
     }
+
+    private PacketResult Refuse(int code, string reason, PacketOrigin origin, params (string Name, object? Value)[] extra)
+    {
+        ServerLog.HandshakeRefused(log, code, reason);
+        Event("handshake_refused", origin, [("code", code), ("reason", reason), .. extra]);
+        return new PacketResult(null, code);
+    }
+
+    private void Event(string name, PacketOrigin origin, params (string Name, object? Value)[] fields)
+    {
+        var entry = new Dictionary<string, object?> { ["transport"] = origin.Transport, ["remote"] = origin.AddressText };
+        foreach ((string fieldName, object? value) in fields)
+        {
+            entry[fieldName] = value;
+        }
+
+        events.Write(name, entry);
+    }
+
+    private static string Hex(long id) => ((ulong)id).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
 
     private PacketResult Reply(byte[] response) =>
         new(UnencryptedMessage.Build(_msgIds.Next(MsgIdSender.ServerResponse), response), 0);

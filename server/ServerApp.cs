@@ -29,6 +29,8 @@ public static class ServerApp
         builder.Services.AddSingleton(_ => new ServerKeyStore(settings.DataDirectory));
         builder.Services.AddSingleton(_ => new Database(Path.Combine(settings.DataDirectory, "testbed.db")));
         builder.Services.AddSingleton<AuthKeyStore>();
+        builder.Services.AddSingleton(services => new SecurityEventLog(settings.DataDirectory, services.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(_ => new HandshakeRateLimiter(settings.HandshakeMessagesPerMinute));
         builder.Services.AddSingleton(services => new HandshakeServer(new HandshakeServerOptions
         {
             RsaKeys = [services.GetRequiredService<ServerKeyStore>().Key],
@@ -43,8 +45,8 @@ public static class ServerApp
         app.MapGet("/server-info", (ServerKeyStore keys) => Results.Json(ServerInfo.Describe(keys, settings)));
         app.MapGet("/server-key.pem", (ServerKeyStore keys) => Results.Text(keys.PublicPem, "application/x-pem-file"));
         app.MapPost("/api", (HttpContext context, PacketProcessor processor) => HttpTransport.HandleAsync(context, processor, settings));
-        app.Map("/apiws", (HttpContext context, PacketProcessor processor, ILoggerFactory logs) =>
-            WebSocketTransport.HandleAsync(context, processor, settings, logs.CreateLogger("Testbed.WebSocket")));
+        app.Map("/apiws", (HttpContext context, PacketProcessor processor, SecurityEventLog events, ILoggerFactory logs) =>
+            WebSocketTransport.HandleAsync(context, processor, settings, events, logs.CreateLogger("Testbed.WebSocket")));
 
         app.Lifetime.ApplicationStarted.Register(() => Announce(app, settings));
         return app;

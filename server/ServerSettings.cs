@@ -20,6 +20,9 @@ public sealed class ServerSettings
     /// <summary>The largest packet accepted on any transport: 1 MiB.</summary>
     public int MaxPacketLength { get; set; } = 1 << 20;
 
+    /// <summary>Unencrypted (handshake) messages allowed per peer address per minute: 60, twenty handshakes.</summary>
+    public int HandshakeMessagesPerMinute { get; set; } = 60;
+
     /// <summary>The DC id this server serves.</summary>
     public int DataCenter { get; set; } = 1;
 

@@ -8,7 +8,7 @@ namespace Testbed.Server.Transport;
 /// payload to the <see cref="PacketProcessor"/> and frames the answers. Bytes are copied into a buffer that never
 /// holds more than one frame of the allowed size plus what arrived with it. Not thread-safe: one per connection.
 /// </summary>
-internal sealed class FramedConnection(PacketProcessor processor, int maxPacketLength)
+internal sealed class FramedConnection(PacketProcessor processor, int maxPacketLength, PacketOrigin origin)
 {
     private byte[] _buffer = new byte[4096];
     private int _count;
@@ -43,7 +43,7 @@ internal sealed class FramedConnection(PacketProcessor processor, int maxPacketL
             }
 
             ReadOnlySpan<byte> payload = _buffer.AsSpan(frame.PayloadOffset, frame.PayloadLength);
-            PacketResult result = processor.Process(payload, _reader.Framing == TransportFraming.PaddedIntermediate);
+            PacketResult result = processor.Process(payload, _reader.Framing == TransportFraming.PaddedIntermediate, origin);
             _writer!.Write(result.Response ?? result.ErrorPayload(), output);
             Consume(frame.Consumed);
         }

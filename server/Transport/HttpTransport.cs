@@ -17,7 +17,7 @@ internal static class HttpTransport
             return;
         }
 
-        PacketResult result = processor.Process(body, mayHavePadding: false);
+        PacketResult result = processor.Process(body, mayHavePadding: false, new PacketOrigin("http", context.Connection.RemoteIpAddress));
         context.Response.ContentType = "application/octet-stream";
         if (result.Response is null)
         {

@@ -5,12 +5,14 @@ using Microsoft.AspNetCore.Connections;
 namespace Testbed.Server.Transport;
 
 /// <summary>The MTProto TCP transport on Kestrel: every framing, detected per connection (docs/protocol.md §6).</summary>
-internal sealed class TcpConnectionHandler(PacketProcessor processor, ServerSettings settings, ILogger<TcpConnectionHandler> log)
+internal sealed class TcpConnectionHandler(PacketProcessor processor, ServerSettings settings, SecurityEventLog events,
+    ILogger<TcpConnectionHandler> log)
     : ConnectionHandler
 {
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
-        var framed = new FramedConnection(processor, settings.MaxPacketLength);
+        var origin = new PacketOrigin("tcp", (connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address);
+        var framed = new FramedConnection(processor, settings.MaxPacketLength, origin);
         var answers = new ArrayBufferWriter<byte>();
         PipeReader input = connection.Transport.Input;
         try
@@ -49,6 +51,10 @@ internal sealed class TcpConnectionHandler(PacketProcessor processor, ServerSett
         if (framed.CloseReason is { } reason)
         {
             ServerLog.ConnectionClosed(log, "TCP", connection.ConnectionId, reason);
+            events.Write("connection_closed", new Dictionary<string, object?>
+            {
+                ["transport"] = origin.Transport, ["remote"] = origin.AddressText, ["reason"] = reason,
+            });
         }
     }
 }

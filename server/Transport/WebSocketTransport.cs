@@ -9,7 +9,8 @@ namespace Testbed.Server.Transport;
 /// </summary>
 internal static class WebSocketTransport
 {
-    public static async Task HandleAsync(HttpContext context, PacketProcessor processor, ServerSettings settings, ILogger log)
+    public static async Task HandleAsync(HttpContext context, PacketProcessor processor, ServerSettings settings, SecurityEventLog events,
+        ILogger log)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -20,7 +21,8 @@ internal static class WebSocketTransport
 
         string? subProtocol = context.WebSockets.WebSocketRequestedProtocols.Contains("binary") ? "binary" : null;
         using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync(subProtocol);
-        var framed = new FramedConnection(processor, settings.MaxPacketLength);
+        var origin = new PacketOrigin("websocket", context.Connection.RemoteIpAddress);
+        var framed = new FramedConnection(processor, settings.MaxPacketLength, origin);
         var answers = new ArrayBufferWriter<byte>();
         byte[] receive = new byte[64 * 1024];
         CancellationToken cancel = context.RequestAborted;
@@ -51,6 +53,10 @@ internal static class WebSocketTransport
                 if (!open)
                 {
                     ServerLog.ConnectionClosed(log, "WebSocket", context.TraceIdentifier, framed.CloseReason ?? "");
+                    events.Write("connection_closed", new Dictionary<string, object?>
+                    {
+                        ["transport"] = origin.Transport, ["remote"] = origin.AddressText, ["reason"] = framed.CloseReason,
+                    });
                     await socket.CloseAsync(WebSocketCloseStatus.ProtocolError, framed.CloseReason, cancel);
                     return;
                 }

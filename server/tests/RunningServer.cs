@@ -13,8 +13,11 @@ public sealed class RunningServer : IAsyncDisposable
 {
     private WebApplication _app;
 
-    private RunningServer(string dataDirectory, WebApplication app, int httpPort, int tcpPort)
+    private readonly string[] _extraArguments;
+
+    private RunningServer(string dataDirectory, WebApplication app, int httpPort, int tcpPort, string[] extraArguments)
     {
+        _extraArguments = extraArguments;
         DataDirectory = dataDirectory;
         _app = app;
         HttpPort = httpPort;
@@ -33,13 +36,14 @@ public sealed class RunningServer : IAsyncDisposable
 
     public Uri HttpBase => new($"http://127.0.0.1:{HttpPort}");
 
-    public static async Task<RunningServer> StartAsync(string? dataDirectory = null)
+    /// <summary>Starts a server; <paramref name="extraArguments"/> are more command-line settings.</summary>
+    public static async Task<RunningServer> StartAsync(params string[] extraArguments)
     {
-        dataDirectory ??= Directory.CreateTempSubdirectory("testbed-server-").FullName;
+        string dataDirectory = Directory.CreateTempSubdirectory("testbed-server-").FullName;
         int http = FreePort(), tcp = FreePort();
-        WebApplication app = Build(dataDirectory, http, tcp);
+        WebApplication app = Build(dataDirectory, http, tcp, extraArguments);
         await app.StartAsync();
-        return new RunningServer(dataDirectory, app, http, tcp);
+        return new RunningServer(dataDirectory, app, http, tcp, extraArguments);
     }
 
     /// <summary>Stops the server and starts it again on the same data directory and ports.</summary>
@@ -47,7 +51,7 @@ public sealed class RunningServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
-        _app = Build(DataDirectory, HttpPort, TcpPort);
+        _app = Build(DataDirectory, HttpPort, TcpPort, _extraArguments);
         await _app.StartAsync();
     }
 
@@ -58,12 +62,13 @@ public sealed class RunningServer : IAsyncDisposable
         Directory.Delete(DataDirectory, recursive: true);
     }
 
-    private static WebApplication Build(string dataDirectory, int http, int tcp) => ServerApp.Build(
+    private static WebApplication Build(string dataDirectory, int http, int tcp, string[] extraArguments) => ServerApp.Build(
     [
         $"--Testbed:DataDirectory={dataDirectory}",
         $"--Testbed:HttpEndpoint=127.0.0.1:{http}",
         $"--Testbed:TcpEndpoint=127.0.0.1:{tcp}",
         "--Logging:LogLevel:Default=Warning",
+        .. extraArguments,
     ]);
 
     private static int FreePort()
