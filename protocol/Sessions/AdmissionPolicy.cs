@@ -1,0 +1,35 @@
+namespace Testbed.Protocol.Sessions;
+
+/// <summary>
+/// How strict <see cref="SessionAdmission"/> is. The defaults are the hardened rules; every switch that relaxes one
+/// reproduces a published weakness, so the server's fault profiles can turn it on (docs/protocol.md §7).
+/// </summary>
+public sealed record AdmissionPolicy
+{
+    /// <summary>The hardened rules.</summary>
+    public static AdmissionPolicy Hardened { get; } = new();
+
+    /// <summary>How many msg_ids the replay window keeps (a fault profile sets 1).</summary>
+    public int WindowCapacity { get; init; } = Messages.MsgIdWindow.DefaultCapacity;
+
+    /// <summary>How far in the past a msg_id may be.</summary>
+    public TimeSpan MaxPast { get; init; } = Messages.MsgIdRules.DefaultMaxPast;
+
+    /// <summary>How far in the future a msg_id may be.</summary>
+    public TimeSpan MaxFuture { get; init; } = Messages.MsgIdRules.DefaultMaxFuture;
+
+    /// <summary>
+    /// Refuse any message whose msg_id is below one already processed (the fix for the 2022 reordering attack).
+    /// Off: a late message inside the window is processed when its seq_no fits between its neighbours (the pre-fix rule).
+    /// </summary>
+    public bool StrictOrder { get; init; } = true;
+
+    /// <summary>Fault: process a msg_id already seen.</summary>
+    public bool AcceptDuplicates { get; init; }
+
+    /// <summary>Fault: skip the -300 s / +30 s check.</summary>
+    public bool IgnoreTimeWindow { get; init; }
+
+    /// <summary>Fault: skip the server-salt check.</summary>
+    public bool IgnoreSalt { get; init; }
+}
