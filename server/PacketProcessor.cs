@@ -2,13 +2,14 @@ using System.Buffers.Binary;
 using Testbed.Protocol.Envelope;
 using Testbed.Protocol.Handshake;
 using Testbed.Protocol.Messages;
+using Testbed.Server.Sessions;
 using Testbed.Server.Storage;
 
 namespace Testbed.Server;
 
-/// <summary>The answer to one transport payload: a packet to send back, or a transport error code instead.</summary>
+/// <summary>The answer to one transport payload: a packet, a transport error code instead, or nothing.</summary>
 /// <param name="Response">The packet, when there is one.</param>
-/// <param name="TransportError">-404, -429 or -444 in place of a packet; 0 when there is a response.</param>
+/// <param name="TransportError">-404, -429 or -444 in place of a packet; 0 otherwise.</param>
 public readonly record struct PacketResult(byte[]? Response, int TransportError)
 {
     /// <summary>The 4-byte little-endian error code that TCP and WebSocket send in place of a packet.</summary>
@@ -21,12 +22,11 @@ public readonly record struct PacketResult(byte[]? Response, int TransportError)
 }
 
 /// <summary>
-/// Turns one MTProto payload, from any transport, into its answer: unencrypted messages go to the handshake;
-/// encrypted ones are looked up by auth_key_id. Encrypted sessions are not served yet, so every encrypted message
-/// gets -404 for now, an unknown key as well as a known one (docs/protocol.md §3.6).
+/// Turns one MTProto payload, from any transport, into its answer: unencrypted messages go to the handshake,
+/// encrypted ones to their session (docs/protocol.md §2–§5).
 /// </summary>
-public sealed class PacketProcessor(HandshakeServer handshake, AuthKeyStore authKeys, HandshakeRateLimiter rateLimiter,
-    SecurityEventLog events, TimeProvider clock, ILogger<PacketProcessor> log)
+internal sealed class PacketProcessor(HandshakeServer handshake, AuthKeyStore authKeys, HandshakeRateLimiter rateLimiter,
+    EncryptedMessageProcessor encrypted, SecurityEventLog events, TimeProvider clock, ILogger<PacketProcessor> log)
 {
     private readonly MsgIdGenerator _msgIds = new(clock);
 
@@ -83,7 +83,7 @@ public sealed class PacketProcessor(HandshakeServer handshake, AuthKeyStore auth
         using var key = AuthKey.FromBytes(completed.AuthKey);
         DateTimeOffset now = clock.GetUtcNow();
         DateTimeOffset? expires = completed.ExpiresInSeconds is int seconds ? now.AddSeconds(seconds) : null;
-        bool stored = authKeys.TryAdd(key.Id, completed.AuthKey, completed.DataCenter, now, expires);
+        bool stored = authKeys.TryAdd(key.Id, completed.AuthKey, completed.DataCenter, now, expires, completed.ServerSalt);
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(completed.AuthKey);
         if (!stored)
         {
@@ -100,16 +100,14 @@ public sealed class PacketProcessor(HandshakeServer handshake, AuthKeyStore auth
     private PacketResult ProcessEncrypted(ReadOnlySpan<byte> payload, PacketOrigin origin)
     {
         long authKeyId = payload.Length >= 8 ? BinaryPrimitives.ReadInt64LittleEndian(payload) : 0;
-        bool known = authKeys.Find(authKeyId, clock.GetUtcNow()) is { } key && ForgetKey(key);
-        ServerLog.EncryptedRefused(log, known ? "known" : "unknown", authKeyId);
-        Event(known ? "encrypted_not_served" : "unknown_auth_key", origin, ("authKeyId", Hex(authKeyId)));
-        return new PacketResult(null, -404);
-    }
+        EncryptedOutcome outcome = encrypted.Process(payload);
+        if (outcome.Event != "message_processed")
+        {
+            ServerLog.EncryptedRefused(log, outcome.Event, authKeyId);
+            Event(outcome.Event, origin, ("authKeyId", Hex(authKeyId)), ("detail", outcome.Detail));
+        }
 
-    private static bool ForgetKey(byte[] key)
-    {
-        System.Security.Cryptography.CryptographicOperations.ZeroMemory(key);
-        return true;
+        return new PacketResult(outcome.Response, outcome.TransportError);
     }
 
     private PacketResult Refuse(int code, string reason, PacketOrigin origin, params (string Name, object? Value)[] extra)

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Connections;
 using Testbed.Protocol.Handshake;
+using Testbed.Protocol.Sessions;
+using Testbed.Server.Sessions;
 using Testbed.Server.Keys;
 using Testbed.Server.Storage;
 using Testbed.Server.Transport;
@@ -38,6 +40,9 @@ public static class ServerApp
             Clock = services.GetRequiredService<TimeProvider>(),
             IsAuthKeyIdTaken = services.GetRequiredService<AuthKeyStore>().Contains,
         }));
+        builder.Services.AddSingleton(_ => new ServerSaltSchedule(SaltSecret.LoadOrCreate(settings.DataDirectory)));
+        builder.Services.AddSingleton(services => new SessionRegistry(AdmissionPolicy.Hardened, services.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<EncryptedMessageProcessor>();
         builder.Services.AddSingleton<PacketProcessor>();
 
         WebApplication app = builder.Build();

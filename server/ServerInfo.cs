@@ -28,6 +28,6 @@ internal static class ServerInfo
             http = "/api",
             webSocket = "/apiws",
         },
-        encryptedSessions = false,
+        encryptedSessions = "ping, msgs_ack, get_future_salts; no RPC methods yet",
     };
 }

@@ -18,8 +18,8 @@ internal static partial class ServerLog
     [LoggerMessage(4, LogLevel.Information, "New {Kind} auth key {AuthKeyId:x16} for DC {DataCenter}")]
     public static partial void NewAuthKey(ILogger log, string kind, long authKeyId, int? dataCenter);
 
-    [LoggerMessage(5, LogLevel.Information, "Encrypted message for {Which} auth key {AuthKeyId:x16} refused: encrypted sessions are not served yet")]
-    public static partial void EncryptedRefused(ILogger log, string which, long authKeyId);
+    [LoggerMessage(5, LogLevel.Information, "Encrypted message for auth key {AuthKeyId:x16}: {Outcome}")]
+    public static partial void EncryptedRefused(ILogger log, string outcome, long authKeyId);
 
     [LoggerMessage(6, LogLevel.Information, "{Transport} connection {ConnectionId} closed: {Reason}")]
     public static partial void ConnectionClosed(ILogger log, string transport, string connectionId, string reason);

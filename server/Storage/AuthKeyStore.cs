@@ -6,12 +6,14 @@ namespace Testbed.Server.Storage;
 public sealed class AuthKeyStore(Database database)
 {
     /// <summary>Stores a new key. Returns false if its id is already taken (the handshake then asks for a retry).</summary>
-    public bool TryAdd(long id, byte[] key, int? dataCenter, DateTimeOffset createdAt, DateTimeOffset? expiresAt)
+    public bool TryAdd(long id, byte[] key, int? dataCenter, DateTimeOffset createdAt, DateTimeOffset? expiresAt, long initialSalt)
     {
         ArgumentNullException.ThrowIfNull(key);
         using SqliteConnection connection = database.Open();
         using SqliteCommand insert = connection.CreateCommand();
-        insert.CommandText = "INSERT OR IGNORE INTO auth_keys (id, key, created_at, expires_at, dc) VALUES ($id, $key, $created, $expires, $dc);";
+        insert.CommandText = "INSERT OR IGNORE INTO auth_keys (id, key, created_at, expires_at, dc, initial_salt) "
+            + "VALUES ($id, $key, $created, $expires, $dc, $salt);";
+        insert.Parameters.AddWithValue("$salt", initialSalt);
         insert.Parameters.AddWithValue("$id", id);
         insert.Parameters.AddWithValue("$key", key);
         insert.Parameters.AddWithValue("$created", createdAt.ToUnixTimeSeconds());
@@ -31,13 +33,25 @@ public sealed class AuthKeyStore(Database database)
     }
 
     /// <summary>The key with this id, unless absent or expired at <paramref name="now"/>.</summary>
-    public byte[]? Find(long id, DateTimeOffset now)
+    public byte[]? Find(long id, DateTimeOffset now) => Load(id, now)?.Key;
+
+    /// <summary>The key with its creation time and first salt, unless absent or expired at <paramref name="now"/>.</summary>
+    public StoredAuthKey? Load(long id, DateTimeOffset now)
     {
         using SqliteConnection connection = database.Open();
         using SqliteCommand query = connection.CreateCommand();
-        query.CommandText = "SELECT key FROM auth_keys WHERE id = $id AND (expires_at IS NULL OR expires_at > $now);";
+        query.CommandText = "SELECT key, created_at, initial_salt FROM auth_keys WHERE id = $id AND (expires_at IS NULL OR expires_at > $now);";
         query.Parameters.AddWithValue("$id", id);
         query.Parameters.AddWithValue("$now", now.ToUnixTimeSeconds());
-        return query.ExecuteScalar() as byte[];
+        using SqliteDataReader row = query.ExecuteReader();
+        return row.Read()
+            ? new StoredAuthKey((byte[])row[0], DateTimeOffset.FromUnixTimeSeconds(row.GetInt64(1)), row.IsDBNull(2) ? null : row.GetInt64(2))
+            : null;
     }
 }
+
+/// <summary>An auth key as stored.</summary>
+/// <param name="Key">The 256 bytes.</param>
+/// <param name="CreatedAt">When the handshake made it.</param>
+/// <param name="InitialSalt">The salt the handshake gave the client, if recorded.</param>
+public sealed record StoredAuthKey(byte[] Key, DateTimeOffset CreatedAt, long? InitialSalt);

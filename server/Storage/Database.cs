@@ -20,6 +20,9 @@ public sealed class Database
             dc          INTEGER
         );
         """,
+        """
+        ALTER TABLE auth_keys ADD COLUMN initial_salt INTEGER;  -- new_nonce[0:8] XOR server_nonce[0:8]
+        """,
     ];
 
     private readonly string _connectionString;
@@ -61,8 +64,9 @@ public sealed class Database
             using SqliteTransaction transaction = connection.BeginTransaction();
             using SqliteCommand migrate = connection.CreateCommand();
             migrate.Transaction = transaction;
+            // A newline first: a migration may end in a -- comment, which must not swallow the bookkeeping.
             migrate.CommandText = Migrations[version - 1]
-                + $"INSERT INTO schema_migrations (version, applied_at) VALUES ({version}, unixepoch());";
+                + $"\nINSERT INTO schema_migrations (version, applied_at) VALUES ({version}, unixepoch());";
             migrate.ExecuteNonQuery();
             transaction.Commit();
         }

@@ -44,7 +44,11 @@ internal sealed class FramedConnection(PacketProcessor processor, int maxPacketL
 
             ReadOnlySpan<byte> payload = _buffer.AsSpan(frame.PayloadOffset, frame.PayloadLength);
             PacketResult result = processor.Process(payload, _reader.Framing == TransportFraming.PaddedIntermediate, origin);
-            _writer!.Write(result.Response ?? result.ErrorPayload(), output);
+            if (result.Response is not null || result.TransportError != 0)
+            {
+                _writer!.Write(result.Response ?? result.ErrorPayload(), output);
+            }
+
             Consume(frame.Consumed);
         }
     }

@@ -19,6 +19,11 @@ internal static class HttpTransport
 
         PacketResult result = processor.Process(body, mayHavePadding: false, new PacketOrigin("http", context.Connection.RemoteIpAddress));
         context.Response.ContentType = "application/octet-stream";
+        if (result.Response is null && result.TransportError == 0)
+        {
+            return; // nothing to say: 200 with an empty body (long polling with http_wait comes later)
+        }
+
         if (result.Response is null)
         {
             context.Response.StatusCode = -result.TransportError;

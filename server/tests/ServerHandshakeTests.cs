@@ -134,21 +134,5 @@ public sealed class ServerHandshakeTests : IAsyncLifetime
         _ => new HttpTestTransport(_server.HttpBase),
     };
 
-    /// <summary>The whole handshake through unencrypted messages; answers are checked by the client.</summary>
-    private async Task<HandshakeClientDone> HandshakeAsync(ITestTransport transport)
-    {
-        var client = new HandshakeClient([_server.PublicKey]);
-        long msgId = 4;
-        async Task<byte[]> Exchange(byte[] query)
-        {
-            byte[] answer = await transport.RoundTripAsync(UnencryptedMessage.Build(msgId += 4, query));
-            Assert.True(UnencryptedMessage.TryRead(answer, out long serverMsgId, out int length, allowTrailing: true),
-                $"not an unencrypted message: {Convert.ToHexString(answer)}");
-            Assert.Equal(1, serverMsgId & 3);
-            return answer.AsSpan(UnencryptedMessage.HeaderSize, length).ToArray();
-        }
-
-        byte[] setDh = client.OnServerDhParams(await Exchange(client.OnResPq(await Exchange(client.Start()))));
-        return Assert.IsType<HandshakeClientDone>(client.OnDhGen(await Exchange(setDh)));
-    }
+    private Task<HandshakeClientDone> HandshakeAsync(ITestTransport transport) => ClientFlows.HandshakeAsync(transport, _server.PublicKey);
 }

@@ -13,16 +13,7 @@ public sealed class ServerSecurityTests
     {
         await using RunningServer server = await RunningServer.StartAsync();
         await using var http = new HttpTestTransport(server.HttpBase);
-        var client = new HandshakeClient([server.PublicKey]);
-        long msgId = 4;
-        async Task<byte[]> Exchange(byte[] query)
-        {
-            byte[] answer = await http.RoundTripAsync(UnencryptedMessage.Build(msgId += 4, query));
-            return answer.AsSpan(UnencryptedMessage.HeaderSize).ToArray();
-        }
-
-        byte[] setDh = client.OnServerDhParams(await Exchange(client.OnResPq(await Exchange(client.Start()))));
-        var done = Assert.IsType<HandshakeClientDone>(client.OnDhGen(await Exchange(setDh)));
+        HandshakeClientDone done = await ClientFlows.HandshakeAsync(http, server.PublicKey);
         await http.PostAsync(new byte[40]); // an unencrypted message too short to be one
         await http.PostAsync([.. BitConverter.GetBytes(0x1122334455667788L), .. new byte[64]]); // unknown auth key
 

@@ -1,0 +1,42 @@
+using Testbed.Protocol.Envelope;
+using Testbed.Protocol.Handshake;
+using Testbed.Protocol.Sessions;
+using Testbed.Protocol.Tl;
+
+namespace Testbed.Server.Tests;
+
+/// <summary>What a client does over a test transport: create a key, then talk in an encrypted session.</summary>
+internal static class ClientFlows
+{
+    /// <summary>The whole handshake through unencrypted messages; answers are checked by the client.</summary>
+    public static async Task<HandshakeClientDone> HandshakeAsync(ITestTransport transport, RsaPublicKey serverKey)
+    {
+        var client = new HandshakeClient([serverKey]);
+        long msgId = 4;
+        async Task<byte[]> Exchange(byte[] query)
+        {
+            byte[] answer = await transport.RoundTripAsync(UnencryptedMessage.Build(msgId += 4, query));
+            Assert.True(UnencryptedMessage.TryRead(answer, out long serverMsgId, out int length, allowTrailing: true),
+                $"not an unencrypted message: {Convert.ToHexString(answer)}");
+            Assert.Equal(1, serverMsgId & 3);
+            return answer.AsSpan(UnencryptedMessage.HeaderSize, length).ToArray();
+        }
+
+        byte[] setDh = client.OnServerDhParams(await Exchange(client.OnResPq(await Exchange(client.Start()))));
+        return Assert.IsType<HandshakeClientDone>(client.OnDhGen(await Exchange(setDh)));
+    }
+
+    /// <summary>Decrypts a server packet and lists the objects in it (a container's contents, in order).</summary>
+    public static List<TlObject> Open(ClientSession session, byte[] packet)
+    {
+        Assert.True(packet.Length > 4, $"expected a message, got {Convert.ToHexString(packet)}");
+        Assert.True(session.TryDecrypt(packet, out EnvelopeHeader header, out byte[] data), "the server's message does not decrypt");
+        Assert.Equal(session.SessionId, header.SessionId);
+        TlObject body = TlCodec.MTProto.Deserialize(data);
+        return body.Combinator.Name == "msg_container"
+            ? body.Get<object?[]>("messages").Cast<TlObject>().Select(m => m.Get<TlObject>("body")).ToList()
+            : [body];
+    }
+
+    public static byte[] Ping(long pingId) => TlCodec.MTProto.Serialize(new TlObject(TlSchema.MTProto["ping"], pingId));
+}
