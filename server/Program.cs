@@ -1,3 +1,3 @@
 using Testbed.Server;
 
-await ServerApp.Build(args).RunAsync();
+return await ServerCommandLine.RunAsync(args, Console.Out, Console.Error);

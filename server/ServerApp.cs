@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Connections;
 using Testbed.Protocol.Handshake;
 using Testbed.Protocol.Sessions;
 using Testbed.Server.Sessions;
+using Testbed.Server.Faults;
 using Testbed.Server.Keys;
 using Testbed.Server.Storage;
 using Testbed.Server.Transport;
@@ -41,7 +42,10 @@ public static class ServerApp
             IsAuthKeyIdTaken = services.GetRequiredService<AuthKeyStore>().Contains,
         }));
         builder.Services.AddSingleton(_ => new ServerSaltSchedule(SaltSecret.LoadOrCreate(settings.DataDirectory)));
-        builder.Services.AddSingleton(services => new SessionRegistry(AdmissionPolicy.Hardened, services.GetRequiredService<TimeProvider>()));
+        AdmissionPolicy policy = settings.Faults
+            .Select(name => FaultCatalog.Find(name) ?? throw new InvalidOperationException($"Unknown fault '{name}'; --list-faults lists them."))
+            .Aggregate(AdmissionPolicy.Hardened, (current, fault) => fault.Apply(current));
+        builder.Services.AddSingleton(services => new SessionRegistry(policy, services.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<EncryptedMessageProcessor>();
         builder.Services.AddSingleton<PacketProcessor>();
 
@@ -66,5 +70,9 @@ public static class ServerApp
         ServerLog.ListeningTcp(log, settings.TcpEndpoint);
         ServerLog.DataDirectory(log, Path.GetFullPath(settings.DataDirectory), database.SchemaVersion);
         ServerLog.Fingerprint(log, keys.FingerprintHex, keys.Generated ? " (generated now)" : "");
+        foreach (string fault in settings.Faults)
+        {
+            ServerLog.FaultOn(log, fault, FaultCatalog.Find(fault)!.Weakness);
+        }
     }
 }

@@ -28,6 +28,7 @@ internal static class ServerInfo
             http = "/api",
             webSocket = "/apiws",
         },
+        faults = settings.Faults,
         encryptedSessions = "ping, msgs_ack, get_future_salts; no RPC methods yet",
     };
 }

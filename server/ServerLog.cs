@@ -35,4 +35,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(10, LogLevel.Information, "RSA key fingerprint: {Fingerprint}{Generated}")]
     public static partial void Fingerprint(ILogger log, string fingerprint, string generated);
+
+    [LoggerMessage(11, LogLevel.Warning, "!!! FAULT PROFILE ON: {Fault} — {Weakness} This server is deliberately vulnerable; never expose it.")]
+    public static partial void FaultOn(ILogger log, string fault, string weakness);
 }

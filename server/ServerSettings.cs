@@ -23,6 +23,9 @@ public sealed class ServerSettings
     /// <summary>Unencrypted (handshake) messages allowed per peer address per minute: 60, twenty handshakes.</summary>
     public int HandshakeMessagesPerMinute { get; set; } = 60;
 
+    /// <summary>Fault profiles to turn on (<c>--fault NAME</c>); see <see cref="Faults.FaultCatalog"/>.</summary>
+    public List<string> Faults { get; set; } = [];
+
     /// <summary>The DC id this server serves.</summary>
     public int DataCenter { get; set; } = 1;
 

@@ -24,6 +24,12 @@ public sealed record AdmissionPolicy
     /// </summary>
     public bool StrictOrder { get; init; } = true;
 
+    /// <summary>
+    /// Refuse a msg_id below every remembered one (code 20). Off (a fault): such a message is judged like any other,
+    /// which is what allowed replays after the window overflowed (Sušánka &amp; Kokeš 2017).
+    /// </summary>
+    public bool RefuseBelowWindow { get; init; } = true;
+
     /// <summary>Fault: process a msg_id already seen.</summary>
     public bool AcceptDuplicates { get; init; }
 

@@ -60,7 +60,7 @@ public sealed class SessionAdmission
             return AdmissionVerdict.Refuse(timeCode, timeCode == BadMsgCode.MsgIdTooLow ? "msg_id too old" : "msg_id too far in the future");
         }
 
-        if (seen == MsgIdWindowCheck.BelowWindow && !_policy.AcceptDuplicates)
+        if (seen == MsgIdWindowCheck.BelowWindow && _policy.RefuseBelowWindow)
         {
             return AdmissionVerdict.Refuse(BadMsgCode.MessageTooOld, "msg_id below the replay window");
         }

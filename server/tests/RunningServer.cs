@@ -62,14 +62,14 @@ public sealed class RunningServer : IAsyncDisposable
         Directory.Delete(DataDirectory, recursive: true);
     }
 
-    private static WebApplication Build(string dataDirectory, int http, int tcp, string[] extraArguments) => ServerApp.Build(
+    private static WebApplication Build(string dataDirectory, int http, int tcp, string[] extraArguments) => ServerApp.Build(ServerCommandLine.TranslateFaults(
     [
         $"--Testbed:DataDirectory={dataDirectory}",
         $"--Testbed:HttpEndpoint=127.0.0.1:{http}",
         $"--Testbed:TcpEndpoint=127.0.0.1:{tcp}",
         "--Logging:LogLevel:Default=Warning",
         .. extraArguments,
-    ]);
+    ]));
 
     private static int FreePort()
     {

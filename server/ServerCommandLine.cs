@@ -1,0 +1,68 @@
+using Testbed.Server.Faults;
+
+namespace Testbed.Server;
+
+/// <summary>
+/// The server's own command-line words on top of ASP.NET configuration: <c>--list-faults</c> prints the fault
+/// profiles and exits; <c>--fault NAME</c> (repeatable) turns one on. Everything else is configuration
+/// (<c>--Testbed:TcpEndpoint=…</c>).
+/// </summary>
+public static class ServerCommandLine
+{
+    /// <summary>Runs the server, or answers <c>--list-faults</c>; exit 2 on an unknown fault.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        if (args.Contains("--list-faults"))
+        {
+            foreach (FaultProfile fault in FaultCatalog.All)
+            {
+                output.WriteLine($"{fault.Name}\n    {fault.Weakness}\n    Reference: {fault.Reference}");
+            }
+
+            return 0;
+        }
+
+        string[] configuration;
+        try
+        {
+            configuration = TranslateFaults(args);
+        }
+        catch (ArgumentException e)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+
+        await ServerApp.Build(configuration).RunAsync();
+        return 0;
+    }
+
+    /// <summary>Turns each <c>--fault NAME</c> into <c>--Testbed:Faults:i=NAME</c>, checking the name.</summary>
+    public static string[] TranslateFaults(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var result = new List<string>();
+        int index = 0;
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] != "--fault")
+            {
+                result.Add(args[i]);
+                continue;
+            }
+
+            string name = i + 1 < args.Length ? args[++i] : throw new ArgumentException("--fault needs a name; --list-faults lists them.");
+            if (FaultCatalog.Find(name) is null)
+            {
+                throw new ArgumentException($"unknown fault '{name}'; known: {string.Join(", ", FaultCatalog.All.Select(f => f.Name))}.");
+            }
+
+            result.Add($"--Testbed:Faults:{index++}={name}");
+        }
+
+        return [.. result];
+    }
+}
