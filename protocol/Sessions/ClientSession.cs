@@ -45,6 +45,19 @@ public sealed class ClientSession
         return (Encrypt(header, messageData, PaddingPolicy.Default.ChooseLength(messageData.Length)), header);
     }
 
+    /// <summary>
+    /// Puts several messages in one msg_container (each with its own msg_id and seq_no, the container's id above
+    /// them all) and encrypts it.
+    /// </summary>
+    public (byte[] Wire, EnvelopeHeader Container, EnvelopeHeader[] Inner) EncryptContainer(IReadOnlyList<(byte[] Body, bool ContentRelated)> messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        EnvelopeHeader[] inner = messages.Select(m => NextHeader(m.ContentRelated)).ToArray();
+        byte[] data = MessageContainer.Build(inner.Zip(messages, (h, m) => (h.MsgId, h.SeqNo, m.Body)).ToArray());
+        EnvelopeHeader container = NextHeader(contentRelated: false);
+        return (Encrypt(container, data, PaddingPolicy.Default.ChooseLength(data.Length)), container, inner);
+    }
+
     /// <summary>Encrypts with exactly the header and padding length given (conforming padding: 12..1024).</summary>
     public byte[] Encrypt(EnvelopeHeader header, ReadOnlySpan<byte> messageData, int paddingLength)
     {

@@ -17,7 +17,7 @@ internal readonly record struct EncryptedOutcome(byte[]? Response, int Transport
 /// admission checks, answer service messages, and seal the answers — several in one msg_container — under the
 /// current salt with fresh msg_ids and seq_nos, so no two server messages ever share a header.
 /// Handled so far: ping, ping_delay_disconnect (answered, the disconnect timer is not implemented), msgs_ack,
-/// get_future_salts; other queries get rpc_error 501 NOT_IMPLEMENTED; msg_container from clients is not accepted yet.
+/// get_future_salts, msg_container; other queries get rpc_error 501 NOT_IMPLEMENTED.
 /// </summary>
 internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegistry sessions, ServerSaltSchedule salts, TimeProvider clock)
 {
@@ -65,39 +65,97 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
     private EncryptedOutcome Admit(ServerSession session, AuthKey key, long authKeyId, StoredAuthKey stored, EnvelopeHeader header,
         TlObject body, DateTimeOffset now)
     {
-        if (body.Combinator.Id == ContentRelated.MsgContainer)
-        {
-            return new EncryptedOutcome(null, -404, "container_not_supported", "");
-        }
-
         bool saltAccepted = salts.IsAccepted(authKeyId, header.Salt, now)
             || (stored.InitialSalt == header.Salt && now - stored.CreatedAt < InitialSaltLifetime);
-        AdmissionVerdict verdict = session.Admission.Check(header, ContentRelated.IsContentRelated(body.Combinator.Id), saltAccepted, now);
         var answers = new List<(byte[] Body, bool ContentRelated)>();
-        string eventName;
+        (string eventName, string reason) = body.Combinator.Id == ContentRelated.MsgContainer
+            ? AdmitContainer(session, authKeyId, header, body, saltAccepted, now, answers)
+            : AdmitOne(session, authKeyId, header, body, saltAccepted, now, answers);
+        return answers.Count == 0
+            ? new EncryptedOutcome(null, 0, eventName, reason)
+            : new EncryptedOutcome(Seal(session, key, authKeyId, answers, now), 0, eventName, reason);
+    }
+
+    /// <summary>
+    /// A client msg_container (docs/protocol.md §4): the container passes the session checks as a message that is
+    /// not content-related; then it must hold at most 1024 messages, none of them a container, each with a msg_id
+    /// below the container's and a bytes field equal to its body's length — else code 64 and nothing inside is
+    /// processed. Each inner message then goes through the checks on its own; the container's id is recorded last.
+    /// </summary>
+    private (string Event, string Reason) AdmitContainer(ServerSession session, long authKeyId, EnvelopeHeader header, TlObject container,
+        bool saltAccepted, DateTimeOffset now, List<(byte[] Body, bool ContentRelated)> answers)
+    {
+        object?[] messages = container.Get<object?[]>("messages");
+        AdmissionVerdict verdict = session.Admission.Check(header, contentRelated: false, saltAccepted, now);
+        if (verdict.Action == AdmissionAction.Duplicate)
+        {
+            // A replayed container: re-send what its messages got, process nothing.
+            answers.AddRange(messages.Cast<TlObject>().Select(m => session.StoredResult(m.Get<long>("msg_id")))
+                .OfType<byte[]>().Select(result => (result, true)));
+            return ("replay_refused", verdict.Reason);
+        }
+
+        if (verdict.Action != AdmissionAction.Process)
+        {
+            answers.Add(Refusal(header, verdict, authKeyId, now));
+            return (verdict.Action == AdmissionAction.BadSalt ? "salt_mismatch" : "message_refused", verdict.Reason);
+        }
+
+        string? invalid = messages.Length > MessageContainer.MaxMessages ? "more than 1024 messages"
+            : messages.Cast<TlObject>().Select(m => ContainerEntryProblem(m, header.MsgId)).FirstOrDefault(p => p is not null);
+        if (invalid is not null)
+        {
+            answers.Add((Serialize("bad_msg_notification", header.MsgId, header.SeqNo, (int)BadMsgCode.InvalidContainer), false));
+            return ("message_refused", $"invalid container: {invalid}");
+        }
+
+        foreach (TlObject message in messages.Cast<TlObject>())
+        {
+            var inner = new EnvelopeHeader(header.Salt, header.SessionId, message.Get<long>("msg_id"), message.Get<int>("seqno"));
+            AdmitOne(session, authKeyId, inner, message.Get<TlObject>("body"), saltAccepted: true, now, answers);
+        }
+
+        session.Admission.Record(header);
+        return ("message_processed", $"container of {messages.Length}");
+    }
+
+    private string? ContainerEntryProblem(TlObject message, long containerMsgId)
+    {
+        TlObject body = message.Get<TlObject>("body");
+        if (body.Combinator.Id == ContentRelated.MsgContainer)
+        {
+            return "a container inside a container";
+        }
+
+        if (message.Get<long>("msg_id") >= containerMsgId)
+        {
+            return "an inner msg_id not below the container's";
+        }
+
+        return message.Get<int>("bytes") != _codec.Serialize(body).Length ? "a bytes field that is not the body's length" : null;
+    }
+
+    private (string Event, string Reason) AdmitOne(ServerSession session, long authKeyId, EnvelopeHeader header, TlObject body,
+        bool saltAccepted, DateTimeOffset now, List<(byte[] Body, bool ContentRelated)> answers)
+    {
+        AdmissionVerdict verdict = session.Admission.Check(header, ContentRelated.IsContentRelated(body.Combinator.Id), saltAccepted, now);
         switch (verdict.Action)
         {
-            case AdmissionAction.Refuse:
-                answers.Add((Serialize("bad_msg_notification", header.MsgId, header.SeqNo, (int)verdict.Code!), false));
-                eventName = "message_refused";
-                break;
-            case AdmissionAction.BadSalt:
-                answers.Add((Serialize("bad_server_salt", header.MsgId, header.SeqNo, 48, salts.Current(authKeyId, now)), false));
-                eventName = "salt_mismatch";
-                break;
+            case AdmissionAction.Refuse or AdmissionAction.BadSalt:
+                answers.Add(Refusal(header, verdict, authKeyId, now));
+                return (verdict.Action == AdmissionAction.BadSalt ? "salt_mismatch" : "message_refused", verdict.Reason);
             case AdmissionAction.Duplicate:
                 if (session.StoredResult(header.MsgId) is { } previous)
                 {
                     answers.Add((previous, true)); // re-sent in a new message: never the same header twice
                 }
 
-                eventName = "replay_refused";
-                break;
+                return ("replay_refused", verdict.Reason);
             default:
                 if (!session.Announced)
                 {
-                    answers.Add((Serialize("new_session_created", header.MsgId, BitConverter.ToInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)),
-                        salts.Current(authKeyId, now)), true));
+                    answers.Add((Serialize("new_session_created", header.MsgId,
+                        BitConverter.ToInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)), salts.Current(authKeyId, now)), true));
                     session.Announced = true;
                 }
 
@@ -108,14 +166,14 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
                 }
 
                 session.Admission.Record(header);
-                eventName = "message_processed";
-                break;
+                return ("message_processed", verdict.Reason);
         }
-
-        return answers.Count == 0
-            ? new EncryptedOutcome(null, 0, eventName, verdict.Reason)
-            : new EncryptedOutcome(Seal(session, key, authKeyId, answers, now), 0, eventName, verdict.Reason);
     }
+
+    private (byte[] Body, bool ContentRelated) Refusal(EnvelopeHeader header, AdmissionVerdict verdict, long authKeyId, DateTimeOffset now) =>
+        verdict.Action == AdmissionAction.BadSalt
+            ? (Serialize("bad_server_salt", header.MsgId, header.SeqNo, 48, salts.Current(authKeyId, now)), false)
+            : (Serialize("bad_msg_notification", header.MsgId, header.SeqNo, (int)verdict.Code!), false);
 
     /// <summary>The answer to a processed message, or null when it needs none.</summary>
     private byte[]? Answer(TlObject body, EnvelopeHeader header, long authKeyId, DateTimeOffset now) => body.Combinator.Name switch
@@ -140,20 +198,11 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
         }
         else
         {
-            // msg_container#73f1f8dc messages:vector<%Message>; every inner msg_id below the container's.
-            var buffer = new ArrayBufferWriter<byte>();
-            var writer = new TlWriter(buffer);
-            writer.WriteUInt32(ContentRelated.MsgContainer);
-            writer.WriteInt32(answers.Count);
-            foreach ((byte[] inner, bool innerContentRelated) in answers)
-            {
-                writer.WriteInt64(session.MsgIds.Next(MsgIdSender.ServerResponse));
-                writer.WriteInt32(session.SeqNos.Next(innerContentRelated));
-                writer.WriteInt32(inner.Length);
-                writer.WriteRaw(inner);
-            }
-
-            (data, contentRelated) = (buffer.WrittenSpan.ToArray(), false);
+            // msg_container: every inner msg_id below the container's, which is made after them.
+            var entries = answers.Select(a => (session.MsgIds.Next(MsgIdSender.ServerResponse), session.SeqNos.Next(a.ContentRelated), a.Body))
+                .ToArray();
+            byte[] container = MessageContainer.Build(entries);
+            (data, contentRelated) = (container, false);
         }
 
         var header = new EnvelopeHeader(salts.Current(authKeyId, now), session.SessionId, session.MsgIds.Next(MsgIdSender.ServerResponse),

@@ -1,0 +1,76 @@
+using Testbed.Protocol.Envelope;
+using Testbed.Protocol.Handshake;
+using Testbed.Protocol.Messages;
+using Testbed.Protocol.Sessions;
+using Testbed.Protocol.Tl;
+using Testbed.Protocol.Transport;
+
+namespace Testbed.Server.Tests;
+
+/// <summary>Client containers on the running server: processed message by message, refused whole when malformed.</summary>
+public sealed class ServerContainerTests : IAsyncLifetime
+{
+    private RunningServer _server = null!;
+    private TcpTestTransport _connection = null!;
+    private AuthKey _key = null!;
+    private ClientSession _session = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await RunningServer.StartAsync();
+        _connection = await TcpTestTransport.ConnectAsync(_server.TcpPort, TransportFraming.Intermediate);
+        HandshakeClientDone done = await ClientFlows.HandshakeAsync(_connection, _server.PublicKey);
+        _key = AuthKey.FromBytes(done.AuthKey);
+        _session = new ClientSession(_key, done.ServerSalt);
+        _session.MsgIds.ClockOffset = done.ServerTimeOffset;
+    }
+
+    public async Task DisposeAsync()
+    {
+        _key.Dispose();
+        await _connection.DisposeAsync();
+        await _server.DisposeAsync();
+    }
+
+    private static byte[] Ack(params long[] ids) => TlCodec.MTProto.Serialize(new TlObject(TlSchema.MTProto["msgs_ack"], ids));
+
+    [Fact]
+    public async Task Every_message_in_a_container_is_processed_and_answered_together()
+    {
+        (byte[] wire, _, EnvelopeHeader[] inner) = _session.EncryptContainer([(ClientFlows.Ping(1), true), (Ack(12345), false), (ClientFlows.Ping(2), true)]);
+        List<TlObject> answers = ClientFlows.Open(_session, await _connection.RoundTripAsync(wire));
+        Assert.Equal(["new_session_created", "pong", "pong"], answers.Select(a => a.Combinator.Name));
+        Assert.Equal([inner[0].MsgId, inner[2].MsgId], answers.Skip(1).Select(p => p.Get<long>("msg_id")));
+
+        byte[] replay = await _connection.RoundTripAsync(wire);
+        Assert.Equal([1L, 2L], ClientFlows.Open(_session, replay).Select(p => p.Get<long>("ping_id"))); // answered again, not re-processed
+    }
+
+    public static TheoryData<string> BadContainers() => new() { "inner id not below", "nested container", "bytes field lies" };
+
+    [Theory]
+    [MemberData(nameof(BadContainers))]
+    public async Task A_malformed_container_is_refused_whole_with_64(string defect)
+    {
+        EnvelopeHeader a = _session.NextHeader(true), b = _session.NextHeader(true), container = _session.NextHeader(false);
+        byte[] ping = ClientFlows.Ping(3);
+        byte[] data = defect switch
+        {
+            "inner id not below" => MessageContainer.Build([(a.MsgId, a.SeqNo, ping), (container.MsgId + 4, b.SeqNo, ping)]),
+            "nested container" => MessageContainer.Build([(a.MsgId, a.SeqNo, ping), (b.MsgId, b.SeqNo, MessageContainer.Build([(a.MsgId - 4, 1, ping)]))]),
+            _ => LieAboutLength(MessageContainer.Build([(a.MsgId, a.SeqNo, ping)])),
+        };
+
+        byte[] wire = _session.Encrypt(container, data, PaddingPolicy.MinimalLength(data.Length));
+        TlObject refusal = Assert.Single(ClientFlows.Open(_session, await _connection.RoundTripAsync(wire)));
+        Assert.Equal(("bad_msg_notification", container.MsgId, 64),
+            (refusal.Combinator.Name, refusal.Get<long>("bad_msg_id"), refusal.Get<int>("error_code")));
+    }
+
+    private static byte[] LieAboutLength(byte[] container)
+    {
+        // constructor (4) + count (4) + msg_id (8) + seqno (4), then bytes: claim 4 more than the body has.
+        BitConverter.TryWriteBytes(container.AsSpan(20), BitConverter.ToInt32(container, 20) + 4);
+        return container;
+    }
+}
