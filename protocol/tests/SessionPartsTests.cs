@@ -68,3 +68,22 @@ public sealed class SessionPartsTests
         Assert.Equal(new byte[] { 1, 2, 3, 4 }, data);
     }
 }
+
+public sealed class GzipPackedTests
+{
+    [Property(MaxTest = 100)]
+    public Property Pack_then_unpack_gives_the_data_back() =>
+        Prop.ForAll(Generators.Bytes(0, 5000).ToArbitrary(), data =>
+            Messages.GzipPacked.TryUnpack(Messages.GzipPacked.Pack(data), 5000, out byte[] back) && back.AsSpan().SequenceEqual(data));
+
+    [Fact]
+    public void A_decompression_bomb_stops_at_the_limit_and_garbage_is_refused()
+    {
+        byte[] bomb = Messages.GzipPacked.Pack(new byte[50 << 20]); // 50 MiB of zeros packs to ~50 KiB
+        Assert.True(bomb.Length < 100_000);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.False(Messages.GzipPacked.TryUnpack(bomb, 1 << 20, out _));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 8 << 20, "unpacking must stop near the limit");
+        Assert.False(Messages.GzipPacked.TryUnpack([1, 2, 3, 4, 5], 1 << 20, out _));
+    }
+}

@@ -17,12 +17,15 @@ internal readonly record struct EncryptedOutcome(byte[]? Response, int Transport
 /// admission checks, answer service messages, and seal the answers — several in one msg_container — under the
 /// current salt with fresh msg_ids and seq_nos, so no two server messages ever share a header.
 /// Handled so far: ping, ping_delay_disconnect (answered, the disconnect timer is not implemented), msgs_ack,
-/// get_future_salts, msg_container; other queries get rpc_error 501 NOT_IMPLEMENTED.
+/// get_future_salts, msg_container, gzip_packed (unpacked up to 1 MiB); other queries get rpc_error 501 NOT_IMPLEMENTED.
 /// </summary>
 internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegistry sessions, ServerSaltSchedule salts, TimeProvider clock)
 {
     // The salt the handshake gives a new key is accepted for this long after its creation (docs/protocol.md §3.5).
     private static readonly TimeSpan InitialSaltLifetime = TimeSpan.FromMinutes(30);
+
+    // What gzip_packed may expand to: the transport's own packet limit.
+    private const int MaxUnpackedLength = 1 << 20;
 
     private readonly ConcurrentDictionary<long, (AuthKey Key, StoredAuthKey Stored)> _keys = new();
     private readonly TlCodec _codec = TlCodec.MTProto;
@@ -138,6 +141,20 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
     private (string Event, string Reason) AdmitOne(ServerSession session, long authKeyId, EnvelopeHeader header, TlObject body,
         bool saltAccepted, DateTimeOffset now, List<(byte[] Body, bool ContentRelated)> answers)
     {
+        // gzip_packed is a wrapper: unpack (bounded) and treat the message as what it carries (docs/protocol.md §3.3).
+        // One that does not unpack to a single object gets code 64 (Choice: no code names it better).
+        if (body.Combinator.Id == ContentRelated.GzipPacked)
+        {
+            TlObject? unpacked = Unpack(body);
+            if (unpacked is null)
+            {
+                answers.Add((Serialize("bad_msg_notification", header.MsgId, header.SeqNo, (int)BadMsgCode.InvalidContainer), false));
+                return ("message_refused", "gzip_packed that does not unpack to one object within the size limit");
+            }
+
+            body = unpacked;
+        }
+
         AdmissionVerdict verdict = session.Admission.Check(header, ContentRelated.IsContentRelated(body.Combinator.Id), saltAccepted, now);
         switch (verdict.Action)
         {
@@ -167,6 +184,24 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
 
                 session.Admission.Record(header);
                 return ("message_processed", verdict.Reason);
+        }
+    }
+
+    private TlObject? Unpack(TlObject packed)
+    {
+        if (!GzipPacked.TryUnpack(packed.Get<byte[]>("packed_data"), MaxUnpackedLength, out byte[] data))
+        {
+            return null;
+        }
+
+        try
+        {
+            TlObject inner = _codec.Deserialize(data);
+            return inner.Combinator.Id is ContentRelated.GzipPacked or ContentRelated.MsgContainer ? null : inner;
+        }
+        catch (TlDecodeException)
+        {
+            return null;
         }
     }
 

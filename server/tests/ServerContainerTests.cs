@@ -74,3 +74,27 @@ public sealed class ServerContainerTests : IAsyncLifetime
         return container;
     }
 }
+
+/// <summary>gzip_packed from clients.</summary>
+public sealed class ServerGzipTests
+{
+    [Fact]
+    public async Task A_packed_ping_is_answered_and_a_bomb_is_refused_with_64()
+    {
+        await using RunningServer server = await RunningServer.StartAsync();
+        await using TcpTestTransport connection = await TcpTestTransport.ConnectAsync(server.TcpPort, TransportFraming.Intermediate);
+        HandshakeClientDone done = await ClientFlows.HandshakeAsync(connection, server.PublicKey);
+        using var key = AuthKey.FromBytes(done.AuthKey);
+        var session = new ClientSession(key, done.ServerSalt);
+        session.MsgIds.ClockOffset = done.ServerTimeOffset;
+
+        byte[] packed = TlCodec.MTProto.Serialize(new TlObject(TlSchema.MTProto["gzip_packed"], GzipPacked.Pack(ClientFlows.Ping(42))));
+        (byte[] wire, _) = session.Encrypt(packed, contentRelated: true); // classified by what it carries: a ping
+        Assert.Equal(42, ClientFlows.Open(session, await connection.RoundTripAsync(wire)).Single(o => o.Combinator.Name == "pong").Get<long>("ping_id"));
+
+        byte[] bomb = TlCodec.MTProto.Serialize(new TlObject(TlSchema.MTProto["gzip_packed"], GzipPacked.Pack(new byte[8 << 20])));
+        (wire, _) = session.Encrypt(bomb, contentRelated: true);
+        TlObject refusal = Assert.Single(ClientFlows.Open(session, await connection.RoundTripAsync(wire)));
+        Assert.Equal(64, refusal.Get<int>("error_code"));
+    }
+}
