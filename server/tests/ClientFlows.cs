@@ -39,4 +39,27 @@ internal static class ClientFlows
     }
 
     public static byte[] Ping(long pingId) => TlCodec.MTProto.Serialize(new TlObject(TlSchema.MTProto["ping"], pingId));
+
+    /// <summary>Connects (TCP intermediate, or HTTP), creates a key and starts a session on it.</summary>
+    public static async Task<TestSession> OpenSessionAsync(RunningServer server, string transport = "tcp")
+    {
+        ITestTransport connection = transport == "tcp"
+            ? await TcpTestTransport.ConnectAsync(server.TcpPort, Testbed.Protocol.Transport.TransportFraming.Intermediate)
+            : new HttpTestTransport(server.HttpBase);
+        HandshakeClientDone done = await HandshakeAsync(connection, server.PublicKey);
+        var key = AuthKey.FromBytes(done.AuthKey);
+        var session = new ClientSession(key, done.ServerSalt);
+        session.MsgIds.ClockOffset = done.ServerTimeOffset;
+        return new TestSession(connection, key, session);
+    }
+}
+
+/// <summary>A transport, an auth key and a session on it; disposing closes the transport and wipes the key.</summary>
+internal sealed record TestSession(ITestTransport Connection, AuthKey Key, ClientSession Session) : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync()
+    {
+        Key.Dispose();
+        await Connection.DisposeAsync();
+    }
 }

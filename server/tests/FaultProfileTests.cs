@@ -28,12 +28,8 @@ public sealed class FaultProfileTests
     private static async Task<string> Run(Scenario scenario, params string[] faults)
     {
         await using RunningServer server = await RunningServer.StartAsync([.. faults.SelectMany(f => new[] { "--fault", f })]);
-        await using TcpTestTransport connection = await TcpTestTransport.ConnectAsync(server.TcpPort, TransportFraming.Intermediate);
-        HandshakeClientDone done = await ClientFlows.HandshakeAsync(connection, server.PublicKey);
-        using var key = AuthKey.FromBytes(done.AuthKey);
-        var session = new ClientSession(key, done.ServerSalt);
-        session.MsgIds.ClockOffset = done.ServerTimeOffset;
-        return await scenario(connection, session, server.DataDirectory);
+        await using TestSession test = await ClientFlows.OpenSessionAsync(server);
+        return await scenario(test.Connection, test.Session, server.DataDirectory);
     }
 
     private static async Task<string> Answer(ITestTransport connection, ClientSession session, byte[] wire)

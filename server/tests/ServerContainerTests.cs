@@ -11,24 +11,21 @@ namespace Testbed.Server.Tests;
 public sealed class ServerContainerTests : IAsyncLifetime
 {
     private RunningServer _server = null!;
-    private TcpTestTransport _connection = null!;
-    private AuthKey _key = null!;
-    private ClientSession _session = null!;
+    private TestSession _test = null!;
+
+    private ITestTransport _connection => _test.Connection;
+
+    private ClientSession _session => _test.Session;
 
     public async Task InitializeAsync()
     {
         _server = await RunningServer.StartAsync();
-        _connection = await TcpTestTransport.ConnectAsync(_server.TcpPort, TransportFraming.Intermediate);
-        HandshakeClientDone done = await ClientFlows.HandshakeAsync(_connection, _server.PublicKey);
-        _key = AuthKey.FromBytes(done.AuthKey);
-        _session = new ClientSession(_key, done.ServerSalt);
-        _session.MsgIds.ClockOffset = done.ServerTimeOffset;
+        _test = await ClientFlows.OpenSessionAsync(_server);
     }
 
     public async Task DisposeAsync()
     {
-        _key.Dispose();
-        await _connection.DisposeAsync();
+        await _test.DisposeAsync();
         await _server.DisposeAsync();
     }
 
@@ -82,11 +79,8 @@ public sealed class ServerGzipTests
     public async Task A_packed_ping_is_answered_and_a_bomb_is_refused_with_64()
     {
         await using RunningServer server = await RunningServer.StartAsync();
-        await using TcpTestTransport connection = await TcpTestTransport.ConnectAsync(server.TcpPort, TransportFraming.Intermediate);
-        HandshakeClientDone done = await ClientFlows.HandshakeAsync(connection, server.PublicKey);
-        using var key = AuthKey.FromBytes(done.AuthKey);
-        var session = new ClientSession(key, done.ServerSalt);
-        session.MsgIds.ClockOffset = done.ServerTimeOffset;
+        await using TestSession test = await ClientFlows.OpenSessionAsync(server);
+        (ITestTransport connection, ClientSession session) = (test.Connection, test.Session);
 
         byte[] packed = TlCodec.MTProto.Serialize(new TlObject(TlSchema.MTProto["gzip_packed"], GzipPacked.Pack(ClientFlows.Ping(42))));
         (byte[] wire, _) = session.Encrypt(packed, contentRelated: true); // classified by what it carries: a ping

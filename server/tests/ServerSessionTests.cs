@@ -19,93 +19,69 @@ public sealed class ServerSessionTests : IAsyncLifetime
 
     public static TheoryData<string> Transports() => new() { "tcp", "http" };
 
-    private async Task<(ITestTransport Transport, AuthKey Key, ClientSession Session)> ConnectAsync(string transport)
-    {
-        ITestTransport connection = transport == "tcp"
-            ? await TcpTestTransport.ConnectAsync(_server.TcpPort, TransportFraming.Intermediate)
-            : new HttpTestTransport(_server.HttpBase);
-        HandshakeClientDone done = await ClientFlows.HandshakeAsync(connection, _server.PublicKey);
-        var key = AuthKey.FromBytes(done.AuthKey);
-        var session = new ClientSession(key, done.ServerSalt);
-        session.MsgIds.ClockOffset = done.ServerTimeOffset;
-        return (connection, key, session);
-    }
-
     [Theory]
     [MemberData(nameof(Transports))]
     public async Task A_new_session_is_announced_and_a_ping_answered(string transport)
     {
-        (ITestTransport connection, AuthKey key, ClientSession session) = await ConnectAsync(transport);
-        await using (connection)
-        using (key)
-        {
-            (byte[] wire, EnvelopeHeader sent) = session.Encrypt(ClientFlows.Ping(77), contentRelated: true);
-            List<TlObject> first = ClientFlows.Open(session, await connection.RoundTripAsync(wire));
-            Assert.Equal(["new_session_created", "pong"], first.Select(o => o.Combinator.Name));
-            Assert.Equal(sent.MsgId, first[0].Get<long>("first_msg_id"));
-            Assert.Equal((sent.MsgId, 77L), (first[1].Get<long>("msg_id"), first[1].Get<long>("ping_id")));
+        await using TestSession test = await ClientFlows.OpenSessionAsync(_server, transport);
+        (ITestTransport connection, ClientSession session) = (test.Connection, test.Session);
+        (byte[] wire, EnvelopeHeader sent) = session.Encrypt(ClientFlows.Ping(77), contentRelated: true);
+        List<TlObject> first = ClientFlows.Open(session, await connection.RoundTripAsync(wire));
+        Assert.Equal(["new_session_created", "pong"], first.Select(o => o.Combinator.Name));
+        Assert.Equal(sent.MsgId, first[0].Get<long>("first_msg_id"));
+        Assert.Equal((sent.MsgId, 77L), (first[1].Get<long>("msg_id"), first[1].Get<long>("ping_id")));
 
-            (wire, _) = session.Encrypt(ClientFlows.Ping(78), contentRelated: true);
-            List<TlObject> second = ClientFlows.Open(session, await connection.RoundTripAsync(wire));
-            Assert.Equal(78, Assert.Single(second).Get<long>("ping_id"));
-        }
+        (wire, _) = session.Encrypt(ClientFlows.Ping(78), contentRelated: true);
+        List<TlObject> second = ClientFlows.Open(session, await connection.RoundTripAsync(wire));
+        Assert.Equal(78, Assert.Single(second).Get<long>("ping_id"));
     }
 
     [Fact]
     public async Task A_wrong_salt_gets_bad_server_salt_and_the_retry_with_its_salt_works()
     {
-        (ITestTransport connection, AuthKey key, ClientSession session) = await ConnectAsync("tcp");
-        await using (connection)
-        using (key)
-        {
-            session.Salt ^= 1;
-            (byte[] wire, EnvelopeHeader sent) = session.Encrypt(ClientFlows.Ping(1), contentRelated: true);
-            TlObject badSalt = Assert.Single(ClientFlows.Open(session, await connection.RoundTripAsync(wire)));
-            Assert.Equal(("bad_server_salt", sent.MsgId, 48), (badSalt.Combinator.Name, badSalt.Get<long>("bad_msg_id"), badSalt.Get<int>("error_code")));
+        await using TestSession test = await ClientFlows.OpenSessionAsync(_server, "tcp");
+        (ITestTransport connection, ClientSession session) = (test.Connection, test.Session);
+        session.Salt ^= 1;
+        (byte[] wire, EnvelopeHeader sent) = session.Encrypt(ClientFlows.Ping(1), contentRelated: true);
+        TlObject badSalt = Assert.Single(ClientFlows.Open(session, await connection.RoundTripAsync(wire)));
+        Assert.Equal(("bad_server_salt", sent.MsgId, 48), (badSalt.Combinator.Name, badSalt.Get<long>("bad_msg_id"), badSalt.Get<int>("error_code")));
 
-            session.Salt = badSalt.Get<long>("new_server_salt");
-            (wire, _) = session.Encrypt(ClientFlows.Ping(2), contentRelated: true);
-            Assert.Contains(ClientFlows.Open(session, await connection.RoundTripAsync(wire)), o => o.Combinator.Name == "pong");
-        }
+        session.Salt = badSalt.Get<long>("new_server_salt");
+        (wire, _) = session.Encrypt(ClientFlows.Ping(2), contentRelated: true);
+        Assert.Contains(ClientFlows.Open(session, await connection.RoundTripAsync(wire)), o => o.Combinator.Name == "pong");
     }
 
     [Fact]
     public async Task A_replayed_ping_is_answered_again_with_a_new_header_and_not_processed_twice()
     {
-        (ITestTransport connection, AuthKey key, ClientSession session) = await ConnectAsync("tcp");
-        await using (connection)
-        using (key)
-        {
-            (byte[] wire, _) = session.Encrypt(ClientFlows.Ping(5), contentRelated: true);
-            byte[] first = await connection.RoundTripAsync(wire);
-            byte[] replay = await connection.RoundTripAsync(wire);
-            Assert.NotEqual(first.AsSpan(8, 16).ToArray(), replay.AsSpan(8, 16).ToArray()); // a new msg_key: a new message
-            Assert.True(session.TryDecrypt(first, out EnvelopeHeader firstHeader, out _));
-            Assert.True(session.TryDecrypt(replay, out EnvelopeHeader replayHeader, out _));
-            Assert.True(replayHeader.MsgId > firstHeader.MsgId);
-            Assert.Equal(5, Assert.Single(ClientFlows.Open(session, replay)).Get<long>("ping_id"));
+        await using TestSession test = await ClientFlows.OpenSessionAsync(_server, "tcp");
+        (ITestTransport connection, ClientSession session) = (test.Connection, test.Session);
+        (byte[] wire, _) = session.Encrypt(ClientFlows.Ping(5), contentRelated: true);
+        byte[] first = await connection.RoundTripAsync(wire);
+        byte[] replay = await connection.RoundTripAsync(wire);
+        Assert.NotEqual(first.AsSpan(8, 16).ToArray(), replay.AsSpan(8, 16).ToArray()); // a new msg_key: a new message
+        Assert.True(session.TryDecrypt(first, out EnvelopeHeader firstHeader, out _));
+        Assert.True(session.TryDecrypt(replay, out EnvelopeHeader replayHeader, out _));
+        Assert.True(replayHeader.MsgId > firstHeader.MsgId);
+        Assert.Equal(5, Assert.Single(ClientFlows.Open(session, replay)).Get<long>("ping_id"));
 
-            string events = await File.ReadAllTextAsync(Path.Combine(_server.DataDirectory, SecurityEventLog.FileName));
-            Assert.Contains("\"replay_refused\"", events, StringComparison.Ordinal);
-        }
+        string events = await File.ReadAllTextAsync(Path.Combine(_server.DataDirectory, SecurityEventLog.FileName));
+        Assert.Contains("\"replay_refused\"", events, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task A_held_back_message_released_late_is_refused_with_16()
     {
-        (ITestTransport connection, AuthKey key, ClientSession session) = await ConnectAsync("tcp");
-        await using (connection)
-        using (key)
-        {
-            (byte[] earlier, _) = session.Encrypt(ClientFlows.Ping(1), contentRelated: true);
-            (byte[] held, EnvelopeHeader heldHeader) = session.Encrypt(ClientFlows.Ping(2), contentRelated: true);
-            (byte[] later, _) = session.Encrypt(ClientFlows.Ping(3), contentRelated: true);
-            await connection.RoundTripAsync(earlier);
-            await connection.RoundTripAsync(later);
-            TlObject refusal = Assert.Single(ClientFlows.Open(session, await connection.RoundTripAsync(held)));
-            Assert.Equal(("bad_msg_notification", heldHeader.MsgId, 16),
-                (refusal.Combinator.Name, refusal.Get<long>("bad_msg_id"), refusal.Get<int>("error_code")));
-        }
+        await using TestSession test = await ClientFlows.OpenSessionAsync(_server, "tcp");
+        (ITestTransport connection, ClientSession session) = (test.Connection, test.Session);
+        (byte[] earlier, _) = session.Encrypt(ClientFlows.Ping(1), contentRelated: true);
+        (byte[] held, EnvelopeHeader heldHeader) = session.Encrypt(ClientFlows.Ping(2), contentRelated: true);
+        (byte[] later, _) = session.Encrypt(ClientFlows.Ping(3), contentRelated: true);
+        await connection.RoundTripAsync(earlier);
+        await connection.RoundTripAsync(later);
+        TlObject refusal = Assert.Single(ClientFlows.Open(session, await connection.RoundTripAsync(held)));
+        Assert.Equal(("bad_msg_notification", heldHeader.MsgId, 16),
+            (refusal.Combinator.Name, refusal.Get<long>("bad_msg_id"), refusal.Get<int>("error_code")));
     }
 
     [Theory]
@@ -113,49 +89,40 @@ public sealed class ServerSessionTests : IAsyncLifetime
     [InlineData(31, 17)]
     public async Task Msg_ids_outside_the_time_window_are_refused(int offsetSeconds, int code)
     {
-        (ITestTransport connection, AuthKey key, ClientSession session) = await ConnectAsync("tcp");
-        await using (connection)
-        using (key)
+        await using TestSession test = await ClientFlows.OpenSessionAsync(_server, "tcp");
+        (ITestTransport connection, ClientSession session) = (test.Connection, test.Session);
+        EnvelopeHeader header = session.NextHeader(contentRelated: true) with
         {
-            EnvelopeHeader header = session.NextHeader(contentRelated: true) with
-            {
-                MsgId = MsgId.FromTime(DateTimeOffset.UtcNow.AddSeconds(offsetSeconds)) & ~3L,
-            };
-            byte[] ping = ClientFlows.Ping(9);
-            byte[] wire = session.Encrypt(header, ping, PaddingPolicy.MinimalLength(ping.Length));
-            TlObject refusal = Assert.Single(ClientFlows.Open(session, await connection.RoundTripAsync(wire)));
-            Assert.Equal(code, refusal.Get<int>("error_code"));
-        }
+            MsgId = MsgId.FromTime(DateTimeOffset.UtcNow.AddSeconds(offsetSeconds)) & ~3L,
+        };
+        byte[] ping = ClientFlows.Ping(9);
+        byte[] wire = session.Encrypt(header, ping, PaddingPolicy.MinimalLength(ping.Length));
+        TlObject refusal = Assert.Single(ClientFlows.Open(session, await connection.RoundTripAsync(wire)));
+        Assert.Equal(code, refusal.Get<int>("error_code"));
     }
 
     [Fact]
     public async Task A_tampered_message_gets_minus_404_like_any_other_decryption_failure()
     {
-        (ITestTransport connection, AuthKey key, ClientSession session) = await ConnectAsync("tcp");
-        await using (connection)
-        using (key)
-        {
-            (byte[] wire, _) = session.Encrypt(ClientFlows.Ping(1), contentRelated: true);
-            wire[^1] ^= 1;
-            byte[] answer = await connection.RoundTripAsync(wire);
-            Assert.Equal(-404, BinaryPrimitives.ReadInt32LittleEndian(answer));
-        }
+        await using TestSession test = await ClientFlows.OpenSessionAsync(_server, "tcp");
+        (ITestTransport connection, ClientSession session) = (test.Connection, test.Session);
+        (byte[] wire, _) = session.Encrypt(ClientFlows.Ping(1), contentRelated: true);
+        wire[^1] ^= 1;
+        byte[] answer = await connection.RoundTripAsync(wire);
+        Assert.Equal(-404, BinaryPrimitives.ReadInt32LittleEndian(answer));
     }
 
     [Fact]
     public async Task Future_salts_start_with_the_current_salt()
     {
-        (ITestTransport connection, AuthKey key, ClientSession session) = await ConnectAsync("http");
-        await using (connection)
-        using (key)
-        {
-            byte[] query = TlCodec.MTProto.Serialize(new TlObject(TlSchema.MTProto["get_future_salts"], 3));
-            (byte[] wire, _) = session.Encrypt(query, contentRelated: true);
-            List<TlObject> answer = ClientFlows.Open(session, await connection.RoundTripAsync(wire));
-            TlObject created = answer.Single(o => o.Combinator.Name == "new_session_created");
-            object?[] salts = answer.Single(o => o.Combinator.Name == "future_salts").Get<object?[]>("salts");
-            Assert.Equal(3, salts.Length);
-            Assert.Equal(created.Get<long>("server_salt"), ((TlObject)salts[0]!).Get<long>("salt"));
-        }
+        await using TestSession test = await ClientFlows.OpenSessionAsync(_server, "http");
+        (ITestTransport connection, ClientSession session) = (test.Connection, test.Session);
+        byte[] query = TlCodec.MTProto.Serialize(new TlObject(TlSchema.MTProto["get_future_salts"], 3));
+        (byte[] wire, _) = session.Encrypt(query, contentRelated: true);
+        List<TlObject> answer = ClientFlows.Open(session, await connection.RoundTripAsync(wire));
+        TlObject created = answer.Single(o => o.Combinator.Name == "new_session_created");
+        object?[] salts = answer.Single(o => o.Combinator.Name == "future_salts").Get<object?[]>("salts");
+        Assert.Equal(3, salts.Length);
+        Assert.Equal(created.Get<long>("server_salt"), ((TlObject)salts[0]!).Get<long>("salt"));
     }
 }
