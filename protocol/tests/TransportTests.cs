@@ -155,3 +155,20 @@ public sealed class TransportTests
         Assert.InRange(new FrameWriter(TransportFraming.PaddedIntermediate).Frame(new byte[5]).Length, 4 + 5, 4 + 5 + 15);
     }
 }
+
+public sealed class FrameBufferTests
+{
+    [Fact]
+    public void The_buffer_refuses_bytes_past_its_limit_and_consumes_from_the_front()
+    {
+        var buffer = new FrameBuffer(10);
+        Assert.True(buffer.Append([1, 2, 3, 4, 5, 6]));
+        Assert.False(buffer.Append([7, 8, 9, 10, 11]));
+        Assert.Equal(6, buffer.Count);
+        buffer.Consume(4);
+        Assert.Equal(new byte[] { 5, 6 }, buffer.Data.ToArray());
+        Assert.True(buffer.Append([7, 8, 9, 10, 11, 12, 13, 14]));
+        Assert.Equal(10, buffer.Count);
+        Assert.Throws<ArgumentOutOfRangeException>(() => buffer.Consume(11));
+    }
+}

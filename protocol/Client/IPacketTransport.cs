@@ -1,0 +1,14 @@
+namespace Testbed.Protocol.Client;
+
+/// <summary>
+/// Carries whole MTProto packets (one unencrypted or encrypted message each) to a server and back. A transport error
+/// from the server arrives as a 4-byte packet holding the negative code, whatever the transport.
+/// </summary>
+public interface IPacketTransport : IAsyncDisposable
+{
+    /// <summary>Sends one packet.</summary>
+    Task SendAsync(ReadOnlyMemory<byte> packet, CancellationToken cancel = default);
+
+    /// <summary>The next packet from the server, or null when the connection is closed.</summary>
+    Task<byte[]?> ReceiveAsync(CancellationToken cancel = default);
+}

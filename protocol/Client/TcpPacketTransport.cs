@@ -1,0 +1,82 @@
+using System.Net.Sockets;
+using Testbed.Protocol.Transport;
+
+namespace Testbed.Protocol.Client;
+
+/// <summary>The MTProto TCP transport with a chosen framing (docs/protocol.md §6).</summary>
+public sealed class TcpPacketTransport : IPacketTransport
+{
+    private readonly TcpClient _client = new();
+    private readonly FrameWriter _writer;
+    private readonly FrameReader _reader;
+    private readonly FrameBuffer _received;
+    private NetworkStream? _stream;
+
+    private TcpPacketTransport(TransportFraming framing, int maxPacketLength)
+    {
+        _writer = new FrameWriter(framing);
+        _reader = new FrameReader(framing, maxPacketLength);
+        _received = new FrameBuffer((2 * maxPacketLength) + 64);
+    }
+
+    /// <summary>Connects and sends the framing's marker bytes.</summary>
+    public static async Task<TcpPacketTransport> ConnectAsync(string host, int port, TransportFraming framing,
+        int maxPacketLength = FrameReader.DefaultMaxPayloadLength, CancellationToken cancel = default)
+    {
+        var transport = new TcpPacketTransport(framing, maxPacketLength);
+        await transport._client.ConnectAsync(host, port, cancel).ConfigureAwait(false);
+        transport._stream = transport._client.GetStream();
+        await transport._stream.WriteAsync(FramingDetector.Marker(framing).ToArray(), cancel).ConfigureAwait(false);
+        return transport;
+    }
+
+    /// <summary>Writes bytes exactly as given, without framing: for tests of broken framing.</summary>
+    public Task SendRawAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancel = default) =>
+        Stream.WriteAsync(bytes, cancel).AsTask();
+
+    /// <inheritdoc />
+    public Task SendAsync(ReadOnlyMemory<byte> packet, CancellationToken cancel = default) =>
+        Stream.WriteAsync(_writer.Frame(packet.Span), cancel).AsTask();
+
+    /// <inheritdoc />
+    /// <exception cref="InvalidDataException">The server's framing is broken.</exception>
+    public async Task<byte[]?> ReceiveAsync(CancellationToken cancel = default)
+    {
+        byte[] chunk = new byte[64 * 1024];
+        while (true)
+        {
+            FrameReadResult frame = _reader.TryRead(_received.Data);
+            if (frame.Status == FrameStatus.Frame)
+            {
+                byte[] payload = _received.Data.Slice(frame.PayloadOffset, frame.PayloadLength).ToArray();
+                _received.Consume(frame.Consumed);
+                return payload;
+            }
+
+            if (frame.Status == FrameStatus.Error)
+            {
+                throw new InvalidDataException($"The server's {_reader.Framing} framing is broken: {frame.Error}.");
+            }
+
+            int read = await Stream.ReadAsync(chunk, cancel).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return null;
+            }
+
+            if (!_received.Append(chunk.AsSpan(0, read)))
+            {
+                throw new InvalidDataException("The server sent more than a frame's worth of bytes without completing one.");
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private NetworkStream Stream => _stream ?? throw new InvalidOperationException("Not connected.");
+}
