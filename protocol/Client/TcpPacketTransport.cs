@@ -45,17 +45,9 @@ public sealed class TcpPacketTransport : IPacketTransport
         byte[] chunk = new byte[64 * 1024];
         while (true)
         {
-            FrameReadResult frame = _reader.TryRead(_received.Data);
-            if (frame.Status == FrameStatus.Frame)
+            if (_received.TakeFrame(_reader) is { } payload)
             {
-                byte[] payload = _received.Data.Slice(frame.PayloadOffset, frame.PayloadLength).ToArray();
-                _received.Consume(frame.Consumed);
                 return payload;
-            }
-
-            if (frame.Status == FrameStatus.Error)
-            {
-                throw new InvalidDataException($"The server's {_reader.Framing} framing is broken: {frame.Error}.");
             }
 
             int read = await Stream.ReadAsync(chunk, cancel).ConfigureAwait(false);

@@ -51,17 +51,9 @@ public sealed class WebSocketPacketTransport : IPacketTransport
         var buffer = new ArrayBufferWriter<byte>();
         while (true)
         {
-            FrameReadResult frame = _reader.TryRead(_received.Data);
-            if (frame.Status == FrameStatus.Frame)
+            if (_received.TakeFrame(_reader) is { } payload)
             {
-                byte[] payload = _received.Data.Slice(frame.PayloadOffset, frame.PayloadLength).ToArray();
-                _received.Consume(frame.Consumed);
                 return payload;
-            }
-
-            if (frame.Status == FrameStatus.Error)
-            {
-                throw new InvalidDataException($"The server's {_framing} framing is broken: {frame.Error}.");
             }
 
             ValueWebSocketReceiveResult result = await _socket.ReceiveAsync(buffer.GetMemory(64 * 1024), cancel).ConfigureAwait(false);

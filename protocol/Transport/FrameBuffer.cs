@@ -33,6 +33,25 @@ public sealed class FrameBuffer(int maxBufferedLength)
         return true;
     }
 
+    /// <summary>Cuts the next whole frame's payload out of the buffer; null while it is incomplete.</summary>
+    /// <exception cref="InvalidDataException">The stream breaks <paramref name="reader"/>'s framing.</exception>
+    public byte[]? TakeFrame(FrameReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        FrameReadResult frame = reader.TryRead(Data);
+        switch (frame.Status)
+        {
+            case FrameStatus.Frame:
+                byte[] payload = Data.Slice(frame.PayloadOffset, frame.PayloadLength).ToArray();
+                Consume(frame.Consumed);
+                return payload;
+            case FrameStatus.Error:
+                throw new InvalidDataException($"The {reader.Framing} framing is broken: {frame.Error}.");
+            default:
+                return null;
+        }
+    }
+
     /// <summary>Drops the first <paramref name="length"/> bytes.</summary>
     public void Consume(int length)
     {
