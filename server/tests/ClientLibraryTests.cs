@@ -5,14 +5,8 @@ using Testbed.Protocol.Transport;
 namespace Testbed.Server.Tests;
 
 /// <summary>The C# client library (protocol/Client) against the running server, on every transport.</summary>
-public sealed class ClientLibraryTests : IAsyncLifetime
+public sealed class ClientLibraryTests : RunningServerTest
 {
-    private RunningServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await RunningServer.StartAsync();
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     public static TheoryData<string> Transports() => new() { "tcp-abridged", "tcp-full", "websocket", "http" };
 
     [Theory]
@@ -21,13 +15,13 @@ public sealed class ClientLibraryTests : IAsyncLifetime
     {
         IPacketTransport connection = transport switch
         {
-            "tcp-abridged" => await TcpPacketTransport.ConnectAsync("127.0.0.1", _server.TcpPort, TransportFraming.Abridged),
-            "tcp-full" => await TcpPacketTransport.ConnectAsync("127.0.0.1", _server.TcpPort, TransportFraming.Full),
-            "websocket" => await WebSocketPacketTransport.ConnectAsync(new Uri($"ws://127.0.0.1:{_server.HttpPort}/apiws")),
-            _ => new HttpPacketTransport(new Uri(_server.HttpBase, "/api")),
+            "tcp-abridged" => await TcpPacketTransport.ConnectAsync("127.0.0.1", Server.TcpPort, TransportFraming.Abridged),
+            "tcp-full" => await TcpPacketTransport.ConnectAsync("127.0.0.1", Server.TcpPort, TransportFraming.Full),
+            "websocket" => await WebSocketPacketTransport.ConnectAsync(new Uri($"ws://127.0.0.1:{Server.HttpPort}/apiws")),
+            _ => new HttpPacketTransport(new Uri(Server.HttpBase, "/api")),
         };
         var packets = new List<(int Length, bool Sent)>();
-        await using MtProtoClient client = await MtProtoClient.ConnectAsync(connection, _server.PublicKey,
+        await using MtProtoClient client = await MtProtoClient.ConnectAsync(connection, Server.PublicKey,
             packetObserver: (packet, sent) => packets.Add((packet.Length, sent)));
 
         IReadOnlyList<TlObject> answer = await client.SendAsync(new TlObject(TlSchema.MTProto["ping"], 99L));
@@ -39,8 +33,8 @@ public sealed class ClientLibraryTests : IAsyncLifetime
     [Fact]
     public async Task A_transport_error_surfaces_as_an_exception_with_its_code()
     {
-        await using TcpPacketTransport connection = await TcpPacketTransport.ConnectAsync("127.0.0.1", _server.TcpPort, TransportFraming.Intermediate);
-        await using MtProtoClient client = await MtProtoClient.ConnectAsync(connection, _server.PublicKey);
+        await using TcpPacketTransport connection = await TcpPacketTransport.ConnectAsync("127.0.0.1", Server.TcpPort, TransportFraming.Intermediate);
+        await using MtProtoClient client = await MtProtoClient.ConnectAsync(connection, Server.PublicKey);
         (byte[] wire, _) = client.Session.Encrypt(ClientFlows.Ping(1), contentRelated: true);
         wire[30] ^= 1;
         var error = await Assert.ThrowsAsync<TransportErrorException>(() => client.SendRawAsync(wire));

@@ -8,14 +8,8 @@ using Testbed.Protocol.Transport;
 namespace Testbed.Server.Tests;
 
 /// <summary>The running server: auth-key creation over every transport, storage across a restart, and bad input.</summary>
-public sealed class ServerHandshakeTests : IAsyncLifetime
+public sealed class ServerHandshakeTests : RunningServerTest
 {
-    private RunningServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await RunningServer.StartAsync();
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     public static TheoryData<string> Transports() => new()
     {
         "tcp-abridged", "tcp-intermediate", "tcp-padded-intermediate", "tcp-full", "websocket", "http",
@@ -28,40 +22,40 @@ public sealed class ServerHandshakeTests : IAsyncLifetime
         await using ITestTransport connection = await ConnectAsync(transport);
         HandshakeClientDone done = await HandshakeAsync(connection);
         using var key = AuthKey.FromBytes(done.AuthKey);
-        Assert.True(_server.AuthKeys.Contains(key.Id));
-        Assert.Equal(done.AuthKey, _server.AuthKeys.Find(key.Id, DateTimeOffset.UtcNow));
+        Assert.True(Server.AuthKeys.Contains(key.Id));
+        Assert.Equal(done.AuthKey, Server.AuthKeys.Find(key.Id, DateTimeOffset.UtcNow));
     }
 
     [Fact]
     public async Task Keys_and_the_rsa_key_survive_a_restart()
     {
-        long fingerprint = _server.PublicKey.Fingerprint;
+        long fingerprint = Server.PublicKey.Fingerprint;
         HandshakeClientDone done;
         await using (ITestTransport connection = await ConnectAsync("tcp-intermediate"))
         {
             done = await HandshakeAsync(connection);
         }
 
-        await _server.RestartAsync();
+        await Server.RestartAsync();
         using var key = AuthKey.FromBytes(done.AuthKey);
-        Assert.Equal(fingerprint, _server.PublicKey.Fingerprint);
-        Assert.Equal(done.AuthKey, _server.AuthKeys.Find(key.Id, DateTimeOffset.UtcNow));
+        Assert.Equal(fingerprint, Server.PublicKey.Fingerprint);
+        Assert.Equal(done.AuthKey, Server.AuthKeys.Find(key.Id, DateTimeOffset.UtcNow));
     }
 
     [Fact]
     public async Task Server_info_publishes_the_pinned_key_and_the_private_key_file_is_owner_only()
     {
-        using var http = new HttpClient { BaseAddress = _server.HttpBase };
+        using var http = new HttpClient { BaseAddress = Server.HttpBase };
         using JsonDocument info = JsonDocument.Parse(await http.GetStringAsync(new Uri("/server-info", UriKind.Relative)));
         JsonElement key = info.RootElement.GetProperty("rsaKeys")[0];
-        Assert.Equal(_server.PublicKey.Fingerprint, key.GetProperty("fingerprintSigned").GetInt64());
-        Assert.Equal(_server.PublicKey.Fingerprint, RsaPublicKey.FromPem(key.GetProperty("pem").GetString()!).Fingerprint);
+        Assert.Equal(Server.PublicKey.Fingerprint, key.GetProperty("fingerprintSigned").GetInt64());
+        Assert.Equal(Server.PublicKey.Fingerprint, RsaPublicKey.FromPem(key.GetProperty("pem").GetString()!).Fingerprint);
         string pem = await http.GetStringAsync(new Uri("/server-key.pem", UriKind.Relative));
-        Assert.Equal(_server.PublicKey.Fingerprint, RsaPublicKey.FromPem(pem).Fingerprint);
+        Assert.Equal(Server.PublicKey.Fingerprint, RsaPublicKey.FromPem(pem).Fingerprint);
         if (!OperatingSystem.IsWindows())
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite,
-                File.GetUnixFileMode(Path.Combine(_server.DataDirectory, "server-key.pem")));
+                File.GetUnixFileMode(Path.Combine(Server.DataDirectory, "server-key.pem")));
         }
     }
 
@@ -73,7 +67,7 @@ public sealed class ServerHandshakeTests : IAsyncLifetime
         Random.Shared.NextBytes(packet);
         if (transport == "http")
         {
-            await using var http = new HttpTestTransport(_server.HttpBase);
+            await using var http = new HttpTestTransport(Server.HttpBase);
             (int status, byte[] body) = await http.PostAsync(packet);
             Assert.Equal((404, -404), (status, BinaryPrimitives.ReadInt32LittleEndian(body)));
             return;
@@ -86,13 +80,13 @@ public sealed class ServerHandshakeTests : IAsyncLifetime
     [Fact]
     public async Task A_framing_error_closes_the_tcp_connection_and_the_server_stays_up()
     {
-        await using (TcpTestTransport connection = await TcpTestTransport.ConnectAsync(_server.TcpPort, TransportFraming.Intermediate))
+        await using (TcpTestTransport connection = await TcpTestTransport.ConnectAsync(Server.TcpPort, TransportFraming.Intermediate))
         {
             await connection.SendRawAsync([0x03, 0x00, 0x00, 0x00]); // a length that is not a multiple of 4
             Assert.Null(await connection.TryReceiveAsync());
         }
 
-        await using (TcpTestTransport oversized = await TcpTestTransport.ConnectAsync(_server.TcpPort, TransportFraming.Intermediate))
+        await using (TcpTestTransport oversized = await TcpTestTransport.ConnectAsync(Server.TcpPort, TransportFraming.Intermediate))
         {
             await oversized.SendRawAsync([0x00, 0x00, 0x00, 0x10]); // 256 MiB announced: refused from the header
             Assert.Null(await oversized.TryReceiveAsync());
@@ -110,7 +104,7 @@ public sealed class ServerHandshakeTests : IAsyncLifetime
     [InlineData("0000000000000000040000000000000004000000efbeadde")]
     public async Task Malformed_http_bodies_get_404_never_500(string hex)
     {
-        await using var http = new HttpTestTransport(_server.HttpBase);
+        await using var http = new HttpTestTransport(Server.HttpBase);
         (int status, byte[] body) = await http.PostAsync(Convert.FromHexString(hex));
         Assert.Equal(404, status);
         Assert.Equal(-404, BinaryPrimitives.ReadInt32LittleEndian(body));
@@ -119,20 +113,20 @@ public sealed class ServerHandshakeTests : IAsyncLifetime
     [Fact]
     public async Task An_oversized_http_body_is_refused_with_413()
     {
-        await using var http = new HttpTestTransport(_server.HttpBase);
+        await using var http = new HttpTestTransport(Server.HttpBase);
         (int status, _) = await http.PostAsync(new byte[(1 << 20) + 1]);
         Assert.Equal(413, status);
     }
 
     private async Task<ITestTransport> ConnectAsync(string transport) => transport switch
     {
-        "tcp-abridged" => await TcpTestTransport.ConnectAsync(_server.TcpPort, TransportFraming.Abridged),
-        "tcp-intermediate" => await TcpTestTransport.ConnectAsync(_server.TcpPort, TransportFraming.Intermediate),
-        "tcp-padded-intermediate" => await TcpTestTransport.ConnectAsync(_server.TcpPort, TransportFraming.PaddedIntermediate),
-        "tcp-full" => await TcpTestTransport.ConnectAsync(_server.TcpPort, TransportFraming.Full),
-        "websocket" => await WebSocketTestTransport.ConnectAsync(_server.HttpPort),
-        _ => new HttpTestTransport(_server.HttpBase),
+        "tcp-abridged" => await TcpTestTransport.ConnectAsync(Server.TcpPort, TransportFraming.Abridged),
+        "tcp-intermediate" => await TcpTestTransport.ConnectAsync(Server.TcpPort, TransportFraming.Intermediate),
+        "tcp-padded-intermediate" => await TcpTestTransport.ConnectAsync(Server.TcpPort, TransportFraming.PaddedIntermediate),
+        "tcp-full" => await TcpTestTransport.ConnectAsync(Server.TcpPort, TransportFraming.Full),
+        "websocket" => await WebSocketTestTransport.ConnectAsync(Server.HttpPort),
+        _ => new HttpTestTransport(Server.HttpBase),
     };
 
-    private Task<HandshakeClientDone> HandshakeAsync(ITestTransport transport) => ClientFlows.HandshakeAsync(transport, _server.PublicKey);
+    private Task<HandshakeClientDone> HandshakeAsync(ITestTransport transport) => ClientFlows.HandshakeAsync(transport, Server.PublicKey);
 }

@@ -9,21 +9,15 @@ using Testbed.Protocol.Transport;
 namespace Testbed.Server.Tests;
 
 /// <summary>Encrypted sessions on the running server: ping, salts, replays, reordering, bad input.</summary>
-public sealed class ServerSessionTests : IAsyncLifetime
+public sealed class ServerSessionTests : RunningServerTest
 {
-    private RunningServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await RunningServer.StartAsync();
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     public static TheoryData<string> Transports() => new() { "tcp", "http" };
 
     [Theory]
     [MemberData(nameof(Transports))]
     public async Task A_new_session_is_announced_and_a_ping_answered(string transport)
     {
-        await using TestSession test = await ClientFlows.OpenSessionAsync(_server, transport);
+        await using TestSession test = await ClientFlows.OpenSessionAsync(Server, transport);
         (ITestTransport connection, ClientSession session) = (test.Connection, test.Session);
         (byte[] wire, EnvelopeHeader sent) = session.Encrypt(ClientFlows.Ping(77), contentRelated: true);
         List<TlObject> first = ClientFlows.Open(session, await connection.RoundTripAsync(wire));
@@ -39,7 +33,7 @@ public sealed class ServerSessionTests : IAsyncLifetime
     [Fact]
     public async Task A_wrong_salt_gets_bad_server_salt_and_the_retry_with_its_salt_works()
     {
-        await using TestSession test = await ClientFlows.OpenSessionAsync(_server, "tcp");
+        await using TestSession test = await ClientFlows.OpenSessionAsync(Server, "tcp");
         (ITestTransport connection, ClientSession session) = (test.Connection, test.Session);
         session.Salt ^= 1;
         (byte[] wire, EnvelopeHeader sent) = session.Encrypt(ClientFlows.Ping(1), contentRelated: true);
@@ -54,7 +48,7 @@ public sealed class ServerSessionTests : IAsyncLifetime
     [Fact]
     public async Task A_replayed_ping_is_answered_again_with_a_new_header_and_not_processed_twice()
     {
-        await using TestSession test = await ClientFlows.OpenSessionAsync(_server, "tcp");
+        await using TestSession test = await ClientFlows.OpenSessionAsync(Server, "tcp");
         (ITestTransport connection, ClientSession session) = (test.Connection, test.Session);
         (byte[] wire, _) = session.Encrypt(ClientFlows.Ping(5), contentRelated: true);
         byte[] first = await connection.RoundTripAsync(wire);
@@ -65,14 +59,14 @@ public sealed class ServerSessionTests : IAsyncLifetime
         Assert.True(replayHeader.MsgId > firstHeader.MsgId);
         Assert.Equal(5, Assert.Single(ClientFlows.Open(session, replay)).Get<long>("ping_id"));
 
-        string events = await File.ReadAllTextAsync(Path.Combine(_server.DataDirectory, SecurityEventLog.FileName));
+        string events = await File.ReadAllTextAsync(Path.Combine(Server.DataDirectory, SecurityEventLog.FileName));
         Assert.Contains("\"replay_refused\"", events, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task A_held_back_message_released_late_is_refused_with_16()
     {
-        await using TestSession test = await ClientFlows.OpenSessionAsync(_server, "tcp");
+        await using TestSession test = await ClientFlows.OpenSessionAsync(Server, "tcp");
         (ITestTransport connection, ClientSession session) = (test.Connection, test.Session);
         (byte[] earlier, _) = session.Encrypt(ClientFlows.Ping(1), contentRelated: true);
         (byte[] held, EnvelopeHeader heldHeader) = session.Encrypt(ClientFlows.Ping(2), contentRelated: true);
@@ -89,7 +83,7 @@ public sealed class ServerSessionTests : IAsyncLifetime
     [InlineData(31, 17)]
     public async Task Msg_ids_outside_the_time_window_are_refused(int offsetSeconds, int code)
     {
-        await using TestSession test = await ClientFlows.OpenSessionAsync(_server, "tcp");
+        await using TestSession test = await ClientFlows.OpenSessionAsync(Server, "tcp");
         (ITestTransport connection, ClientSession session) = (test.Connection, test.Session);
         EnvelopeHeader header = session.NextHeader(contentRelated: true) with
         {
@@ -104,7 +98,7 @@ public sealed class ServerSessionTests : IAsyncLifetime
     [Fact]
     public async Task A_tampered_message_gets_minus_404_like_any_other_decryption_failure()
     {
-        await using TestSession test = await ClientFlows.OpenSessionAsync(_server, "tcp");
+        await using TestSession test = await ClientFlows.OpenSessionAsync(Server, "tcp");
         (ITestTransport connection, ClientSession session) = (test.Connection, test.Session);
         (byte[] wire, _) = session.Encrypt(ClientFlows.Ping(1), contentRelated: true);
         wire[^1] ^= 1;
@@ -115,7 +109,7 @@ public sealed class ServerSessionTests : IAsyncLifetime
     [Fact]
     public async Task Future_salts_start_with_the_current_salt()
     {
-        await using TestSession test = await ClientFlows.OpenSessionAsync(_server, "http");
+        await using TestSession test = await ClientFlows.OpenSessionAsync(Server, "http");
         (ITestTransport connection, ClientSession session) = (test.Connection, test.Session);
         byte[] query = TlCodec.MTProto.Serialize(new TlObject(TlSchema.MTProto["get_future_salts"], 3));
         (byte[] wire, _) = session.Encrypt(query, contentRelated: true);
