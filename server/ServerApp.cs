@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Connections;
 using Testbed.Protocol.Handshake;
 using Testbed.Protocol.Sessions;
+using Testbed.Server.Chat;
 using Testbed.Server.Sessions;
 using Testbed.Server.Faults;
 using Testbed.Server.Keys;
@@ -27,6 +28,7 @@ public static class ServerApp
                 listen => listen.UseConnectionHandler<TcpConnectionHandler>());
         });
 
+        ServerBehaviour behaviour = FaultProfile.Combine(settings.Faults);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(_ => new ServerKeyStore(settings.DataDirectory));
@@ -40,12 +42,15 @@ public static class ServerApp
             DataCenters = new HashSet<int> { settings.DataCenter },
             Clock = services.GetRequiredService<TimeProvider>(),
             IsAuthKeyIdTaken = services.GetRequiredService<AuthKeyStore>().Contains,
+            CheckClientPublicValue = !behaviour.ClientPublicValueUnchecked,
         }));
         builder.Services.AddSingleton(_ => new ServerSaltSchedule(SaltSecret.LoadOrCreate(settings.DataDirectory)));
-        AdmissionPolicy policy = settings.Faults
-            .Select(name => FaultCatalog.Find(name) ?? throw new InvalidOperationException($"Unknown fault '{name}'; --list-faults lists them."))
-            .Aggregate(AdmissionPolicy.Hardened, (current, fault) => fault.Apply(current));
-        builder.Services.AddSingleton(services => new SessionRegistry(policy, services.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(behaviour);
+        builder.Services.AddSingleton(services => new SessionRegistry(behaviour.Admission, services.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<SessionDelivery>();
+        builder.Services.AddSingleton<ChatStore>();
+        builder.Services.AddSingleton<ChatService>();
+        builder.Services.AddSingleton<ServiceMessageHandler>();
         builder.Services.AddSingleton<EncryptedMessageProcessor>();
         builder.Services.AddSingleton<PacketProcessor>();
 
@@ -53,9 +58,10 @@ public static class ServerApp
         app.UseWebSockets();
         app.MapGet("/server-info", (ServerKeyStore keys) => Results.Json(ServerInfo.Describe(keys, settings)));
         app.MapGet("/server-key.pem", (ServerKeyStore keys) => Results.Text(keys.PublicPem, "application/x-pem-file"));
-        app.MapPost("/api", (HttpContext context, PacketProcessor processor) => HttpTransport.HandleAsync(context, processor, settings));
-        app.Map("/apiws", (HttpContext context, PacketProcessor processor, SecurityEventLog events, ILoggerFactory logs) =>
-            WebSocketTransport.HandleAsync(context, processor, settings, events, logs.CreateLogger("Testbed.WebSocket")));
+        app.MapPost("/api", (HttpContext context, PacketProcessor processor, EncryptedMessageProcessor sessions) =>
+            HttpTransport.HandleAsync(context, processor, sessions, settings));
+        app.Map("/apiws", (HttpContext context, PacketProcessor processor, SecurityEventLog events, TimeProvider clock, ILoggerFactory logs) =>
+            WebSocketTransport.HandleAsync(context, processor, settings, events, clock, logs.CreateLogger("Testbed.WebSocket")));
 
         app.Lifetime.ApplicationStarted.Register(() => Announce(app, settings));
         return app;

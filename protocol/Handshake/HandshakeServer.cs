@@ -199,7 +199,7 @@ public sealed class HandshakeServer
         }
 
         BigInteger gB = BigEndianInteger.Read(inner.Get<byte[]>("g_b"));
-        if (DhChecks.CheckPublicValue(gB, _options.DhPrime) is var check && check != DhCheck.Ok)
+        if (_options.CheckClientPublicValue && DhChecks.CheckPublicValue(gB, _options.DhPrime) is var check && check != DhCheck.Ok)
         {
             return Finish(pending, "dh_gen_fail", 3, pending.ExpectedRetryId, $"g_b refused: {check}");
         }

@@ -34,4 +34,10 @@ public sealed class HandshakeServerOptions
 
     /// <summary>Whether an auth_key_id is already in use; if so the client is asked to retry (dh_gen_retry).</summary>
     public Func<long, bool> IsAuthKeyIdTaken { get; init; } = _ => false;
+
+    /// <summary>
+    /// Whether g_b must lie in (1, dh_prime - 1) with the 2^1984 margins (on by default). Off only for the server's
+    /// g-b-range-unchecked fault profile: a peer can then force a predictable key (g_b = 1 gives auth_key = 1).
+    /// </summary>
+    public bool CheckClientPublicValue { get; init; } = true;
 }

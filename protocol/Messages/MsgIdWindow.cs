@@ -64,6 +64,13 @@ public sealed class MsgIdWindow
     /// <summary>Whether <paramref name="msgId"/> is stored.</summary>
     public bool Contains(long msgId) => Count > 0 && msgId >= _ids[_head] && Search(msgId) >= 0;
 
+    /// <summary>The stored message with this msg_id, if any.</summary>
+    public SeenMessage? Find(long msgId)
+    {
+        int index = Count > 0 && msgId >= _ids[_head] ? Search(msgId) : -1;
+        return index >= 0 ? EntryAt(index) : null;
+    }
+
     /// <summary>
     /// The stored messages just below and just above <paramref name="msgId"/>, for the seq_no order checks of
     /// <see cref="SeqNoRules"/>.

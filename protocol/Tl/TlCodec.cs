@@ -28,6 +28,9 @@ public sealed class TlCodec
     /// <summary>A codec for the MTProto schema shipped with the library.</summary>
     public static TlCodec MTProto { get; } = new(TlSchema.MTProto);
 
+    /// <summary>A codec for <see cref="TlSchema.Testbed"/>: MTProto plus the chat layer.</summary>
+    public static TlCodec Testbed { get; } = new(TlSchema.Testbed);
+
     /// <summary>The schema.</summary>
     public TlSchema Schema { get; }
 

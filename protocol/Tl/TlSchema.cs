@@ -19,6 +19,7 @@ public sealed class TlSchema
     public const uint BoolFalseId = 0xbc799737;
 
     private static readonly Lazy<TlSchema> LazyMTProto = new(() => Parse(ReadEmbedded("mtproto.tl"), "mtproto.tl"));
+    private static readonly Lazy<TlSchema> LazyTestbed = new(() => Parse(ReadEmbedded("mtproto.tl") + "\n" + ReadEmbedded("chat.tl"), "mtproto.tl+chat.tl"));
 
     private readonly FrozenDictionary<uint, TlCombinator> _byId;
     private readonly FrozenDictionary<string, TlCombinator> _byName;
@@ -55,6 +56,12 @@ public sealed class TlSchema
 
     /// <summary>The MTProto schema text shipped with this library.</summary>
     public static string MTProtoText => ReadEmbedded("mtproto.tl");
+
+    /// <summary>The MTProto schema plus the testbed's chat layer (Tl/Schema/chat.tl): what the reference server speaks.</summary>
+    public static TlSchema Testbed => LazyTestbed.Value;
+
+    /// <summary>The chat-layer schema text shipped with this library.</summary>
+    public static string ChatText => ReadEmbedded("chat.tl");
 
     /// <summary>Every combinator, in schema order.</summary>
     public IReadOnlyList<TlCombinator> Combinators { get; }

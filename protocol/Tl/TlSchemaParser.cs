@@ -147,7 +147,8 @@ internal static partial class TlSchemaParser
             "#" => new TlTypeRef(TlTypeKind.Flags, text),
             "Object" => new TlTypeRef(TlTypeKind.Object, text),
             _ when text.StartsWith('%') => new TlTypeRef(TlTypeKind.Bare, text),
-            _ when char.IsLower(text[0]) => new TlTypeRef(TlTypeKind.Bare, text),
+            // In a namespaced name (chat.User) the case after the last dot decides bare or boxed.
+            _ when char.IsLower(text[text.LastIndexOf('.') + 1]) => new TlTypeRef(TlTypeKind.Bare, text),
             _ => new TlTypeRef(TlTypeKind.Boxed, text),
         };
     }

@@ -1,25 +1,26 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using Testbed.Protocol.Envelope;
 using Testbed.Protocol.Messages;
 using Testbed.Protocol.Sessions;
 using Testbed.Protocol.Tl;
+using Testbed.Server.Faults;
 using Testbed.Server.Storage;
+using Testbed.Server.Transport;
 
 namespace Testbed.Server.Sessions;
 
-/// <summary>What an encrypted packet produced: answer bodies to seal, a transport error, or nothing.</summary>
-internal readonly record struct EncryptedOutcome(byte[]? Response, int TransportError, string Event, string Detail);
+/// <summary>What an encrypted packet produced, for the log: a transport error (or 0), an event name and a detail.</summary>
+internal readonly record struct EncryptedOutcome(int TransportError, string Event, string Detail);
 
 /// <summary>
-/// Encrypted messages (docs/protocol.md §2–§4): find the key, decrypt with every failure alike, run the session's
-/// admission checks, answer service messages, and seal the answers — several in one msg_container — under the
-/// current salt with fresh msg_ids and seq_nos, so no two server messages ever share a header.
-/// Handled so far: ping, ping_delay_disconnect (answered, the disconnect timer is not implemented), msgs_ack,
-/// get_future_salts, msg_container, gzip_packed (unpacked up to 1 MiB); other queries get rpc_error 501 NOT_IMPLEMENTED.
+/// Encrypted messages (docs/protocol.md §2–§4): find the key, decrypt with every failure alike, bind the session to
+/// the connection, run the session's admission checks on the message (or on a container and each message in it),
+/// hand what passes to the <see cref="ServiceMessageHandler"/>, and send what is due.
 /// </summary>
-internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegistry sessions, ServerSaltSchedule salts, TimeProvider clock)
+internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegistry sessions, SessionDelivery delivery,
+    ServiceMessageHandler handler, ServerSaltSchedule salts, ServerBehaviour behaviour, TimeProvider clock)
 {
     // The salt the handshake gives a new key is accepted for this long after its creation (docs/protocol.md §3.5).
     private static readonly TimeSpan InitialSaltLifetime = TimeSpan.FromMinutes(30);
@@ -28,23 +29,31 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
     private const int MaxUnpackedLength = 1 << 20;
 
     private readonly ConcurrentDictionary<long, (AuthKey Key, StoredAuthKey Stored)> _keys = new();
-    private readonly TlCodec _codec = TlCodec.MTProto;
-    private readonly TlSchema _schema = TlSchema.MTProto;
+    private readonly TlCodec _codec = TlCodec.Testbed;
+    private readonly TlSchema _schema = TlSchema.Testbed;
 
-    public EncryptedOutcome Process(ReadOnlySpan<byte> wire)
+    public EncryptedOutcome Process(ReadOnlySpan<byte> wire, IClientConnection connection)
     {
         long authKeyId = wire.Length >= 8 ? BinaryPrimitives.ReadInt64LittleEndian(wire) : 0;
         DateTimeOffset now = clock.GetUtcNow();
         if (!TryGetKey(authKeyId, now, out AuthKey? key, out StoredAuthKey? stored))
         {
-            return new EncryptedOutcome(null, -404, "unknown_auth_key", "");
+            return new EncryptedOutcome(-404, "unknown_auth_key", "");
+        }
+
+        if (behaviour.LayoutCheckedBeforeMsgKey && FaultyEnvelope.LayoutIsBad(key, wire))
+        {
+            return new EncryptedOutcome(FaultyEnvelope.EarlyLayoutError, "decryption_refused", "bad length or padding, found before msg_key (fault)");
         }
 
         byte[] plaintext = new byte[Math.Max(0, wire.Length - MessageEnvelope.WireHeaderSize)];
-        if (!MessageEnvelope.TryDecrypt(key, MessageDirection.ClientToServer, wire, plaintext, out DecryptedEnvelope envelope))
+        bool decrypted = behaviour.PaddingUnchecked
+            ? FaultyEnvelope.TryDecryptIgnoringPadding(key, wire, plaintext, out DecryptedEnvelope envelope)
+            : MessageEnvelope.TryDecrypt(key, MessageDirection.ClientToServer, wire, plaintext, out envelope);
+        if (!decrypted)
         {
             // One answer for every pre-MAC and post-MAC failure (§2.4).
-            return new EncryptedOutcome(null, -404, "decryption_refused", "");
+            return new EncryptedOutcome(-404, "decryption_refused", "");
         }
 
         TlObject body;
@@ -54,29 +63,52 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
         }
         catch (TlDecodeException e)
         {
-            return new EncryptedOutcome(null, -404, "malformed_message", e.Error.ToString());
+            return new EncryptedOutcome(-404, "malformed_message", e.Error.ToString());
         }
 
         EnvelopeHeader header = envelope.Header;
-        ServerSession session = sessions.GetOrCreate(authKeyId, header.SessionId);
+        ServerSession session = sessions.GetOrCreate(authKeyId, key, behaviour.SessionIdUnchecked ? 0 : header.SessionId);
+        MessageContext context;
+        EncryptedOutcome outcome;
         lock (session.Lock)
         {
-            return Admit(session, key, authKeyId, stored, header, body, now);
+            if (behaviour.SessionIdUnchecked)
+            {
+                session.SessionId = header.SessionId;
+                session.Announced = true; // one shared session: no new_session_created, ever
+            }
+
+            session.Bind(connection);
+            context = new MessageContext(session, connection, stored, now);
+            outcome = body.Combinator.Id == ContentRelated.MsgContainer ? AdmitContainer(context, header, body) : AdmitOne(context, header, body);
+            delivery.SendDue(session, now);
+            if (connection is HttpExchange exchange)
+            {
+                exchange.Session = session;
+                session.HttpWaiter = exchange.Wait is null ? session.HttpWaiter : exchange;
+            }
         }
+
+        if (context.DestroyKey)
+        {
+            DestroyKey(authKeyId);
+        }
+
+        context.Afterwards.ForEach(action => action());
+        return outcome;
     }
 
-    private EncryptedOutcome Admit(ServerSession session, AuthKey key, long authKeyId, StoredAuthKey stored, EnvelopeHeader header,
-        TlObject body, DateTimeOffset now)
+    /// <summary>Sends what is due on a session to a waiting HTTP request (http_wait woke it, or its time ran out).</summary>
+    public void Flush(ServerSession session, HttpExchange exchange)
     {
-        bool saltAccepted = salts.IsAccepted(authKeyId, header.Salt, now)
-            || (stored.InitialSalt == header.Salt && now - stored.CreatedAt < InitialSaltLifetime);
-        var answers = new List<(byte[] Body, bool ContentRelated)>();
-        (string eventName, string reason) = body.Combinator.Id == ContentRelated.MsgContainer
-            ? AdmitContainer(session, authKeyId, header, body, saltAccepted, now, answers)
-            : AdmitOne(session, authKeyId, header, body, saltAccepted, now, answers);
-        return answers.Count == 0
-            ? new EncryptedOutcome(null, 0, eventName, reason)
-            : new EncryptedOutcome(Seal(session, key, authKeyId, answers, now), 0, eventName, reason);
+        lock (session.Lock)
+        {
+            if (exchange.IsOpen)
+            {
+                session.Bind(exchange);
+                delivery.SendDue(session, clock.GetUtcNow());
+            }
+        }
     }
 
     /// <summary>
@@ -85,41 +117,45 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
     /// below the container's and a bytes field equal to its body's length — else code 64 and nothing inside is
     /// processed. Each inner message then goes through the checks on its own; the container's id is recorded last.
     /// </summary>
-    private (string Event, string Reason) AdmitContainer(ServerSession session, long authKeyId, EnvelopeHeader header, TlObject container,
-        bool saltAccepted, DateTimeOffset now, List<(byte[] Body, bool ContentRelated)> answers)
+    private EncryptedOutcome AdmitContainer(MessageContext context, EnvelopeHeader header, TlObject container)
     {
+        ServerSession session = context.Session;
         object?[] messages = container.Get<object?[]>("messages");
-        AdmissionVerdict verdict = session.Admission.Check(header, contentRelated: false, saltAccepted, now);
+        AdmissionVerdict verdict = session.Admission.Check(header, contentRelated: false, SaltAccepted(context, header), context.Now);
         if (verdict.Action == AdmissionAction.Duplicate)
         {
-            // A replayed container: re-send what its messages got, process nothing.
-            answers.AddRange(messages.Cast<TlObject>().Select(m => session.StoredResult(m.Get<long>("msg_id")))
-                .OfType<byte[]>().Select(result => (result, true)));
-            return ("replay_refused", verdict.Reason);
+            // A replayed container: answer for its messages again, process nothing.
+            foreach (TlObject message in messages.Cast<TlObject>())
+            {
+                AnswerDuplicate(context, message.Get<long>("msg_id"));
+            }
+
+            return new EncryptedOutcome(0, "replay_refused", verdict.Reason);
         }
 
         if (verdict.Action != AdmissionAction.Process)
         {
-            answers.Add(Refusal(header, verdict, authKeyId, now));
-            return (verdict.Action == AdmissionAction.BadSalt ? "salt_mismatch" : "message_refused", verdict.Reason);
+            return Refuse(context, header, verdict);
         }
 
         string? invalid = messages.Length > MessageContainer.MaxMessages ? "more than 1024 messages"
             : messages.Cast<TlObject>().Select(m => ContainerEntryProblem(m, header.MsgId)).FirstOrDefault(p => p is not null);
         if (invalid is not null)
         {
-            answers.Add((Serialize("bad_msg_notification", header.MsgId, header.SeqNo, (int)BadMsgCode.InvalidContainer), false));
-            return ("message_refused", $"invalid container: {invalid}");
+            context.Answer(Serialize("bad_msg_notification", header.MsgId, header.SeqNo, (int)BadMsgCode.InvalidContainer), contentRelated: false);
+            return new EncryptedOutcome(0, "message_refused", $"invalid container: {invalid}");
         }
 
+        string? refusal = null;
         foreach (TlObject message in messages.Cast<TlObject>())
         {
             var inner = new EnvelopeHeader(header.Salt, header.SessionId, message.Get<long>("msg_id"), message.Get<int>("seqno"));
-            AdmitOne(session, authKeyId, inner, message.Get<TlObject>("body"), saltAccepted: true, now, answers);
+            EncryptedOutcome result = AdmitOne(context, inner, message.Get<TlObject>("body"), saltChecked: true);
+            refusal ??= result.Event == "message_processed" ? null : $"{result.Event}: {result.Detail}";
         }
 
         session.Admission.Record(header);
-        return ("message_processed", $"container of {messages.Length}");
+        return new EncryptedOutcome(0, "message_processed", $"container of {messages.Length}" + (refusal is null ? "" : $"; {refusal}"));
     }
 
     private string? ContainerEntryProblem(TlObject message, long containerMsgId)
@@ -138,9 +174,10 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
         return message.Get<int>("bytes") != _codec.Serialize(body).Length ? "a bytes field that is not the body's length" : null;
     }
 
-    private (string Event, string Reason) AdmitOne(ServerSession session, long authKeyId, EnvelopeHeader header, TlObject body,
-        bool saltAccepted, DateTimeOffset now, List<(byte[] Body, bool ContentRelated)> answers)
+    private EncryptedOutcome AdmitOne(MessageContext context, EnvelopeHeader header, TlObject body, bool saltChecked = false)
     {
+        ServerSession session = context.Session;
+
         // gzip_packed is a wrapper: unpack (bounded) and treat the message as what it carries (docs/protocol.md §3.3).
         // One that does not unpack to a single object gets code 64 (Choice: no code names it better).
         if (body.Combinator.Id == ContentRelated.GzipPacked)
@@ -148,44 +185,76 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
             TlObject? unpacked = Unpack(body);
             if (unpacked is null)
             {
-                answers.Add((Serialize("bad_msg_notification", header.MsgId, header.SeqNo, (int)BadMsgCode.InvalidContainer), false));
-                return ("message_refused", "gzip_packed that does not unpack to one object within the size limit");
+                context.Answer(Serialize("bad_msg_notification", header.MsgId, header.SeqNo, (int)BadMsgCode.InvalidContainer), contentRelated: false);
+                return new EncryptedOutcome(0, "message_refused", "gzip_packed that does not unpack to one object within the size limit");
             }
 
             body = unpacked;
         }
 
-        AdmissionVerdict verdict = session.Admission.Check(header, ContentRelated.IsContentRelated(body.Combinator.Id), saltAccepted, now);
+        bool saltAccepted = saltChecked || SaltAccepted(context, header);
+        AdmissionVerdict verdict = session.Admission.Check(header, ContentRelated.IsContentRelated(body.Combinator.Id), saltAccepted, context.Now);
         switch (verdict.Action)
         {
             case AdmissionAction.Refuse or AdmissionAction.BadSalt:
-                answers.Add(Refusal(header, verdict, authKeyId, now));
-                return (verdict.Action == AdmissionAction.BadSalt ? "salt_mismatch" : "message_refused", verdict.Reason);
+                return Refuse(context, header, verdict);
             case AdmissionAction.Duplicate:
-                if (session.StoredResult(header.MsgId) is { } previous)
-                {
-                    answers.Add((previous, true)); // re-sent in a new message: never the same header twice
-                }
+                AnswerDuplicate(context, header.MsgId);
+                return new EncryptedOutcome(0, "replay_refused", verdict.Reason);
+        }
 
-                return ("replay_refused", verdict.Reason);
-            default:
-                if (!session.Announced)
-                {
-                    answers.Add((Serialize("new_session_created", header.MsgId,
-                        BitConverter.ToInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)), salts.Current(authKeyId, now)), true));
-                    session.Announced = true;
-                }
+        if (!session.Announced)
+        {
+            session.Outbox.Add(Serialize("new_session_created", header.MsgId, BitConverter.ToInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)),
+                salts.Current(context.AuthKeyId, context.Now)), contentRelated: true, keepUntilAcked: true);
+            session.Announced = true;
+        }
 
-                if (Answer(body, header, authKeyId, now) is { } answer)
-                {
-                    session.StoreResult(header.MsgId, answer);
-                    answers.Add((answer, true));
-                }
+        string? refusal = handler.Execute(context, header, body);
+        session.Admission.Record(header);
+        return refusal is null
+            ? new EncryptedOutcome(0, "message_processed", verdict.Reason)
+            : new EncryptedOutcome(0, "message_ignored", refusal);
+    }
 
-                session.Admission.Record(header);
-                return ("message_processed", verdict.Reason);
+    /// <summary>
+    /// A message already processed is never processed again, but its answer is given again (docs/protocol.md §3.6):
+    /// re-sent under its own msg_id inside a new container — unless it was an acknowledged rpc_result, which
+    /// msg_detailed_info names instead, as the client already has it.
+    /// </summary>
+    private void AnswerDuplicate(MessageContext context, long msgId)
+    {
+        if (context.Session.AnswerTo(msgId) is not { } answer)
+        {
+            return; // it needed no answer (msgs_ack, http_wait...)
+        }
+
+        if (answer.KeepUntilAcked && context.Session.Outbox.Find(answer.MsgId) is null)
+        {
+            context.Answer(Serialize("msg_detailed_info", msgId, answer.MsgId, answer.Body.Length, 0));
+        }
+        else
+        {
+            context.Session.Outbox.Requeue(answer);
         }
     }
+
+    private EncryptedOutcome Refuse(MessageContext context, EnvelopeHeader header, AdmissionVerdict verdict)
+    {
+        if (verdict.Action == AdmissionAction.BadSalt)
+        {
+            context.Answer(Serialize("bad_server_salt", header.MsgId, header.SeqNo, (int)BadMsgCode.BadServerSalt,
+                salts.Current(context.AuthKeyId, context.Now)), contentRelated: false);
+            return new EncryptedOutcome(0, "salt_mismatch", verdict.Reason);
+        }
+
+        context.Answer(Serialize("bad_msg_notification", header.MsgId, header.SeqNo, (int)verdict.Code!), contentRelated: false);
+        return new EncryptedOutcome(0, "message_refused", verdict.Reason);
+    }
+
+    private bool SaltAccepted(MessageContext context, EnvelopeHeader header) =>
+        salts.IsAccepted(context.AuthKeyId, header.Salt, context.Now)
+        || (context.StoredKey.InitialSalt == header.Salt && context.Now - context.StoredKey.CreatedAt < InitialSaltLifetime);
 
     private TlObject? Unpack(TlObject packed)
     {
@@ -205,58 +274,15 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
         }
     }
 
-    private (byte[] Body, bool ContentRelated) Refusal(EnvelopeHeader header, AdmissionVerdict verdict, long authKeyId, DateTimeOffset now) =>
-        verdict.Action == AdmissionAction.BadSalt
-            ? (Serialize("bad_server_salt", header.MsgId, header.SeqNo, 48, salts.Current(authKeyId, now)), false)
-            : (Serialize("bad_msg_notification", header.MsgId, header.SeqNo, (int)verdict.Code!), false);
-
-    /// <summary>The answer to a processed message, or null when it needs none.</summary>
-    private byte[]? Answer(TlObject body, EnvelopeHeader header, long authKeyId, DateTimeOffset now) => body.Combinator.Name switch
+    /// <summary>The key, from the cache or the store; a temporary key past its expires_at is forgotten (-404).</summary>
+    private bool TryGetKey(long authKeyId, DateTimeOffset now, [NotNullWhen(true)] out AuthKey? key, [NotNullWhen(true)] out StoredAuthKey? stored)
     {
-        "ping" or "ping_delay_disconnect" => Serialize("pong", header.MsgId, body.Get<long>("ping_id")),
-        "get_future_salts" => Serialize("future_salts", header.MsgId, (int)now.ToUnixTimeSeconds(),
-            salts.Future(authKeyId, now, Math.Clamp(body.Get<int>("num"), 1, 64))
-                .Select(s => (object?)new TlObject(_schema["future_salt"], s.ValidSince, s.ValidUntil, s.Salt)).ToArray()),
-        _ when body.Combinator.IsFunction => Serialize("rpc_result", header.MsgId,
-            new TlObject(_schema["rpc_error"], 501, "NOT_IMPLEMENTED"u8.ToArray())),
-        _ => null, // msgs_ack and other notifications: nothing to answer
-    };
-
-    /// <summary>Encrypts the answers as one message: the body itself, or a msg_container of them.</summary>
-    private byte[] Seal(ServerSession session, AuthKey key, long authKeyId, List<(byte[] Body, bool ContentRelated)> answers, DateTimeOffset now)
-    {
-        byte[] data;
-        bool contentRelated;
-        if (answers.Count == 1)
-        {
-            (data, contentRelated) = answers[0];
-        }
-        else
-        {
-            // msg_container: every inner msg_id below the container's, which is made after them.
-            var entries = answers.Select(a => (session.MsgIds.Next(MsgIdSender.ServerResponse), session.SeqNos.Next(a.ContentRelated), a.Body))
-                .ToArray();
-            byte[] container = MessageContainer.Build(entries);
-            (data, contentRelated) = (container, false);
-        }
-
-        var header = new EnvelopeHeader(salts.Current(authKeyId, now), session.SessionId, session.MsgIds.Next(MsgIdSender.ServerResponse),
-            session.SeqNos.Next(contentRelated));
-        int padding = PaddingPolicy.Default.ChooseLength(data.Length);
-        byte[] wire = new byte[MessageEnvelope.GetWireLength(data.Length, padding)];
-        MessageEnvelope.Encrypt(key, MessageDirection.ServerToClient, header, data, padding, wire);
-        return wire;
-    }
-
-    private bool TryGetKey(long authKeyId, DateTimeOffset now, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out AuthKey? key,
-        [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out StoredAuthKey? stored)
-    {
+        (key, stored) = (null, null);
         if (!_keys.TryGetValue(authKeyId, out var cached))
         {
             StoredAuthKey? loaded = authKeyId == 0 ? null : store.Load(authKeyId, now);
             if (loaded is null)
             {
-                (key, stored) = (null, null);
                 return false;
             }
 
@@ -264,8 +290,27 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(loaded.Key);
         }
 
+        if (cached.Stored.ExpiresAt is { } expires && now >= expires)
+        {
+            Forget(authKeyId);
+            return false;
+        }
+
         (key, stored) = cached;
         return true;
+    }
+
+    private void DestroyKey(long authKeyId)
+    {
+        store.Destroy(authKeyId);
+        Forget(authKeyId);
+    }
+
+    private void Forget(long authKeyId)
+    {
+        sessions.RemoveKey(authKeyId);
+        _keys.TryRemove(authKeyId, out _);
+        // The AuthKey object is not disposed here: a packet being processed on another thread may still hold it.
     }
 
     private byte[] Serialize(string name, params object?[] values) => _codec.Serialize(new TlObject(_schema[name], values));

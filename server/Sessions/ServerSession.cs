@@ -1,42 +1,124 @@
+using Testbed.Protocol.Envelope;
 using Testbed.Protocol.Messages;
 using Testbed.Protocol.Sessions;
+using Testbed.Server.Transport;
 
 namespace Testbed.Server.Sessions;
 
-/// <summary>The server's state of one session (auth key + session_id). Used under <see cref="Lock"/>.</summary>
-internal sealed class ServerSession(long sessionId, AdmissionPolicy policy, TimeProvider clock)
+/// <summary>
+/// The server's state of one session (auth key + session_id): the admission checks on what the client sends, the
+/// outbox of what the server sends, the connection the client last used, and the answers to its requests (so a
+/// repeated request is answered, never executed twice). Used under <see cref="Lock"/>.
+/// </summary>
+internal sealed class ServerSession(long authKeyId, AuthKey key, long sessionId, AdmissionPolicy policy, TimeProvider clock)
 {
-    private const int MaxStoredResults = MsgIdWindow.DefaultCapacity;
-    private readonly Dictionary<long, byte[]> _results = [];
-    private readonly Queue<long> _resultOrder = new();
+    private const int MaxRememberedAnswers = MsgIdWindow.DefaultCapacity;
+    private readonly Dictionary<long, OutgoingMessage> _answers = [];
+    private readonly Queue<long> _answerOrder = new();
 
     public Lock Lock { get; } = new();
 
-    public long SessionId { get; } = sessionId;
+    public long AuthKeyId { get; } = authKeyId;
+
+    public AuthKey Key { get; } = key;
+
+    /// <summary>The session_id server messages carry (the session-id-unchecked fault moves it to the latest one).</summary>
+    public long SessionId { get; set; } = sessionId;
 
     public SessionAdmission Admission { get; } = new(policy);
 
-    public MsgIdGenerator MsgIds { get; } = new(clock);
-
-    public SeqNoCounter SeqNos { get; } = new();
+    public SessionOutbox Outbox { get; } = new(clock);
 
     /// <summary>Whether new_session_created has been sent.</summary>
     public bool Announced { get; set; }
 
     public DateTimeOffset LastUsed { get; set; }
 
-    /// <summary>Keeps the answer to a request so a duplicate can get it again (bounded like the replay window).</summary>
-    public void StoreResult(long requestMsgId, byte[] body)
+    /// <summary>Where server messages go: the connection of the client's latest message.</summary>
+    public IClientConnection? Connection { get; private set; }
+
+    /// <summary>The latest HTTP request that asked to wait (http_wait): pushed messages wake it.</summary>
+    public IClientConnection? HttpWaiter { get; set; }
+
+    /// <summary>
+    /// Makes <paramref name="connection"/> the session's connection. A client on a new connection may have lost
+    /// what was sent on the old one, so every unacknowledged message becomes due again.
+    /// </summary>
+    public void Bind(IClientConnection connection)
     {
-        if (_results.TryAdd(requestMsgId, body))
+        if (Connection is not null && Connection.Id != connection.Id)
         {
-            _resultOrder.Enqueue(requestMsgId);
-            if (_resultOrder.Count > MaxStoredResults)
+            Outbox.ResendAll();
+        }
+
+        Connection = connection;
+    }
+
+    /// <summary>Remembers the answer to a request (bounded like the replay window).</summary>
+    public void RememberAnswer(long requestMsgId, OutgoingMessage answer)
+    {
+        if (_answers.TryAdd(requestMsgId, answer))
+        {
+            _answerOrder.Enqueue(requestMsgId);
+            if (_answerOrder.Count > MaxRememberedAnswers)
             {
-                _results.Remove(_resultOrder.Dequeue());
+                _answers.Remove(_answerOrder.Dequeue());
             }
         }
     }
 
-    public byte[]? StoredResult(long requestMsgId) => _results.GetValueOrDefault(requestMsgId);
+    /// <summary>The answer given to a request, if remembered.</summary>
+    public OutgoingMessage? AnswerTo(long requestMsgId) => _answers.GetValueOrDefault(requestMsgId);
+
+    /// <summary>
+    /// Seals what is due into packets and sends them on the session's connection (one packet only over HTTP).
+    /// One message goes as itself the first time; anything else — several messages, or a re-send — goes inside a new
+    /// msg_container under a fresh msg_id, so no header is ever encrypted twice (docs/protocol.md §3.9). The
+    /// resends-reuse-header fault re-sends a message alone under its original header instead.
+    /// </summary>
+    public void SendDue(long salt, DateTimeOffset now, bool resendsReuseHeader)
+    {
+        if (Connection is not { IsOpen: true } connection)
+        {
+            return;
+        }
+
+        List<OutgoingMessage> due;
+        while ((due = Outbox.TakeDue(now)).Count > 0)
+        {
+            if (resendsReuseHeader)
+            {
+                foreach (OutgoingMessage resend in due.Where(m => m.Transmissions > 1))
+                {
+                    connection.Send(Seal(new EnvelopeHeader(salt, SessionId, resend.MsgId, resend.SeqNo), resend.Body));
+                }
+
+                due.RemoveAll(m => m.Transmissions > 1);
+            }
+
+            if (due.Count == 1 && due[0].Transmissions == 1)
+            {
+                connection.Send(Seal(new EnvelopeHeader(salt, SessionId, due[0].MsgId, due[0].SeqNo), due[0].Body));
+            }
+            else if (due.Count > 0)
+            {
+                byte[] container = MessageContainer.Build(due.Select(m => (m.MsgId, m.SeqNo, m.Body)).ToArray());
+                var header = new EnvelopeHeader(salt, SessionId, Outbox.MsgIds.Next(MsgIdSender.ServerResponse), Outbox.SeqNos.Next(false));
+                connection.Send(Seal(header, container));
+            }
+
+            if (!connection.IsStreaming)
+            {
+                return; // an HTTP answer is one packet; the rest waits for the next request
+            }
+        }
+    }
+
+    private byte[] Seal(EnvelopeHeader header, byte[] data)
+    {
+        int padding = PaddingPolicy.Default.ChooseLength(data.Length);
+        byte[] wire = new byte[MessageEnvelope.GetWireLength(data.Length, padding)];
+        MessageEnvelope.Encrypt(Key, MessageDirection.ServerToClient, header, data, padding, wire);
+        return wire;
+    }
 }

@@ -1,3 +1,4 @@
+using Testbed.Protocol.Envelope;
 using Testbed.Protocol.Sessions;
 
 namespace Testbed.Server.Sessions;
@@ -13,7 +14,7 @@ internal sealed class SessionRegistry(AdmissionPolicy policy, TimeProvider clock
     private readonly Dictionary<long, Dictionary<long, ServerSession>> _byKey = [];
     private readonly Lock _lock = new();
 
-    public ServerSession GetOrCreate(long authKeyId, long sessionId)
+    public ServerSession GetOrCreate(long authKeyId, AuthKey key, long sessionId)
     {
         lock (_lock)
         {
@@ -26,14 +27,53 @@ internal sealed class SessionRegistry(AdmissionPolicy policy, TimeProvider clock
             {
                 if (sessions.Count >= MaxSessionsPerKey)
                 {
-                    sessions.Remove(sessions.Values.MinBy(s => s.LastUsed)!.SessionId);
+                    sessions.Remove(sessions.MinBy(s => s.Value.LastUsed).Key);
                 }
 
-                sessions[sessionId] = session = new ServerSession(sessionId, policy, clock);
+                sessions[sessionId] = session = new ServerSession(authKeyId, key, sessionId, policy, clock);
             }
 
             session.LastUsed = clock.GetUtcNow();
             return session;
+        }
+    }
+
+    /// <summary>The live sessions of an auth key (a snapshot).</summary>
+    public ServerSession[] SessionsOf(long authKeyId)
+    {
+        lock (_lock)
+        {
+            return _byKey.TryGetValue(authKeyId, out Dictionary<long, ServerSession>? sessions) ? [.. sessions.Values] : [];
+        }
+    }
+
+    /// <summary>destroy_session: forgets one session. False if there was none.</summary>
+    public bool Remove(long authKeyId, long sessionId)
+    {
+        lock (_lock)
+        {
+            return _byKey.TryGetValue(authKeyId, out Dictionary<long, ServerSession>? sessions) && sessions.Remove(sessionId);
+        }
+    }
+
+    /// <summary>destroy_auth_key: forgets every session of the key.</summary>
+    public void RemoveKey(long authKeyId)
+    {
+        lock (_lock)
+        {
+            _byKey.Remove(authKeyId);
+        }
+    }
+
+    /// <summary>How many sessions are live (for the memory benchmark and /server-info).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _byKey.Values.Sum(s => s.Count);
+            }
         }
     }
 }

@@ -40,13 +40,27 @@ public sealed class AuthKeyStore(Database database)
     {
         using SqliteConnection connection = database.Open();
         using SqliteCommand query = connection.CreateCommand();
-        query.CommandText = "SELECT key, created_at, initial_salt FROM auth_keys WHERE id = $id AND (expires_at IS NULL OR expires_at > $now);";
+        query.CommandText = "SELECT key, created_at, initial_salt, expires_at FROM auth_keys WHERE id = $id AND (expires_at IS NULL OR expires_at > $now);";
         query.Parameters.AddWithValue("$id", id);
         query.Parameters.AddWithValue("$now", now.ToUnixTimeSeconds());
         using SqliteDataReader row = query.ExecuteReader();
         return row.Read()
-            ? new StoredAuthKey((byte[])row[0], DateTimeOffset.FromUnixTimeSeconds(row.GetInt64(1)), row.IsDBNull(2) ? null : row.GetInt64(2))
+            ? new StoredAuthKey((byte[])row[0], DateTimeOffset.FromUnixTimeSeconds(row.GetInt64(1)), row.IsDBNull(2) ? null : row.GetInt64(2),
+                row.IsDBNull(3) ? null : DateTimeOffset.FromUnixTimeSeconds(row.GetInt64(3)))
             : null;
+    }
+
+    /// <summary>
+    /// destroy_auth_key: removes the key material. The row stays, emptied and expired, so the id is never reused.
+    /// Returns false if there was no live key.
+    /// </summary>
+    public bool Destroy(long id)
+    {
+        using SqliteConnection connection = database.Open();
+        using SqliteCommand update = connection.CreateCommand();
+        update.CommandText = "UPDATE auth_keys SET key = zeroblob(256), expires_at = 0 WHERE id = $id AND (expires_at IS NULL OR expires_at > 0);";
+        update.Parameters.AddWithValue("$id", id);
+        return update.ExecuteNonQuery() == 1;
     }
 }
 
@@ -54,4 +68,5 @@ public sealed class AuthKeyStore(Database database)
 /// <param name="Key">The 256 bytes.</param>
 /// <param name="CreatedAt">When the handshake made it.</param>
 /// <param name="InitialSalt">The salt the handshake gave the client, if recorded.</param>
-public sealed record StoredAuthKey(byte[] Key, DateTimeOffset CreatedAt, long? InitialSalt);
+/// <param name="ExpiresAt">When a temporary key stops working; null for a permanent key.</param>
+public sealed record StoredAuthKey(byte[] Key, DateTimeOffset CreatedAt, long? InitialSalt, DateTimeOffset? ExpiresAt);

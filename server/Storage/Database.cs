@@ -23,6 +23,25 @@ public sealed class Database
         """
         ALTER TABLE auth_keys ADD COLUMN initial_salt INTEGER;  -- new_nonce[0:8] XOR server_nonce[0:8]
         """,
+        """
+        CREATE TABLE users (
+            id           INTEGER PRIMARY KEY AUTOINCREMENT,
+            auth_key_id  INTEGER NOT NULL UNIQUE,  -- one chat user per auth key (docs/protocol.md §8)
+            name         TEXT    NOT NULL,
+            created_at   INTEGER NOT NULL
+        );
+        CREATE TABLE messages (
+            id         INTEGER PRIMARY KEY AUTOINCREMENT,
+            from_id    INTEGER NOT NULL REFERENCES users (id),
+            to_id      INTEGER NOT NULL REFERENCES users (id),
+            random_id  INTEGER NOT NULL,           -- chosen by the sender: a retried send finds its first message
+            date       INTEGER NOT NULL,
+            text       TEXT    NOT NULL,
+            delivered  INTEGER NOT NULL DEFAULT 0, -- 1 once the recipient acknowledged the update carrying it
+            UNIQUE (from_id, random_id)
+        );
+        CREATE INDEX messages_by_recipient ON messages (to_id, id);
+        """,
     ];
 
     private readonly string _connectionString;

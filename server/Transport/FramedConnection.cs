@@ -1,24 +1,20 @@
-using System.Buffers;
 using Testbed.Protocol.Transport;
 
 namespace Testbed.Server.Transport;
 
 /// <summary>
-/// One TCP or WebSocket connection's byte stream: detects the framing from the first bytes, cuts frames, hands each
-/// payload to the <see cref="PacketProcessor"/> and frames the answers. Bytes wait in a <see cref="FrameBuffer"/> bounded
-/// by about two frames of the allowed size. Not thread-safe: one per connection.
+/// The receiving half of one TCP or WebSocket connection: detects the framing from the first bytes, cuts frames and
+/// hands each payload to the <see cref="PacketProcessor"/>, whose answers go out through the
+/// <see cref="StreamConnection"/>. Bytes wait in a <see cref="FrameBuffer"/> bounded by about two frames of the allowed
+/// size. Not thread-safe: one per connection, fed by its read loop.
 /// </summary>
-internal sealed class FramedConnection(PacketProcessor processor, int maxPacketLength, PacketOrigin origin)
+internal sealed class FramedConnection(PacketProcessor processor, int maxPacketLength, StreamConnection connection)
 {
     private readonly FrameBuffer _buffer = new((2 * maxPacketLength) + 64);
     private FrameReader? _reader;
-    private FrameWriter? _writer;
 
-    /// <summary>Why the connection was closed, if it was.</summary>
-    public string? CloseReason { get; private set; }
-
-    /// <summary>Takes received bytes; writes any answers to <paramref name="output"/>. False: close the connection.</summary>
-    public bool Receive(ReadOnlySpan<byte> data, IBufferWriter<byte> output)
+    /// <summary>Takes received bytes. False: the connection must be closed (the reason is on the connection).</summary>
+    public bool Receive(ReadOnlySpan<byte> data)
     {
         if (!_buffer.Append(data))
         {
@@ -27,10 +23,10 @@ internal sealed class FramedConnection(PacketProcessor processor, int maxPacketL
 
         if (_reader is null && !Detect())
         {
-            return CloseReason is null;
+            return true; // fewer than four bytes so far
         }
 
-        while (true)
+        while (connection.IsOpen)
         {
             FrameReadResult frame = _reader!.TryRead(_buffer.Data);
             switch (frame.Status)
@@ -42,14 +38,11 @@ internal sealed class FramedConnection(PacketProcessor processor, int maxPacketL
             }
 
             ReadOnlySpan<byte> payload = _buffer.Data.Slice(frame.PayloadOffset, frame.PayloadLength);
-            PacketResult result = processor.Process(payload, _reader.Framing == TransportFraming.PaddedIntermediate, origin);
-            if (result.Response is not null || result.TransportError != 0)
-            {
-                _writer!.Write(result.Response ?? result.ErrorPayload(), output);
-            }
-
+            processor.Process(payload, _reader.Framing == TransportFraming.PaddedIntermediate, connection);
             _buffer.Consume(frame.Consumed);
         }
+
+        return false;
     }
 
     private bool Detect()
@@ -61,14 +54,14 @@ internal sealed class FramedConnection(PacketProcessor processor, int maxPacketL
         }
 
         _reader = new FrameReader(framing.Value, maxPacketLength);
-        _writer = new FrameWriter(framing.Value);
+        connection.UseFraming(framing.Value);
         _buffer.Consume(markerLength);
         return true;
     }
 
     private bool Close(string reason)
     {
-        CloseReason = reason;
+        connection.Close(reason);
         return false;
     }
 }

@@ -1,14 +1,18 @@
 using System.Buffers;
+using System.Buffers.Binary;
+using Testbed.Server.Sessions;
 
 namespace Testbed.Server.Transport;
 
 /// <summary>
-/// The HTTP transport: POST /api with one payload as the body; the answer is the response body, or a transport
-/// error as the HTTP status (404, 429, 444) with the 4-byte code as the body (docs/protocol.md §6).
+/// The HTTP transport: POST /api with one payload as the body; the answer is the response body, or a transport error
+/// as the HTTP status (404, 429, 444) with the 4-byte code as the body, or an empty body when there is nothing to say.
+/// A request carrying http_wait is held open until its session has messages or max_wait passes (docs/protocol.md §6).
 /// </summary>
 internal static class HttpTransport
 {
-    public static async Task HandleAsync(HttpContext context, PacketProcessor processor, ServerSettings settings)
+    public static async Task HandleAsync(HttpContext context, PacketProcessor processor, EncryptedMessageProcessor sessions,
+        ServerSettings settings)
     {
         byte[]? body = await ReadBodyAsync(context.Request, settings.MaxPacketLength, context.RequestAborted);
         if (body is null)
@@ -17,21 +21,46 @@ internal static class HttpTransport
             return;
         }
 
-        PacketResult result = processor.Process(body, mayHavePadding: false, new PacketOrigin("http", context.Connection.RemoteIpAddress));
-        context.Response.ContentType = "application/octet-stream";
-        if (result.Response is null && result.TransportError == 0)
+        var exchange = new HttpExchange(new PacketOrigin("http", context.Connection.RemoteIpAddress));
+        processor.Process(body, mayHavePadding: false, exchange);
+        if (exchange is { PacketCount: 0, Error: 0, Wait: { } wait, Session: { } session })
         {
-            return; // nothing to say: 200 with an empty body (long polling with http_wait comes later)
+            await WaitForMessagesAsync(exchange, wait.MaxWait, wait.WaitAfter, context.RequestAborted);
+            sessions.Flush(session, exchange);
         }
 
-        if (result.Response is null)
+        byte[]? packet = exchange.Finish();
+        context.Response.ContentType = "application/octet-stream";
+        if (exchange.Error != 0 && packet is null)
         {
-            context.Response.StatusCode = -result.TransportError;
-            await context.Response.Body.WriteAsync(result.ErrorPayload(), context.RequestAborted);
+            byte[] code = new byte[4];
+            BinaryPrimitives.WriteInt32LittleEndian(code, exchange.Error);
+            context.Response.StatusCode = -exchange.Error;
+            await context.Response.Body.WriteAsync(code, context.RequestAborted);
             return;
         }
 
-        await context.Response.Body.WriteAsync(result.Response, context.RequestAborted);
+        if (packet is not null)
+        {
+            await context.Response.Body.WriteAsync(packet, context.RequestAborted);
+        }
+    }
+
+    /// <summary>Until the session is woken (then <paramref name="waitAfter"/> more, to gather), max_wait, or the client leaves.</summary>
+    private static async Task WaitForMessagesAsync(HttpExchange exchange, TimeSpan maxWait, TimeSpan waitAfter, CancellationToken aborted)
+    {
+        try
+        {
+            await exchange.Woken.WaitAsync(maxWait, aborted);
+            if (waitAfter > TimeSpan.Zero)
+            {
+                await Task.Delay(waitAfter, aborted);
+            }
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            // max_wait passed, or the client went away: answer with whatever is due (possibly nothing).
+        }
     }
 
     /// <summary>The body, or null when it is longer than <paramref name="limit"/> (read no further than that).</summary>

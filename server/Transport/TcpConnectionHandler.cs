@@ -1,43 +1,40 @@
-using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
 
 namespace Testbed.Server.Transport;
 
-/// <summary>The MTProto TCP transport on Kestrel: every framing, detected per connection (docs/protocol.md §6).</summary>
-internal sealed class TcpConnectionHandler(PacketProcessor processor, ServerSettings settings, SecurityEventLog events,
+/// <summary>
+/// The MTProto TCP transport on Kestrel: every framing, detected per connection (docs/protocol.md §6). A read loop
+/// feeds the <see cref="FramedConnection"/>; a writer loop drains the <see cref="StreamConnection"/>'s queue, which
+/// carries both answers and packets pushed by other sessions' activity.
+/// </summary>
+internal sealed class TcpConnectionHandler(PacketProcessor processor, ServerSettings settings, SecurityEventLog events, TimeProvider clock,
     ILogger<TcpConnectionHandler> log)
     : ConnectionHandler
 {
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
         var origin = new PacketOrigin("tcp", (connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address);
-        var framed = new FramedConnection(processor, settings.MaxPacketLength, origin);
-        var answers = new ArrayBufferWriter<byte>();
+        using var stream = new StreamConnection(origin, clock);
+        using CancellationTokenRegistration peerGone = connection.ConnectionClosed.Register(() => stream.Close(null));
+        var framed = new FramedConnection(processor, settings.MaxPacketLength, stream);
+        Task writer = WriteAsync(stream, connection.Transport.Output, connection.ConnectionClosed);
         PipeReader input = connection.Transport.Input;
         try
         {
-            while (true)
+            while (stream.IsOpen)
             {
-                ReadResult read = await input.ReadAsync(connection.ConnectionClosed);
-                bool open = true;
+                ReadResult read = await input.ReadAsync(stream.Closed);
                 foreach (ReadOnlyMemory<byte> segment in read.Buffer)
                 {
-                    open = framed.Receive(segment.Span, answers);
-                    if (!open)
+                    if (!framed.Receive(segment.Span))
                     {
                         break;
                     }
                 }
 
                 input.AdvanceTo(read.Buffer.End);
-                if (answers.WrittenCount > 0)
-                {
-                    await connection.Transport.Output.WriteAsync(answers.WrittenMemory, connection.ConnectionClosed);
-                    answers.ResetWrittenCount();
-                }
-
-                if (!open || read.IsCompleted)
+                if (read.IsCompleted)
                 {
                     break;
                 }
@@ -45,16 +42,34 @@ internal sealed class TcpConnectionHandler(PacketProcessor processor, ServerSett
         }
         catch (Exception e) when (e is OperationCanceledException or ConnectionResetException or IOException)
         {
-            // The peer went away.
+            // The peer went away, or the server closed the connection.
         }
 
-        if (framed.CloseReason is { } reason)
+        string? reason = stream.CloseReason;
+        stream.Close(null);
+        if (!await StreamConnection.DrainedAsync(writer))
         {
-            ServerLog.ConnectionClosed(log, "TCP", connection.ConnectionId, reason);
-            events.Write("connection_closed", new Dictionary<string, object?>
+            connection.Abort(); // the client stopped reading: do not wait on it
+        }
+
+        ConnectionEvents.Closed(events, log, origin, connection.ConnectionId, reason);
+    }
+
+    private static async Task WriteAsync(StreamConnection stream, PipeWriter output, CancellationToken closed)
+    {
+        try
+        {
+            // Drains what was queued before a server-side close too, so a final answer still reaches the client.
+            await foreach (byte[] frame in stream.Outgoing.ReadAllAsync(CancellationToken.None))
             {
-                ["transport"] = origin.Transport, ["remote"] = origin.AddressText, ["reason"] = reason,
-            });
+                await output.WriteAsync(frame, closed);
+            }
+
+            await output.CompleteAsync();
+        }
+        catch (Exception e) when (e is OperationCanceledException or ConnectionResetException or IOException or InvalidOperationException)
+        {
+            stream.Close(null);
         }
     }
 }

@@ -1,16 +1,16 @@
-using System.Buffers;
 using System.Net.WebSockets;
 
 namespace Testbed.Server.Transport;
 
 /// <summary>
 /// The WebSocket transport at /apiws: binary messages carrying one of the TCP framings, the bytes of successive
-/// messages forming one stream (docs/protocol.md §6). Browsers ask for the "binary" subprotocol.
+/// messages forming one stream (docs/protocol.md §6); each packet the server sends is one binary message. Browsers
+/// ask for the "binary" subprotocol.
 /// </summary>
 internal static class WebSocketTransport
 {
     public static async Task HandleAsync(HttpContext context, PacketProcessor processor, ServerSettings settings, SecurityEventLog events,
-        ILogger log)
+        TimeProvider clock, ILogger log)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -22,49 +22,84 @@ internal static class WebSocketTransport
         string? subProtocol = context.WebSockets.WebSocketRequestedProtocols.Contains("binary") ? "binary" : null;
         using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync(subProtocol);
         var origin = new PacketOrigin("websocket", context.Connection.RemoteIpAddress);
-        var framed = new FramedConnection(processor, settings.MaxPacketLength, origin);
-        var answers = new ArrayBufferWriter<byte>();
+        using var stream = new StreamConnection(origin, clock);
+        using CancellationTokenRegistration peerGone = context.RequestAborted.Register(() => stream.Close(null));
+        var framed = new FramedConnection(processor, settings.MaxPacketLength, stream);
+        Task writer = WriteAsync(socket, stream, context.RequestAborted);
         byte[] receive = new byte[64 * 1024];
-        CancellationToken cancel = context.RequestAborted;
         try
         {
-            while (socket.State == WebSocketState.Open)
+            while (stream.IsOpen && socket.State == WebSocketState.Open)
             {
-                WebSocketReceiveResult message = await socket.ReceiveAsync(receive, cancel);
+                WebSocketReceiveResult message = await socket.ReceiveAsync(receive, stream.Closed);
                 if (message.MessageType == WebSocketMessageType.Close)
                 {
-                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, cancel);
-                    return;
+                    break;
                 }
 
                 if (message.MessageType == WebSocketMessageType.Text)
                 {
-                    await socket.CloseAsync(WebSocketCloseStatus.InvalidMessageType, "binary messages only", cancel);
-                    return;
+                    stream.Close("a text message: binary messages only");
+                    break;
                 }
 
-                bool open = framed.Receive(receive.AsSpan(0, message.Count), answers);
-                if (answers.WrittenCount > 0)
+                if (!framed.Receive(receive.AsSpan(0, message.Count)))
                 {
-                    await socket.SendAsync(answers.WrittenMemory, WebSocketMessageType.Binary, endOfMessage: true, cancel);
-                    answers.ResetWrittenCount();
-                }
-
-                if (!open)
-                {
-                    ServerLog.ConnectionClosed(log, "WebSocket", context.TraceIdentifier, framed.CloseReason ?? "");
-                    events.Write("connection_closed", new Dictionary<string, object?>
-                    {
-                        ["transport"] = origin.Transport, ["remote"] = origin.AddressText, ["reason"] = framed.CloseReason,
-                    });
-                    await socket.CloseAsync(WebSocketCloseStatus.ProtocolError, framed.CloseReason, cancel);
-                    return;
+                    break;
                 }
             }
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException)
         {
-            // The peer went away.
+            // The peer went away, or the server closed the connection.
+        }
+
+        string? reason = stream.CloseReason;
+        stream.Close(null);
+        if (!await StreamConnection.DrainedAsync(writer))
+        {
+            context.Abort(); // the client stopped reading: do not wait on it
+            return;
+        }
+
+        await CloseSocketAsync(socket, reason);
+        ConnectionEvents.Closed(events, log, origin, context.TraceIdentifier, reason);
+    }
+
+    private static async Task WriteAsync(WebSocket socket, StreamConnection stream, CancellationToken aborted)
+    {
+        try
+        {
+            await foreach (byte[] frame in stream.Outgoing.ReadAllAsync(CancellationToken.None))
+            {
+                await socket.SendAsync(frame, WebSocketMessageType.Binary, endOfMessage: true, aborted);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            stream.Close(null);
         }
     }
+
+    private static async Task CloseSocketAsync(WebSocket socket, string? reason)
+    {
+        if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+        {
+            return;
+        }
+
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            WebSocketCloseStatus status = reason is null ? WebSocketCloseStatus.NormalClosure : WebSocketCloseStatus.ProtocolError;
+            await socket.CloseAsync(status, reason is null ? null : Truncate(reason), timeout.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException)
+        {
+            // Closing is best effort: the peer may already be gone.
+        }
+    }
+
+    // A close frame's reason holds at most 123 bytes of UTF-8.
+    private static string Truncate(string reason) => reason.Length <= 120 ? reason : reason[..120];
 }

@@ -1,0 +1,124 @@
+using Microsoft.Data.Sqlite;
+using Testbed.Server.Storage;
+
+namespace Testbed.Server.Chat;
+
+/// <summary>A registered chat user: one per auth key.</summary>
+internal sealed record ChatUser(long Id, long AuthKeyId, string Name);
+
+/// <summary>A stored chat message.</summary>
+internal sealed record ChatMessage(long Id, long FromId, long ToId, long RandomId, int Date, string Text, bool Delivered);
+
+/// <summary>
+/// Users and messages in SQLite. Every write is one committed statement or transaction (synchronous FULL), so what
+/// an answer reports as stored survives a crash.
+/// </summary>
+internal sealed class ChatStore(Database database)
+{
+    private const string MessageColumns = "id, from_id, to_id, random_id, date, text, delivered";
+
+    /// <summary>Registers the auth key's user, or renames it.</summary>
+    public ChatUser Register(long authKeyId, string name, DateTimeOffset now)
+    {
+        using SqliteConnection connection = database.Open();
+        using SqliteCommand upsert = connection.CreateCommand();
+        upsert.CommandText = "INSERT INTO users (auth_key_id, name, created_at) VALUES ($key, $name, $now) "
+            + "ON CONFLICT (auth_key_id) DO UPDATE SET name = excluded.name RETURNING id;";
+        upsert.Parameters.AddWithValue("$key", authKeyId);
+        upsert.Parameters.AddWithValue("$name", name);
+        upsert.Parameters.AddWithValue("$now", now.ToUnixTimeSeconds());
+        return new ChatUser(Convert.ToInt64(upsert.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture), authKeyId, name);
+    }
+
+    public ChatUser? FindByAuthKey(long authKeyId) => Users("WHERE auth_key_id = $p", authKeyId).FirstOrDefault();
+
+    public ChatUser? Find(long userId) => Users("WHERE id = $p", userId).FirstOrDefault();
+
+    /// <summary>Every user, in registration order (at most <paramref name="limit"/>).</summary>
+    public List<ChatUser> AllUsers(int limit) => Users("ORDER BY id LIMIT $p", limit);
+
+    /// <summary>
+    /// Stores a message unless the sender already sent one with this random_id; either way returns the stored one
+    /// and whether it is new.
+    /// </summary>
+    public (ChatMessage Message, bool Created) Send(long fromId, long toId, long randomId, string text, DateTimeOffset now)
+    {
+        using SqliteConnection connection = database.Open();
+        using SqliteTransaction transaction = connection.BeginTransaction();
+        using SqliteCommand insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = "INSERT OR IGNORE INTO messages (from_id, to_id, random_id, date, text) VALUES ($from, $to, $random, $date, $text);";
+        insert.Parameters.AddWithValue("$from", fromId);
+        insert.Parameters.AddWithValue("$to", toId);
+        insert.Parameters.AddWithValue("$random", randomId);
+        insert.Parameters.AddWithValue("$date", now.ToUnixTimeSeconds());
+        insert.Parameters.AddWithValue("$text", text);
+        bool created = insert.ExecuteNonQuery() == 1;
+        ChatMessage message = Messages(connection, transaction, "WHERE from_id = $a AND random_id = $b", fromId, randomId).Single();
+        transaction.Commit();
+        return (message, created);
+    }
+
+    /// <summary>Messages between two users with id below <paramref name="beforeId"/> (0: the newest), newest first.</summary>
+    public List<ChatMessage> History(long userId, long peerId, long beforeId, int limit)
+    {
+        using SqliteConnection connection = database.Open();
+        return Messages(connection, null,
+            "WHERE ((from_id = $a AND to_id = $b) OR (from_id = $b AND to_id = $a)) AND ($c = 0 OR id < $c) ORDER BY id DESC LIMIT $d",
+            userId, peerId, beforeId, limit);
+    }
+
+    /// <summary>Messages to or from a user with id above <paramref name="afterId"/>, oldest first.</summary>
+    public List<ChatMessage> Since(long userId, long afterId, int limit)
+    {
+        using SqliteConnection connection = database.Open();
+        return Messages(connection, null, "WHERE (to_id = $a OR from_id = $a) AND id > $b ORDER BY id LIMIT $c", userId, afterId, limit);
+    }
+
+    /// <summary>Records that the recipient acknowledged the message.</summary>
+    public void MarkDelivered(long messageId)
+    {
+        using SqliteConnection connection = database.Open();
+        using SqliteCommand update = connection.CreateCommand();
+        update.CommandText = "UPDATE messages SET delivered = 1 WHERE id = $id;";
+        update.Parameters.AddWithValue("$id", messageId);
+        update.ExecuteNonQuery();
+    }
+
+    private List<ChatUser> Users(string where, long parameter)
+    {
+        using SqliteConnection connection = database.Open();
+        using SqliteCommand query = connection.CreateCommand();
+        query.CommandText = $"SELECT id, auth_key_id, name FROM users {where};";
+        query.Parameters.AddWithValue("$p", parameter);
+        using SqliteDataReader row = query.ExecuteReader();
+        var users = new List<ChatUser>();
+        while (row.Read())
+        {
+            users.Add(new ChatUser(row.GetInt64(0), row.GetInt64(1), row.GetString(2)));
+        }
+
+        return users;
+    }
+
+    private static List<ChatMessage> Messages(SqliteConnection connection, SqliteTransaction? transaction, string where, params long[] parameters)
+    {
+        using SqliteCommand query = connection.CreateCommand();
+        query.Transaction = transaction;
+        query.CommandText = $"SELECT {MessageColumns} FROM messages {where};";
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            query.Parameters.AddWithValue("$" + (char)('a' + i), parameters[i]);
+        }
+
+        using SqliteDataReader row = query.ExecuteReader();
+        var messages = new List<ChatMessage>();
+        while (row.Read())
+        {
+            messages.Add(new ChatMessage(row.GetInt64(0), row.GetInt64(1), row.GetInt64(2), row.GetInt64(3), row.GetInt32(4), row.GetString(5),
+                row.GetInt64(6) != 0));
+        }
+
+        return messages;
+    }
+}

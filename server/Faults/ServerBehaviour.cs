@@ -1,0 +1,31 @@
+using Testbed.Protocol.Sessions;
+
+namespace Testbed.Server.Faults;
+
+/// <summary>
+/// Everything a fault profile can weaken. <see cref="Hardened"/> is the reference server; each other value reproduces
+/// one published weakness (docs/protocol.md §7).
+/// </summary>
+public sealed record ServerBehaviour
+{
+    /// <summary>The hardened server.</summary>
+    public static ServerBehaviour Hardened { get; } = new();
+
+    /// <summary>The session checks (replay window, time window, order, salt).</summary>
+    public AdmissionPolicy Admission { get; init; } = AdmissionPolicy.Hardened;
+
+    /// <summary>Decrypt and check length and padding before msg_key, answering a bad layout with its own early error.</summary>
+    public bool LayoutCheckedBeforeMsgKey { get; init; }
+
+    /// <summary>Do not bound the padding: any trailing blocks are taken as padding if a prefix matches msg_key.</summary>
+    public bool PaddingUnchecked { get; init; }
+
+    /// <summary>Keep one session per auth key whatever session_id a message carries.</summary>
+    public bool SessionIdUnchecked { get; init; }
+
+    /// <summary>Accept any g_b in the handshake.</summary>
+    public bool ClientPublicValueUnchecked { get; init; }
+
+    /// <summary>Re-send an unacknowledged message under its original msg_id and seq_no.</summary>
+    public bool ResendsReuseHeader { get; init; }
+}

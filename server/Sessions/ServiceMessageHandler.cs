@@ -1,0 +1,122 @@
+using Testbed.Protocol.Envelope;
+using Testbed.Protocol.Messages;
+using Testbed.Protocol.Sessions;
+using Testbed.Protocol.Tl;
+using Testbed.Server.Chat;
+
+namespace Testbed.Server.Sessions;
+
+/// <summary>
+/// What the server does with a message that passed every check (docs/protocol.md §4): the MTProto service messages
+/// and functions, and the chat layer's functions. Runs under the session's lock.
+/// </summary>
+internal sealed class ServiceMessageHandler(SessionRegistry sessions, ServerSaltSchedule salts, ChatService chat)
+{
+    /// <summary>The most msg_ids one msgs_ack, msgs_state_req or msg_resend_req may list.</summary>
+    public const int MaxListedIds = 8192;
+
+    /// <summary>The longest http_wait the server honours (the MTProto default is 25 s).</summary>
+    public static readonly TimeSpan MaxHttpWait = TimeSpan.FromSeconds(60);
+
+    // How long after the first message an http_wait may keep gathering more.
+    private static readonly TimeSpan MaxWaitAfter = TimeSpan.FromSeconds(1);
+
+    private readonly TlCodec _codec = TlCodec.Testbed;
+    private readonly TlSchema _schema = TlSchema.Testbed;
+
+    /// <summary>Acts on the message. Returns null, or why it was deliberately ignored (for the event log).</summary>
+    public string? Execute(MessageContext context, in EnvelopeHeader header, TlObject body)
+    {
+        switch (body.Combinator.Name)
+        {
+            case "ping":
+                context.Reply(header, Serialize("pong", header.MsgId, body.Get<long>("ping_id")));
+                return null;
+            case "ping_delay_disconnect":
+                // The connection closes if no further ping_delay_disconnect comes within the delay; 0 turns the timer off.
+                int delay = body.Get<int>("disconnect_delay");
+                context.Connection.SetDisconnectDelay(delay > 0 ? TimeSpan.FromSeconds(Math.Min(delay, 86_400)) : null);
+                context.Reply(header, Serialize("pong", header.MsgId, body.Get<long>("ping_id")));
+                return null;
+            case "msgs_ack":
+                return WithIdList(body, ids => context.Session.Outbox.Acknowledge(ids));
+            case "msgs_state_req":
+                EnvelopeHeader request = header;
+                return WithIdList(body, ids => context.Reply(request, Serialize("msgs_state_info", request.MsgId,
+                    ids.Select(id => MessageStatus.Of(context.Session.Admission.Window, id, context.Session.AnswerTo(id) is not null)).ToArray())));
+            case "msg_resend_req":
+                // Ids that are unknown, forgotten or acknowledged are ignored, as the MTProto description says.
+                return WithIdList(body, ids => Array.ForEach(ids, id => context.Session.Outbox.Resend(id)));
+            case "get_future_salts":
+                context.Reply(header, Serialize("future_salts", header.MsgId, (int)context.Now.ToUnixTimeSeconds(),
+                    salts.Future(context.AuthKeyId, context.Now, Math.Clamp(body.Get<int>("num"), 1, 64))
+                        .Select(s => (object?)new TlObject(_schema["future_salt"], s.ValidSince, s.ValidUntil, s.Salt)).ToArray()));
+                return null;
+            case "http_wait":
+                context.Connection.RequestHttpWait(
+                    TimeSpan.FromMilliseconds(Math.Clamp(body.Get<int>("max_wait"), 0, (int)MaxHttpWait.TotalMilliseconds)),
+                    TimeSpan.FromMilliseconds(Math.Clamp(body.Get<int>("wait_after"), 0, (int)MaxWaitAfter.TotalMilliseconds)));
+                return null;
+            case "destroy_session":
+                Rpc(context, header, DestroySession(context, body.Get<long>("session_id")));
+                return null;
+            case "destroy_auth_key":
+                context.DestroyKey = true;
+                Rpc(context, header, new TlObject(_schema["destroy_auth_key_ok"]));
+                return null;
+            case "rpc_drop_answer":
+                Rpc(context, header, DropAnswer(context, body.Get<long>("req_msg_id")));
+                return null;
+        }
+
+        if (ChatService.Handles(body))
+        {
+            Rpc(context, header, chat.Call(context.AuthKeyId, context.Session.SessionId, body, context.Afterwards));
+        }
+        else if (body.Combinator.IsFunction)
+        {
+            Rpc(context, header, new TlObject(_schema["rpc_error"], 501, "NOT_IMPLEMENTED"u8.ToArray()));
+        }
+
+        return null; // other notifications need no answer
+    }
+
+    /// <summary>
+    /// destroy_session: forgets another session of the same key. The current one is refused with
+    /// destroy_session_none (the MTProto description leaves that case undefined; this server does not destroy itself).
+    /// </summary>
+    private TlObject DestroySession(MessageContext context, long sessionId)
+    {
+        bool destroyed = sessionId != context.Session.SessionId && sessions.Remove(context.AuthKeyId, sessionId);
+        return new TlObject(_schema[destroyed ? "destroy_session_ok" : "destroy_session_none"], sessionId);
+    }
+
+    /// <summary>rpc_drop_answer: an answer still waiting for its acknowledgement is withdrawn (rpc_answer_dropped).</summary>
+    private TlObject DropAnswer(MessageContext context, long requestMsgId)
+    {
+        if (context.Session.AnswerTo(requestMsgId) is { } answer && context.Session.Outbox.Find(answer.MsgId) is not null)
+        {
+            context.Session.Outbox.Acknowledge([answer.MsgId]);
+            return new TlObject(_schema["rpc_answer_dropped"], answer.MsgId, answer.SeqNo, answer.Body.Length);
+        }
+
+        return new TlObject(_schema["rpc_answer_unknown"]);
+    }
+
+    private void Rpc(MessageContext context, in EnvelopeHeader header, TlObject result) =>
+        context.AnswerRpc(header, Serialize("rpc_result", header.MsgId, result));
+
+    private static string? WithIdList(TlObject body, Action<long[]> act)
+    {
+        long[] ids = body.Get<long[]>("msg_ids");
+        if (ids.Length > MaxListedIds)
+        {
+            return $"{body.Combinator.Name} lists {ids.Length} msg_ids, more than {MaxListedIds}";
+        }
+
+        act(ids);
+        return null;
+    }
+
+    private byte[] Serialize(string name, params object?[] values) => _codec.Serialize(new TlObject(_schema[name], values));
+}

@@ -1,0 +1,63 @@
+using Testbed.Protocol.Sessions;
+using Testbed.Server.Faults;
+
+namespace Testbed.Server.Sessions;
+
+/// <summary>
+/// Sends server messages on sessions: the due messages after a client's packet, and updates pushed by the chat layer
+/// to every session of an auth key, live or not (a session without a connection gets them when its client returns).
+/// Thread-safe; takes each session's lock in turn, never two at once.
+/// </summary>
+internal sealed class SessionDelivery(SessionRegistry sessions, ServerSaltSchedule salts, ServerBehaviour behaviour, TimeProvider clock)
+{
+    /// <summary>A session used this recently counts as online even without an open connection (HTTP polls).</summary>
+    private static readonly TimeSpan OnlineWindow = TimeSpan.FromSeconds(60);
+
+    /// <summary>Seals and sends what is due on <paramref name="session"/>; the caller holds its lock.</summary>
+    public void SendDue(ServerSession session, DateTimeOffset now) =>
+        session.SendDue(salts.Current(session.AuthKeyId, now), now, behaviour.ResendsReuseHeader);
+
+    /// <summary>
+    /// Queues a content-related message (kept until acknowledged) on every session of the key and sends it where a
+    /// connection can carry it; an HTTP session's waiting request is woken instead.
+    /// </summary>
+    /// <param name="authKeyId">The recipient's auth key.</param>
+    /// <param name="body">The serialized update.</param>
+    /// <param name="onAcknowledged">Called when the first session acknowledges it.</param>
+    /// <param name="exceptSessionId">A session that already has it (the sender's own).</param>
+    public void Push(long authKeyId, byte[] body, Action? onAcknowledged = null, long? exceptSessionId = null)
+    {
+        int acknowledged = 0;
+        Action? once = onAcknowledged is null ? null : () =>
+        {
+            if (Interlocked.Exchange(ref acknowledged, 1) == 0)
+            {
+                onAcknowledged();
+            }
+        };
+        DateTimeOffset now = clock.GetUtcNow();
+        foreach (ServerSession session in sessions.SessionsOf(authKeyId).Where(s => s.SessionId != exceptSessionId))
+        {
+            lock (session.Lock)
+            {
+                session.Outbox.Add(body, contentRelated: true, keepUntilAcked: true, once);
+                if (session.Connection is { IsStreaming: true, IsOpen: true })
+                {
+                    SendDue(session, now);
+                }
+                else
+                {
+                    session.HttpWaiter?.Wake();
+                }
+            }
+        }
+    }
+
+    /// <summary>Whether any session of the key has an open stream or was used within the last minute.</summary>
+    public bool IsOnline(long authKeyId)
+    {
+        DateTimeOffset now = clock.GetUtcNow();
+        return sessions.SessionsOf(authKeyId)
+            .Any(s => s.Connection is { IsStreaming: true, IsOpen: true } || now - s.LastUsed < OnlineWindow);
+    }
+}

@@ -1,0 +1,153 @@
+using System.Buffers.Binary;
+using System.Threading.Channels;
+using Testbed.Protocol.Transport;
+
+namespace Testbed.Server.Transport;
+
+/// <summary>
+/// A TCP or WebSocket connection as the sessions see it: packets are framed (in the framing the client chose) and
+/// queued for the transport's writer loop, at most <see cref="MaxQueuedPackets"/> of them; ping_delay_disconnect arms
+/// a timer that closes the connection. Thread-safe: sessions push to it from other connections' threads.
+/// </summary>
+internal sealed class StreamConnection : IClientConnection, IDisposable
+{
+    /// <summary>Packets waiting for the socket; a client that stops reading is disconnected past this.</summary>
+    public const int MaxQueuedPackets = 1024;
+
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
+    private static long s_lastId;
+
+    private readonly Channel<byte[]> _outgoing = Channel.CreateBounded<byte[]>(
+        new BoundedChannelOptions(MaxQueuedPackets) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly CancellationTokenSource _closed = new();
+    private readonly TimeProvider _clock;
+    private readonly Lock _lock = new();
+    private FrameWriter? _writer;
+    private ITimer? _disconnectTimer;
+
+    public StreamConnection(PacketOrigin origin, TimeProvider clock)
+    {
+        Origin = origin;
+        _clock = clock;
+    }
+
+    /// <inheritdoc />
+    public long Id { get; } = Interlocked.Increment(ref s_lastId);
+
+    /// <inheritdoc />
+    public PacketOrigin Origin { get; }
+
+    /// <inheritdoc />
+    public bool IsStreaming => true;
+
+    /// <inheritdoc />
+    public bool IsOpen => !_closed.IsCancellationRequested;
+
+    /// <summary>Cancelled when the connection is closed, by either side or by the server's own decision.</summary>
+    public CancellationToken Closed => _closed.Token;
+
+    /// <summary>Why the server closed the connection, if it did.</summary>
+    public string? CloseReason { get; private set; }
+
+    /// <summary>The framed packets to write, in order; completes when the connection closes.</summary>
+    public ChannelReader<byte[]> Outgoing => _outgoing.Reader;
+
+    /// <summary>Sets the framing once the first bytes have revealed it; packets before that cannot be framed.</summary>
+    public void UseFraming(TransportFraming framing)
+    {
+        lock (_lock)
+        {
+            _writer = new FrameWriter(framing);
+        }
+    }
+
+    /// <inheritdoc />
+    public bool Send(byte[] packet)
+    {
+        lock (_lock)
+        {
+            // Framed under the lock so that the full framing's sequence numbers follow the queue's order.
+            if (_writer is null || !IsOpen)
+            {
+                return false;
+            }
+
+            if (_outgoing.Writer.TryWrite(_writer.Frame(packet)))
+            {
+                return true;
+            }
+        }
+
+        Close($"more than {MaxQueuedPackets} packets waiting: the client does not read");
+        return false;
+    }
+
+    /// <inheritdoc />
+    public void SendError(int code)
+    {
+        byte[] payload = new byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(payload, code);
+        Send(payload);
+    }
+
+    /// <inheritdoc />
+    public void Wake()
+    {
+        // Nothing waits on a streaming connection: packets are sent as they are sealed.
+    }
+
+    /// <inheritdoc />
+    public void SetDisconnectDelay(TimeSpan? delay)
+    {
+        lock (_lock)
+        {
+            _disconnectTimer?.Dispose();
+            _disconnectTimer = delay is { } after && IsOpen
+                ? _clock.CreateTimer(_ => Close("ping_delay_disconnect: no ping within the delay"), null, after, Timeout.InfiniteTimeSpan)
+                : null;
+        }
+    }
+
+    /// <inheritdoc />
+    public void RequestHttpWait(TimeSpan maxWait, TimeSpan waitAfter)
+    {
+        // http_wait means nothing outside HTTP: a streaming connection already delivers at once.
+    }
+
+    /// <summary>Closes the connection (idempotent); the first reason given is kept.</summary>
+    public void Close(string? reason)
+    {
+        lock (_lock)
+        {
+            if (!IsOpen)
+            {
+                return;
+            }
+
+            CloseReason = reason;
+            _disconnectTimer?.Dispose();
+            _outgoing.Writer.TryComplete();
+            _closed.Cancel();
+        }
+    }
+
+    /// <summary>Waits a little for a writer loop to send what was queued; false if it is stuck on a client that does not read.</summary>
+    public static async Task<bool> DrainedAsync(Task writer)
+    {
+        try
+        {
+            await writer.WaitAsync(DrainTimeout);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        Close(null);
+        _closed.Dispose();
+    }
+}
