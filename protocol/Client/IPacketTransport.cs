@@ -6,6 +6,12 @@ namespace Testbed.Protocol.Client;
 /// </summary>
 public interface IPacketTransport : IAsyncDisposable
 {
+    /// <summary>
+    /// Whether the server can only answer requests (HTTP): a client that wants pushed messages must keep a request
+    /// waiting (http_wait), and an answer with nothing in it arrives as an empty packet.
+    /// </summary>
+    bool IsRequestResponse => false;
+
     /// <summary>Sends one packet.</summary>
     Task SendAsync(ReadOnlyMemory<byte> packet, CancellationToken cancel = default);
 

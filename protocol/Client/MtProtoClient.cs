@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Threading.Channels;
 using Testbed.Protocol.Envelope;
 using Testbed.Protocol.Handshake;
 using Testbed.Protocol.Messages;
@@ -8,46 +10,243 @@ using Testbed.Protocol.Tl;
 namespace Testbed.Protocol.Client;
 
 /// <summary>
-/// A client over any <see cref="IPacketTransport"/>: creates an auth key with <see cref="HandshakeClient"/>, then
-/// talks in one encrypted <see cref="ClientSession"/>. Request and answer only for now (each exchange sends one packet
-/// and reads the next); <see cref="Session"/> gives full control of every header for negative tests, and
-/// <see cref="PacketObserver"/> sees every raw packet in both directions. Not thread-safe.
+/// An MTProto 2.0 client over any <see cref="IPacketTransport"/>: creates an auth key with
+/// <see cref="HandshakeClient"/>, then runs one encrypted session with a background receive loop.
+/// <list type="bullet">
+/// <item><see cref="InvokeAsync"/> calls a function and returns its rpc_result; <see cref="RequestAsync"/> sends a
+/// service query (ping, get_future_salts, msgs_state_req) and returns the answer that names it.</item>
+/// <item>bad_server_salt and bad_msg_notification 16, 17, 20, 32 and 33 are fixed (salt, clock offset) and the message
+/// re-sent under a new header, at most five times; other refusals fail the call with <see cref="BadMessageException"/>.</item>
+/// <item>Content-related server messages are acknowledged (msgs_ack, batched); re-sent ones (a msg_id already
+/// received) are acknowledged again but not dispatched twice.</item>
+/// <item>Server messages that answer nothing (chat updates) arrive on <see cref="Updates"/>; every packet, opened,
+/// arrives on <see cref="Packets"/>; <see cref="PacketObserver"/> sees raw bytes both ways.</item>
+/// <item>For negative tests: <see cref="Session"/> builds any header and padding, and <see cref="SendRawAsync"/>
+/// sends any bytes.</item>
+/// <item>Over HTTP a long poll (http_wait) is kept waiting so that pushed messages arrive.</item>
+/// </list>
+/// Thread-safe.
 /// </summary>
 public sealed class MtProtoClient : IAsyncDisposable
 {
-    private MtProtoClient(IPacketTransport transport, AuthKey authKey, ClientSession session)
+    /// <summary>How long acknowledgements may wait to be sent together.</summary>
+    public static readonly TimeSpan AckDelay = TimeSpan.FromMilliseconds(100);
+
+    private const int MaxResends = 5;
+    private const int MaxAcksPerMessage = 8192;
+    private const int HttpWaitMilliseconds = 25_000;
+
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly ConcurrentDictionary<long, PendingRequest> _pending = new();
+    private readonly MsgIdWindow _received = new(4096);
+    private readonly List<long> _acks = [];
+    private readonly Lock _lock = new();
+    private readonly Channel<TlObject> _updates = Channel.CreateBounded<TlObject>(
+        new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest });
+    private readonly Channel<ReceivedPacket> _packets = Channel.CreateBounded<ReceivedPacket>(
+        new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest });
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TlCodec _codec;
+    private CancellationTokenSource _connection;
+    private Task _receiveLoop = Task.CompletedTask;
+    private Task _pollLoop = Task.CompletedTask;
+    private bool _ackFlushScheduled;
+
+    private MtProtoClient(IPacketTransport transport, AuthKey authKey, ClientSession session, TlCodec codec, Action<byte[], bool>? observer)
     {
         Transport = transport;
         AuthKey = authKey;
         Session = session;
+        _codec = codec;
+        PacketObserver = observer;
+        _connection = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
     }
 
-    /// <summary>The transport.</summary>
-    public IPacketTransport Transport { get; }
+    /// <summary>The transport in use (<see cref="ReconnectAsync"/> replaces it).</summary>
+    public IPacketTransport Transport { get; private set; }
 
     /// <summary>The auth key the handshake created (wiped when the client is disposed).</summary>
     public AuthKey AuthKey { get; }
 
-    /// <summary>The session: salt, session_id, msg_id and seq_no sources.</summary>
+    /// <summary>The session: salt, session_id, msg_id and seq_no sources. Lock-free use is the caller's risk.</summary>
     public ClientSession Session { get; }
 
     /// <summary>Called with every raw packet: true for sent, false for received.</summary>
     public Action<byte[], bool>? PacketObserver { get; set; }
 
+    /// <summary>Server messages that answer no request: updates pushed by the chat layer, and the like.</summary>
+    public ChannelReader<TlObject> Updates => _updates.Reader;
+
+    /// <summary>Every packet received, opened (the latest 10 000 if nobody reads).</summary>
+    public ChannelReader<ReceivedPacket> Packets => _packets.Reader;
+
+    /// <summary>Whether the client acknowledges content-related server messages (on by default; off for tests of re-sends).</summary>
+    public bool SendAcks { get; set; } = true;
+
     /// <summary>Runs the handshake over <paramref name="transport"/> and starts a session on the new key.</summary>
+    /// <param name="transport">A connected transport; the client owns it from now on.</param>
+    /// <param name="serverKey">The server's pinned RSA public key.</param>
+    /// <param name="options">Handshake options (data centre, temporary key, overrides for negative tests).</param>
+    /// <param name="packetObserver">Sees every raw packet, the handshake's included.</param>
+    /// <param name="codec">The schema spoken inside the session (default: MTProto plus the chat layer).</param>
+    /// <param name="cancel">Cancels the handshake.</param>
     /// <exception cref="HandshakeException">The server's answers failed a check.</exception>
     /// <exception cref="TransportErrorException">The server refused a handshake step.</exception>
     public static async Task<MtProtoClient> ConnectAsync(IPacketTransport transport, RsaPublicKey serverKey,
-        HandshakeClientOptions? options = null, Action<byte[], bool>? packetObserver = null, CancellationToken cancel = default)
+        HandshakeClientOptions? options = null, Action<byte[], bool>? packetObserver = null, TlCodec? codec = null,
+        CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(serverKey);
+        HandshakeClientDone done = await HandshakeAsync(transport, serverKey, options, packetObserver, cancel).ConfigureAwait(false);
+        var authKey = AuthKey.FromBytes(done.AuthKey);
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(done.AuthKey);
+        var session = new ClientSession(authKey, done.ServerSalt, options?.Clock);
+        session.MsgIds.ClockOffset = done.ServerTimeOffset;
+        var client = new MtProtoClient(transport, authKey, session, codec ?? TlCodec.Testbed, packetObserver);
+        client.Start();
+        return client;
+    }
+
+    /// <summary>
+    /// Starts a new session on an auth key created earlier (a client that kept its key across restarts). With no salt
+    /// known, the first message is answered with bad_server_salt and re-sent with the right one.
+    /// </summary>
+    public static MtProtoClient Resume(IPacketTransport transport, ReadOnlySpan<byte> authKey, long salt = 0,
+        Action<byte[], bool>? packetObserver = null, TlCodec? codec = null, TimeProvider? clock = null)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        var key = AuthKey.FromBytes(authKey);
+        var client = new MtProtoClient(transport, key, new ClientSession(key, salt, clock), codec ?? TlCodec.Testbed, packetObserver);
+        client.Start();
+        return client;
+    }
+
+    /// <summary>
+    /// Moves the session to a new connection (same key, same session_id, msg_id and seq_no continuing), as a client
+    /// does after a network failure. Requests waiting on the old connection fail with <see cref="IOException"/>; the
+    /// server re-sends whatever it sent that was not acknowledged.
+    /// </summary>
+    public async Task ReconnectAsync(IPacketTransport transport)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        await _connection.CancelAsync().ConfigureAwait(false);
+        await Transport.DisposeAsync().ConfigureAwait(false);
+        await Task.WhenAll(_receiveLoop, _pollLoop).ConfigureAwait(false);
+        _connection.Dispose();
+        _connection = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        Transport = transport;
+        Start();
+    }
+
+    /// <summary>Calls a function and returns what its rpc_result carries.</summary>
+    /// <exception cref="RpcException">The result is an rpc_error.</exception>
+    /// <exception cref="BadMessageException">The server refused the message for good.</exception>
+    /// <exception cref="TransportErrorException">The server answered with a transport error.</exception>
+    public async Task<TlObject> InvokeAsync(TlObject function, CancellationToken cancel = default)
+    {
+        TlObject answer = await RequestAsync(function, cancel).ConfigureAwait(false);
+        if (answer.Combinator.Name != "rpc_result")
+        {
+            throw new InvalidDataException($"Expected rpc_result, the server answered with {answer.Combinator.Name}.");
+        }
+
+        TlObject result = answer.Get<TlObject>("result");
+        return result.Combinator.Name == "rpc_error"
+            ? throw new RpcException(result.Get<int>("error_code"), System.Text.Encoding.UTF8.GetString(result.Get<byte[]>("error_message")))
+            : result;
+    }
+
+    /// <summary>
+    /// Sends a message and returns the first server message that answers it (names its msg_id): rpc_result, pong,
+    /// future_salts, msgs_state_info, msg_detailed_info.
+    /// </summary>
+    public async Task<TlObject> RequestAsync(TlObject body, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var request = new PendingRequest(_codec.Serialize(body), ContentRelated.IsContentRelated(body.Combinator.Id));
+        using CancellationTokenRegistration registration = cancel.Register(() => request.Answer.TrySetCanceled(cancel));
+        await SendPendingAsync(request, cancel).ConfigureAwait(false);
+        try
+        {
+            return await request.Answer.Task.ConfigureAwait(false);
+        }
+        finally
+        {
+            _pending.TryRemove(request.MsgId, out _);
+        }
+    }
+
+    /// <summary>Sends a message without waiting for anything. Returns its msg_id.</summary>
+    public async Task<long> SendAsync(TlObject body, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        byte[] data = _codec.Serialize(body);
+        bool contentRelated = ContentRelated.IsContentRelated(body.Combinator.Id);
+        long msgId = 0;
+        await SendLockedAsync(() =>
+        {
+            (byte[] wire, EnvelopeHeader header) = Session.Encrypt(data, contentRelated);
+            msgId = header.MsgId;
+            return wire;
+        }, cancel).ConfigureAwait(false);
+        return msgId;
+    }
+
+    /// <summary>Sends bytes exactly as given (any header, any defect); what comes back arrives on <see cref="Packets"/>.</summary>
+    public Task SendRawAsync(byte[] wire, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(wire);
+        return SendLockedAsync(() => wire, cancel);
+    }
+
+    /// <summary>Waits for the next received packet that <paramref name="match"/> accepts.</summary>
+    public async Task<ReceivedPacket> WaitForPacketAsync(Func<ReceivedPacket, bool> match, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(match);
+        while (true)
+        {
+            ReceivedPacket packet = await _packets.Reader.ReadAsync(cancel).ConfigureAwait(false);
+            if (match(packet))
+            {
+                return packet;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await FlushAcksAsync().ConfigureAwait(false);
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await Transport.DisposeAsync().ConfigureAwait(false);
+        await Task.WhenAll(_receiveLoop, _pollLoop).ConfigureAwait(false);
+        _updates.Writer.TryComplete();
+        _packets.Writer.TryComplete();
+        AuthKey.Dispose();
+        _connection.Dispose();
+        _stop.Dispose();
+        _sendLock.Dispose();
+    }
+
+    private static async Task<HandshakeClientDone> HandshakeAsync(IPacketTransport transport, RsaPublicKey serverKey,
+        HandshakeClientOptions? options, Action<byte[], bool>? observer, CancellationToken cancel)
+    {
         var handshake = new HandshakeClient([serverKey], options);
         var msgIds = new MsgIdGenerator(options?.Clock);
         async Task<byte[]> Step(byte[] query)
         {
-            byte[] answer = await Exchange(transport, UnencryptedMessage.Build(msgIds.Next(MsgIdSender.Client), query), packetObserver, cancel)
-                .ConfigureAwait(false);
+            byte[] packet = UnencryptedMessage.Build(msgIds.Next(MsgIdSender.Client), query);
+            observer?.Invoke(packet, true);
+            await transport.SendAsync(packet, cancel).ConfigureAwait(false);
+            byte[] answer = await transport.ReceiveAsync(cancel).ConfigureAwait(false)
+                ?? throw new IOException("The server closed the connection during the handshake.");
+            observer?.Invoke(answer, false);
+            if (answer.Length == 4)
+            {
+                throw new TransportErrorException(BinaryPrimitives.ReadInt32LittleEndian(answer));
+            }
+
             if (!UnencryptedMessage.TryRead(answer, out _, out int length, allowTrailing: true))
             {
                 throw new HandshakeException($"expected an unencrypted message, got {answer.Length} bytes");
@@ -64,66 +263,296 @@ public sealed class MtProtoClient : IAsyncDisposable
             result = handshake.OnDhGen(await Step(retry.Query).ConfigureAwait(false));
         }
 
-        var done = (HandshakeClientDone)result;
-        var authKey = AuthKey.FromBytes(done.AuthKey);
-        System.Security.Cryptography.CryptographicOperations.ZeroMemory(done.AuthKey);
-        var session = new ClientSession(authKey, done.ServerSalt, options?.Clock);
-        session.MsgIds.ClockOffset = done.ServerTimeOffset;
-        return new MtProtoClient(transport, authKey, session) { PacketObserver = packetObserver };
+        return (HandshakeClientDone)result;
     }
+
+    private void Start()
+    {
+        IPacketTransport transport = Transport;
+        CancellationToken connection = _connection.Token;
+        _receiveLoop = Task.Run(() => ReceiveLoopAsync(transport, connection), CancellationToken.None);
+        _pollLoop = transport.IsRequestResponse ? Task.Run(() => PollLoopAsync(connection), CancellationToken.None) : Task.CompletedTask;
+    }
+
+    /// <summary>Encrypts under a fresh header (a re-send too: never the same header twice) and sends.</summary>
+    private Task SendPendingAsync(PendingRequest request, CancellationToken cancel) => SendLockedAsync(() =>
+    {
+        (byte[] wire, EnvelopeHeader header) = Session.Encrypt(request.Data, request.ContentRelated);
+        _pending.TryRemove(request.MsgId, out _);
+        request.MsgId = header.MsgId;
+        _pending[header.MsgId] = request;
+        return wire;
+    }, cancel);
 
     /// <summary>
-    /// Sends <paramref name="body"/> in the next message of the session and returns what the answer packet carries
-    /// (a container's contents in order).
+    /// Builds the packet under the send lock (msg_ids leave in the order they are made) and sends it. Over HTTP the
+    /// POST itself happens outside the lock, as it lasts until the answer.
     /// </summary>
-    /// <exception cref="TransportErrorException">The server answered with a transport error.</exception>
-    public async Task<IReadOnlyList<TlObject>> SendAsync(TlObject body, CancellationToken cancel = default)
+    private async Task SendLockedAsync(Func<byte[]> build, CancellationToken cancel)
     {
-        ArgumentNullException.ThrowIfNull(body);
-        (byte[] wire, _) = Session.Encrypt(TlCodec.MTProto.Serialize(body), ContentRelated.IsContentRelated(body.Combinator.Id));
-        return await SendRawAsync(wire, cancel).ConfigureAwait(false);
-    }
-
-    /// <summary>Sends an already encrypted packet (built with <see cref="Session"/>, any header) and opens the answer.</summary>
-    public async Task<IReadOnlyList<TlObject>> SendRawAsync(byte[] wire, CancellationToken cancel = default) =>
-        Open(await Exchange(Transport, wire, PacketObserver, cancel).ConfigureAwait(false));
-
-    /// <summary>Decrypts a server packet and lists the objects it carries.</summary>
-    /// <exception cref="TransportErrorException">The packet is a transport error code.</exception>
-    /// <exception cref="InvalidDataException">The packet is not a valid message of this session's key.</exception>
-    public IReadOnlyList<TlObject> Open(byte[] packet)
-    {
-        ArgumentNullException.ThrowIfNull(packet);
-        if (!Session.TryDecrypt(packet, out _, out byte[] data))
+        byte[] wire;
+        await _sendLock.WaitAsync(cancel).ConfigureAwait(false);
+        try
         {
-            throw new InvalidDataException($"The server's {packet.Length}-byte packet does not decrypt under this key.");
+            wire = build();
+            PacketObserver?.Invoke(wire, true);
+            if (!Transport.IsRequestResponse)
+            {
+                await Transport.SendAsync(wire, cancel).ConfigureAwait(false);
+                return;
+            }
+        }
+        finally
+        {
+            _sendLock.Release();
         }
 
-        TlObject body = TlCodec.MTProto.Deserialize(data);
-        return body.Combinator.Id == ContentRelated.MsgContainer
-            ? body.Get<object?[]>("messages").Cast<TlObject>().Select(m => m.Get<TlObject>("body")).ToArray()
-            : [body];
+        await Transport.SendAsync(wire, cancel).ConfigureAwait(false);
     }
 
-    /// <inheritdoc />
-    public async ValueTask DisposeAsync()
+    private async Task PollLoopAsync(CancellationToken connection)
     {
-        AuthKey.Dispose();
-        await Transport.DisposeAsync().ConfigureAwait(false);
-    }
-
-    private static async Task<byte[]> Exchange(IPacketTransport transport, byte[] packet, Action<byte[], bool>? observer, CancellationToken cancel)
-    {
-        observer?.Invoke(packet, true);
-        await transport.SendAsync(packet, cancel).ConfigureAwait(false);
-        byte[] answer = await transport.ReceiveAsync(cancel).ConfigureAwait(false)
-            ?? throw new IOException("The server closed the connection without answering.");
-        observer?.Invoke(answer, false);
-        if (answer.Length == 4)
+        TlObject wait = new(_codec.Schema["http_wait"], 0, 0, HttpWaitMilliseconds);
+        while (!connection.IsCancellationRequested)
         {
-            throw new TransportErrorException(BinaryPrimitives.ReadInt32LittleEndian(answer));
+            try
+            {
+                await SendAsync(wait, connection).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or HttpRequestException or ObjectDisposedException)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), connection).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private async Task ReceiveLoopAsync(IPacketTransport transport, CancellationToken connection)
+    {
+        try
+        {
+            while (await transport.ReceiveAsync(connection).ConfigureAwait(false) is { } packet)
+            {
+                PacketObserver?.Invoke(packet, false);
+                if (packet.Length > 0)
+                {
+                    _packets.Writer.TryWrite(Open(packet));
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException
+            or System.Net.WebSockets.WebSocketException)
+        {
+            // Closed by either side.
         }
 
-        return answer;
+        var closed = new IOException("The connection to the server is closed.");
+        foreach (PendingRequest request in _pending.Values)
+        {
+            request.Answer.TrySetException(closed);
+        }
+    }
+
+    /// <summary>Opens a server packet and dispatches its messages. Never throws: a bad packet is reported, not fatal.</summary>
+    private ReceivedPacket Open(byte[] packet)
+    {
+        if (packet.Length == 4)
+        {
+            int code = BinaryPrimitives.ReadInt32LittleEndian(packet);
+            var error = new TransportErrorException(code);
+            foreach (PendingRequest request in _pending.Values)
+            {
+                request.Answer.TrySetException(error);
+            }
+
+            return new ReceivedPacket(packet, code, null, [], null);
+        }
+
+        if (!Session.TryDecrypt(packet, out EnvelopeHeader header, out byte[] data))
+        {
+            return new ReceivedPacket(packet, 0, null, [], "does not decrypt under this session's key");
+        }
+
+        if (header.SessionId != Session.SessionId || !MsgId.HasSenderBits(header.MsgId, MsgIdSender.ServerResponse)
+            && !MsgId.HasSenderBits(header.MsgId, MsgIdSender.ServerNotification))
+        {
+            return new ReceivedPacket(packet, 0, header, [], "another session's message, or a msg_id without the server's low bits");
+        }
+
+        List<ReceivedMessage> messages;
+        try
+        {
+            TlObject body = _codec.Deserialize(data);
+            messages = body.Combinator.Id == ContentRelated.MsgContainer
+                ? body.Get<object?[]>("messages").Cast<TlObject>()
+                    .Select(m => Receive(m.Get<long>("msg_id"), m.Get<int>("seqno"), m.Get<TlObject>("body"))).ToList()
+                : [Receive(header.MsgId, header.SeqNo, body)];
+        }
+        catch (TlDecodeException e)
+        {
+            return new ReceivedPacket(packet, 0, header, [], $"does not parse: {e.Message}");
+        }
+
+        foreach (ReceivedMessage message in messages.Where(m => !m.Duplicate))
+        {
+            Dispatch(message);
+        }
+
+        ScheduleAcks();
+        return new ReceivedPacket(packet, 0, header, messages, null);
+    }
+
+    /// <summary>Records one message: duplicates are spotted, content-related ones queued for acknowledgement.</summary>
+    private ReceivedMessage Receive(long msgId, int seqNo, TlObject body)
+    {
+        if (body.Combinator.Id == ContentRelated.GzipPacked && GzipPacked.TryUnpack(body.Get<byte[]>("packed_data"), 1 << 24, out byte[] unpacked))
+        {
+            body = _codec.Deserialize(unpacked);
+        }
+
+        bool duplicate;
+        lock (_lock)
+        {
+            duplicate = _received.Check(msgId) is MsgIdWindowCheck.Duplicate or MsgIdWindowCheck.BelowWindow;
+            if (!duplicate)
+            {
+                _received.Record(msgId, seqNo);
+            }
+
+            if ((seqNo & 1) == 1 && SendAcks)
+            {
+                _acks.Add(msgId); // a re-sent message is acknowledged again: the first ack may have been lost
+            }
+        }
+
+        return new ReceivedMessage(msgId, seqNo, body, duplicate);
+    }
+
+    private void Dispatch(ReceivedMessage message)
+    {
+        TlObject body = message.Body;
+        switch (body.Combinator.Name)
+        {
+            case "rpc_result" or "future_salts" or "msgs_state_info":
+                Complete(body.Get<long>("req_msg_id"), body);
+                break;
+            case "pong" or "msg_detailed_info":
+                Complete(body.Get<long>("msg_id"), body);
+                break;
+            case "new_session_created":
+                Session.Salt = body.Get<long>("server_salt");
+                break;
+            case "bad_server_salt":
+                Session.Salt = body.Get<long>("new_server_salt");
+                Resend(body.Get<long>("bad_msg_id"), null);
+                break;
+            case "bad_msg_notification":
+                int code = body.Get<int>("error_code");
+                if (code is 16 or 17)
+                {
+                    // The server's clock is in its msg_id (docs/protocol.md §3.2): correct ours, then re-send.
+                    Session.MsgIds.ClockOffset = MsgId.ToTime(message.MsgId) - DateTimeOffset.UtcNow;
+                }
+
+                // Time, window and order refusals (16, 17, 20, 32, 33) come from clocks and from messages overtaking each
+                // other on the way (HTTP requests run in parallel): a fresh header fixes them. Others are the sender's bug.
+                Resend(body.Get<long>("bad_msg_id"), code is 16 or 17 or 20 or 32 or 33 ? null : new BadMessageException(code));
+                break;
+            case "msgs_ack":
+                break;
+            default:
+                _updates.Writer.TryWrite(body);
+                break;
+        }
+    }
+
+    private void Complete(long msgId, TlObject answer)
+    {
+        if (_pending.TryRemove(msgId, out PendingRequest? request))
+        {
+            request.Answer.TrySetResult(answer);
+        }
+    }
+
+    /// <summary>Re-sends a refused request under a new header, or fails it.</summary>
+    private void Resend(long msgId, Exception? failure)
+    {
+        if (!_pending.TryRemove(msgId, out PendingRequest? request))
+        {
+            return; // not a request of ours (an ack, a raw packet): nothing to re-send
+        }
+
+        if (failure is not null || ++request.Resends > MaxResends)
+        {
+            request.Answer.TrySetException(failure ?? new BadMessageException($"Refused {MaxResends} times in a row."));
+            return;
+        }
+
+        _ = ResendAsync(request);
+    }
+
+    private async Task ResendAsync(PendingRequest request)
+    {
+        try
+        {
+            await SendPendingAsync(request, _stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or HttpRequestException)
+        {
+            request.Answer.TrySetException(e);
+        }
+    }
+
+    private void ScheduleAcks()
+    {
+        lock (_lock)
+        {
+            if (_acks.Count == 0 || _ackFlushScheduled)
+            {
+                return;
+            }
+
+            _ackFlushScheduled = true;
+        }
+
+        _ = Task.Delay(AckDelay, _stop.Token).ContinueWith(_ => FlushAcksAsync(), TaskScheduler.Default);
+    }
+
+    private async Task FlushAcksAsync()
+    {
+        long[] ids;
+        lock (_lock)
+        {
+            _ackFlushScheduled = false;
+            ids = [.. _acks.Take(MaxAcksPerMessage)];
+            _acks.RemoveRange(0, ids.Length);
+        }
+
+        if (ids.Length == 0 || _stop.IsCancellationRequested)
+        {
+            return;
+        }
+
+        try
+        {
+            await SendAsync(new TlObject(_codec.Schema["msgs_ack"], ids), _stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or HttpRequestException)
+        {
+            // The connection is gone; the server re-sends what was not acknowledged when the client returns.
+        }
+    }
+
+    /// <summary>A message waiting for its answer; re-sent under a new msg_id when the server asks.</summary>
+    private sealed class PendingRequest(byte[] data, bool contentRelated)
+    {
+        public byte[] Data { get; } = data;
+
+        public bool ContentRelated { get; } = contentRelated;
+
+        public long MsgId { get; set; }
+
+        public int Resends { get; set; }
+
+        public TaskCompletionSource<TlObject> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

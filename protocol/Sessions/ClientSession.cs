@@ -34,6 +34,14 @@ public sealed class ClientSession
     /// <summary>The seq_no source.</summary>
     public SeqNoCounter SeqNos { get; } = new();
 
+    /// <summary>Another session on the same key: a fresh session_id and seq_no count, the same salt and clock offset.</summary>
+    public ClientSession NewSession(TimeProvider? clock = null)
+    {
+        var session = new ClientSession(_authKey, Salt, clock);
+        session.MsgIds.ClockOffset = MsgIds.ClockOffset;
+        return session;
+    }
+
     /// <summary>The next header for a message, advancing msg_id and seq_no.</summary>
     public EnvelopeHeader NextHeader(bool contentRelated) =>
         new(Salt, SessionId, MsgIds.Next(MsgIdSender.Client), SeqNos.Next(contentRelated));

@@ -42,7 +42,8 @@ public sealed class FrameBuffer(int maxBufferedLength)
         switch (frame.Status)
         {
             case FrameStatus.Frame:
-                byte[] payload = Data.Slice(frame.PayloadOffset, frame.PayloadLength).ToArray();
+                ReadOnlySpan<byte> data = Data.Slice(frame.PayloadOffset, frame.PayloadLength);
+                byte[] payload = (reader.Framing == TransportFraming.PaddedIntermediate ? data[..TransportPadding.UnpaddedLength(data)] : data).ToArray();
                 Consume(frame.Consumed);
                 return payload;
             case FrameStatus.Error:

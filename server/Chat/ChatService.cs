@@ -44,7 +44,7 @@ internal sealed class ChatService(ChatStore store, SessionDelivery delivery, Tim
         return request.Combinator.Name switch
         {
             "chat.getSelf" => User(me),
-            "chat.getUsers" => new TlObject(_schema["chat.users"], store.AllUsers(MaxUsersListed).Select(u => (object?)User(u)).ToArray()),
+            "chat.getUsers" => new TlObject(_schema["chat.users"], (object)store.AllUsers(MaxUsersListed).Select(u => (object?)User(u)).ToArray()),
             "chat.sendMessage" => SendMessage(me, sessionId, request, afterwards),
             "chat.getHistory" => Page(request.Get<int>("limit"), limit => store.History(me.Id, request.Get<long>("peer_id"),
                 request.Get<long>("offset_id"), limit)),
@@ -112,7 +112,7 @@ internal sealed class ChatService(ChatStore store, SessionDelivery delivery, Tim
 
     private TlObject Page(int limit, Func<int, List<ChatMessage>> fetch) => limit is < 1 or > MaxPage
         ? Error(400, "LIMIT_INVALID")
-        : new TlObject(_schema["chat.messages"], fetch(limit).Select(m => (object?)Message(m)).ToArray());
+        : new TlObject(_schema["chat.messages"], (object)fetch(limit).Select(m => (object?)Message(m)).ToArray());
 
     private TlObject User(ChatUser user) =>
         new(_schema["chat.user"], user.Id, System.Text.Encoding.UTF8.GetBytes(user.Name), delivery.IsOnline(user.AuthKeyId));

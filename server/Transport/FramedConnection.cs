@@ -38,7 +38,8 @@ internal sealed class FramedConnection(PacketProcessor processor, int maxPacketL
             }
 
             ReadOnlySpan<byte> payload = _buffer.Data.Slice(frame.PayloadOffset, frame.PayloadLength);
-            processor.Process(payload, _reader.Framing == TransportFraming.PaddedIntermediate, connection);
+            bool padded = _reader.Framing == TransportFraming.PaddedIntermediate;
+            processor.Process(padded ? payload[..TransportPadding.UnpaddedLength(payload)] : payload, padded, connection);
             _buffer.Consume(frame.Consumed);
         }
 

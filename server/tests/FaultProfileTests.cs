@@ -88,6 +88,9 @@ public sealed class FaultProfileTests
         { "salt-ignored", nameof(WrongSalt), "bad_server_salt 48", "pong" },
         { "accept-duplicates", nameof(ReplayOfAnOlderMessage), "refused (pong)", "processed again (pong)" },
         { "replay-window-one", nameof(ReplayOfAnOlderMessage), "refused (pong)", "processed again (pong)" },
+        { "length-before-mac", nameof(TamperedFirstBlock), "transport error -404", "transport error -400" },
+        { "padding-unchecked", nameof(AppendedBlock), "transport error -404", "pong" },
+        { "session-id-unchecked", nameof(SecondSession), "new session announced", "no new session" },
     };
 
     [Theory]
@@ -99,9 +102,92 @@ public sealed class FaultProfileTests
             nameof(HeldBackMessage) => HeldBackMessage,
             nameof(OldMessage) => OldMessage,
             nameof(WrongSalt) => WrongSalt,
+            nameof(TamperedFirstBlock) => TamperedFirstBlock,
+            nameof(AppendedBlock) => AppendedBlock,
+            nameof(SecondSession) => SecondSession,
             _ => ReplayOfAnOlderMessage,
         };
         Assert.Equal(hardened, await Run(scenario));
         Assert.Equal(faulty, await Run(scenario, fault));
+    }
+
+    // A valid ping whose first ciphertext block is damaged: the decrypted length field is garbage.
+    private static readonly Scenario TamperedFirstBlock = async (connection, session, dataDirectory) =>
+    {
+        (byte[] wire, _) = session.Encrypt(ClientFlows.Ping(8), contentRelated: true);
+        wire[MessageEnvelope.WireHeaderSize + 3] ^= 0x40;
+        byte[] answer = await connection.RoundTripAsync(wire);
+        return answer.Length == 4 ? $"transport error {System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(answer)}" : "a message";
+    };
+
+    // A valid ping with one more block of random bytes appended.
+    private static readonly Scenario AppendedBlock = async (connection, session, dataDirectory) =>
+    {
+        (byte[] wire, _) = session.Encrypt(ClientFlows.Ping(9), contentRelated: true);
+        byte[] extended = [.. wire, .. System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)];
+        byte[] answer = await connection.RoundTripAsync(extended);
+        return answer.Length == 4 ? $"transport error {System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(answer)}" : ClientFlows.Open(session, answer)[^1].Combinator.Name;
+    };
+
+    // A second session_id on the same key: is it announced with new_session_created?
+    private static readonly Scenario SecondSession = async (connection, session, dataDirectory) =>
+    {
+        (byte[] wire, _) = session.Encrypt(ClientFlows.Ping(10), contentRelated: true);
+        await connection.RoundTripAsync(wire);
+        ClientSession second = session.NewSession();
+        (wire, _) = second.Encrypt(ClientFlows.Ping(11), contentRelated: true);
+        List<TlObject> answers = ClientFlows.Open(second, await connection.RoundTripAsync(wire));
+        return answers.Any(a => a.Combinator.Name == "new_session_created") ? "new session announced" : "no new session";
+    };
+
+    [Fact]
+    public async Task A_g_b_of_one_gets_dh_gen_fail_unless_the_range_check_is_off()
+    {
+        static async Task<string> FinalAnswer(params string[] faults)
+        {
+            await using RunningServer server = await RunningServer.StartAsync([.. faults.SelectMany(f => new[] { "--fault", f })]);
+            await using var http = new HttpTestTransport(server.HttpBase);
+            var client = new HandshakeClient([server.PublicKey], new HandshakeClientOptions { ReplaceGB = _ => [1] });
+            long msgId = 4;
+            async Task<byte[]> Exchange(byte[] query)
+            {
+                byte[] answer = await http.RoundTripAsync(UnencryptedMessage.Build(msgId += 4, query));
+                return answer.AsSpan(UnencryptedMessage.HeaderSize).ToArray();
+            }
+
+            byte[] setDh = client.OnServerDhParams(await Exchange(client.OnResPq(await Exchange(client.Start()))));
+            return TlCodec.MTProto.Deserialize(await Exchange(setDh)).Combinator.Name;
+        }
+
+        Assert.Equal("dh_gen_fail", await FinalAnswer());
+        Assert.Equal("dh_gen_ok", await FinalAnswer("g-b-range-unchecked"));
+    }
+
+    [Fact]
+    public async Task An_unacknowledged_answer_is_re_sent_in_a_new_container_unless_resends_reuse_the_header()
+    {
+        static async Task<(long Original, long ResentOuter, long ResentInner)> Observe(params string[] faults)
+        {
+            await using RunningServer server = await RunningServer.StartAsync([.. faults.SelectMany(f => new[] { "--fault", f })]);
+            await using Testbed.Protocol.Client.MtProtoClient client = await Clients.ConnectAsync(server);
+            client.SendAcks = false;
+            await Assert.ThrowsAsync<Testbed.Protocol.Client.RpcException>(() => client.InvokeAsync(Clients.Call("chat.getSelf")));
+            using var timeout = new CancellationTokenSource(Clients.Patience);
+            Testbed.Protocol.Client.ReceivedPacket first = await client.WaitForPacketAsync(
+                p => p.Messages.Any(m => m.Body.Combinator.Name == "rpc_result"), timeout.Token);
+            long original = first.Messages.Single(m => m.Body.Combinator.Name == "rpc_result").MsgId;
+
+            await client.ReconnectAsync(await Clients.TransportAsync(server, "tcp"));
+            await client.RequestAsync(Clients.Call("ping", 1L));
+            Testbed.Protocol.Client.ReceivedPacket resent = await client.WaitForPacketAsync(
+                p => p.Messages.Any(m => m.Body.Combinator.Name == "rpc_result" && m.MsgId == original), timeout.Token);
+            return (original, resent.Header!.Value.MsgId, resent.Messages.Single(m => m.Body.Combinator.Name == "rpc_result").MsgId);
+        }
+
+        (long original, long outer, long inner) = await Observe();
+        Assert.Equal(original, inner);
+        Assert.NotEqual(original, outer); // a new header around the same message
+        (original, outer, _) = await Observe("resends-reuse-header");
+        Assert.Equal(original, outer); // the same header encrypted twice
     }
 }

@@ -1,0 +1,52 @@
+using Testbed.Protocol.Client;
+using Testbed.Protocol.Tl;
+using Testbed.Protocol.Transport;
+
+namespace Testbed.Server.Tests;
+
+/// <summary>Library clients (protocol/Client) connected to a running server over a named transport.</summary>
+internal static class Clients
+{
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    public static async Task<IPacketTransport> TransportAsync(RunningServer server, string transport) => transport switch
+    {
+        "tcp" => await TcpPacketTransport.ConnectAsync("127.0.0.1", server.TcpPort, TransportFraming.Intermediate),
+        "tcp-abridged" => await TcpPacketTransport.ConnectAsync("127.0.0.1", server.TcpPort, TransportFraming.Abridged),
+        "tcp-padded" => await TcpPacketTransport.ConnectAsync("127.0.0.1", server.TcpPort, TransportFraming.PaddedIntermediate),
+        "tcp-full" => await TcpPacketTransport.ConnectAsync("127.0.0.1", server.TcpPort, TransportFraming.Full),
+        "websocket" => await WebSocketPacketTransport.ConnectAsync(new Uri($"ws://127.0.0.1:{server.HttpPort}/apiws")),
+        "http" => new HttpPacketTransport(new Uri(server.HttpBase, "/api")),
+        _ => throw new ArgumentException($"no transport '{transport}'", nameof(transport)),
+    };
+
+    public static async Task<MtProtoClient> ConnectAsync(RunningServer server, string transport = "tcp",
+        Action<byte[], bool>? observer = null) =>
+        await MtProtoClient.ConnectAsync(await TransportAsync(server, transport), server.PublicKey, packetObserver: observer);
+
+    public static TlObject Call(string name, params object?[] values) => new(TlSchema.Testbed[name], values);
+
+    public static byte[] Text(string text) => System.Text.Encoding.UTF8.GetBytes(text);
+
+    public static string Text(TlObject value, string field) => System.Text.Encoding.UTF8.GetString(value.Get<byte[]>(field));
+
+    /// <summary>Registers a display name and returns the user id.</summary>
+    public static async Task<long> RegisterAsync(MtProtoClient client, string name) =>
+        (await client.InvokeAsync(Call("chat.register", Text(name)))).Get<long>("id");
+
+    /// <summary>The next update of the given constructor (20 s at most).</summary>
+    public static async Task<TlObject> NextUpdateAsync(MtProtoClient client, string name)
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        while (true)
+        {
+            TlObject update = await client.Updates.ReadAsync(timeout.Token);
+            if (update.Combinator.Name == name)
+            {
+                return update;
+            }
+        }
+    }
+
+    public static async Task<TlObject> WithinPatience(Task<TlObject> call) => await call.WaitAsync(Patience);
+}
