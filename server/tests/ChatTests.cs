@@ -155,4 +155,30 @@ public sealed class ChatTests : RunningServerTest
         Assert.NotEqual(again.MsgId, resent.Header!.Value.MsgId); // ... inside a new container with its own header
         Assert.Equal(first, again.Body);
     }
+
+    [Fact]
+    public async Task An_answered_message_survives_a_kill_9_of_the_server_process()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync();
+        using var http = new HttpClient();
+        var serverKey = Testbed.Protocol.Handshake.RsaPublicKey.FromPem(await http.GetStringAsync(new Uri($"http://127.0.0.1:{server.HttpPort}/server-key.pem")));
+        async Task<IPacketTransport> Tcp() =>
+            await TcpPacketTransport.ConnectAsync("127.0.0.1", server.TcpPort, Testbed.Protocol.Transport.TransportFraming.Intermediate);
+
+        byte[] bobKey;
+        long aliceId, messageId;
+        await using (MtProtoClient alice = await MtProtoClient.ConnectAsync(await Tcp(), serverKey))
+        await using (MtProtoClient bob = await MtProtoClient.ConnectAsync(await Tcp(), serverKey))
+        {
+            aliceId = await Clients.RegisterAsync(alice, "alice");
+            long bobId = await Clients.RegisterAsync(bob, "bob");
+            messageId = (await alice.InvokeAsync(Clients.Call("chat.sendMessage", bobId, 1L, Clients.Text("kill -9")))).Get<long>("id");
+            bobKey = bob.AuthKey.Bytes.ToArray();
+            await server.KillAndRestartAsync(); // right after the answer: no shutdown code runs
+        }
+
+        await using MtProtoClient bobAgain = MtProtoClient.Resume(await Tcp(), bobKey);
+        TlObject history = await Clients.WithinPatience(bobAgain.InvokeAsync(Clients.Call("chat.getHistory", aliceId, 0L, 10)));
+        Assert.Equal(messageId, Assert.Single(history.Get<object?[]>("messages").Cast<TlObject>()).Get<long>("id"));
+    }
 }

@@ -121,6 +121,19 @@ public sealed class ServiceMessageTests : RunningServerTest
             && e.GetProperty("detail").GetString()!.Contains("8193 msg_ids", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_temporary_key_stops_working_after_expires_in()
+    {
+        IPacketTransport transport = await Clients.TransportAsync(Server, "tcp");
+        await using MtProtoClient client = await MtProtoClient.ConnectAsync(transport, Server.PublicKey,
+            new Testbed.Protocol.Handshake.HandshakeClientOptions { TemporaryKeyExpiresIn = 2 });
+        Assert.Equal(1, (await Clients.WithinPatience(client.RequestAsync(Clients.Call("ping", 1L)))).Get<long>("ping_id"));
+
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        TransportErrorException error = await Assert.ThrowsAsync<TransportErrorException>(() => client.RequestAsync(Clients.Call("ping", 2L)));
+        Assert.Equal(-404, error.Code);
+    }
+
     private const int ServiceMessageLimit = 8192;
 
     private sealed record EnvelopeHeaderAndWire(long MsgId, byte[] Wire);
