@@ -3,6 +3,12 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 
+if (args is ["session-memory"])
+{
+    await Testbed.Bench.SessionMemory.RunAsync(Console.Out);
+    return;
+}
+
 // Shorter than BenchmarkDotNet's default job (which would take ~20 min here on 2 cores) while keeping
 // enough iterations for a stable median; pass --job default for the full treatment.
 var config = DefaultConfig.Instance

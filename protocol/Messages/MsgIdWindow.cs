@@ -8,33 +8,37 @@ namespace Testbed.Protocol.Messages;
 /// <remarks>
 /// <para>Ids are recorded only when the caller says the message passed every check (<see cref="Record"/>): recording
 /// earlier would let a forged or rejected message poison the window.</para>
-/// <para>Storage is a sorted ring of at most <see cref="Capacity"/> entries: memory is fixed, a check is a binary
-/// search (O(log N)), recording an id higher than all others is O(1), and recording a late id shifts the entries
-/// above it (O(N), N ≤ a few thousand, only for out-of-order messages). Not thread-safe: one session, one
-/// window, used under the session's lock.</para>
+/// <para>Storage is a sorted ring of at most <see cref="Capacity"/> entries that starts small and doubles as ids
+/// arrive (an idle session costs a few hundred bytes, not 12 KiB): a check is a binary search (O(log N)), recording an
+/// id higher than all others is O(1) amortised, and recording a late id shifts the entries above it (O(N),
+/// N ≤ a few thousand, only for out-of-order messages). Not thread-safe: one session, one window, used under the
+/// session's lock.</para>
 /// </remarks>
 public sealed class MsgIdWindow
 {
     /// <summary>
     /// 1024: a full msg_container carries up to 1024 messages, and all of them must be recorded while still
-    /// telling duplicates apart inside it; 1024 entries cost 12 KiB per session. See docs/protocol.md §3.4.
+    /// telling duplicates apart inside it; 1024 entries cost 12 KiB in a busy session. See docs/protocol.md §3.4.
     /// </summary>
     public const int DefaultCapacity = 1024;
 
-    private readonly long[] _ids;
-    private readonly int[] _seqNos;
+    private const int InitialSize = 16;
+
+    private long[] _ids;
+    private int[] _seqNos;
     private int _head;
 
     /// <summary>Creates an empty window of <paramref name="capacity"/> ids.</summary>
     public MsgIdWindow(int capacity = DefaultCapacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        _ids = new long[capacity];
-        _seqNos = new int[capacity];
+        Capacity = capacity;
+        _ids = new long[Math.Min(capacity, InitialSize)];
+        _seqNos = new int[_ids.Length];
     }
 
     /// <summary>The most ids kept.</summary>
-    public int Capacity => _ids.Length;
+    public int Capacity { get; }
 
     /// <summary>The ids kept now.</summary>
     public int Count { get; private set; }
@@ -98,11 +102,16 @@ public sealed class MsgIdWindow
             throw new InvalidOperationException($"msg_id {msgId} cannot be recorded: it is {check}.");
         }
 
+        if (Count == _ids.Length && Count < Capacity)
+        {
+            Grow();
+        }
+
         if (Count == Capacity)
         {
             // Evict the lowest; its slot is the one logical position Count now maps to, so the shift below has room
             // even when the late id becomes the new lowest.
-            _head = (_head + 1) % Capacity;
+            _head = (_head + 1) % _ids.Length;
             Count--;
         }
 
@@ -121,7 +130,22 @@ public sealed class MsgIdWindow
         Count++;
     }
 
-    private int Physical(int logical) => (_head + logical) % Capacity;
+    /// <summary>Doubles the storage (up to <see cref="Capacity"/>), laying the ring out from index 0.</summary>
+    private void Grow()
+    {
+        int size = Math.Min(Capacity, _ids.Length * 2);
+        long[] ids = new long[size];
+        int[] seqNos = new int[size];
+        for (int i = 0; i < Count; i++)
+        {
+            ids[i] = IdAt(i);
+            seqNos[i] = _seqNos[Physical(i)];
+        }
+
+        (_ids, _seqNos, _head) = (ids, seqNos, 0);
+    }
+
+    private int Physical(int logical) => (_head + logical) % _ids.Length;
 
     private long IdAt(int logical) => _ids[Physical(logical)];
 
