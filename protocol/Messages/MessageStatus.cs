@@ -1,7 +1,7 @@
 namespace Testbed.Protocol.Messages;
 
 /// <summary>
-/// The status byte msgs_state_info gives for each msg_id asked about in msgs_state_req (docs/protocol.md §4): what
+/// The status byte msgs_state_info gives for each msg_id asked about in msgs_state_req (docs/protocol.md §8): what
 /// the receiver knows of a message the asker sent.
 /// </summary>
 public static class MessageStatus

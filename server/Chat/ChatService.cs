@@ -5,7 +5,7 @@ using Testbed.Server.Sessions;
 namespace Testbed.Server.Chat;
 
 /// <summary>
-/// The chat layer's functions (Tl/Schema/chat.tl, docs/protocol.md §8). Each call gets the caller's auth key and
+/// The chat layer's functions (Tl/Schema/chat.tl, docs/protocol.md §9). Each call gets the caller's auth key and
 /// returns its result or an rpc_error; updates for other sessions are queued in the caller's "afterwards" list so they
 /// run once the caller's session lock is released (two session locks are never held together).
 /// </summary>

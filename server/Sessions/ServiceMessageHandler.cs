@@ -7,8 +7,8 @@ using Testbed.Server.Chat;
 namespace Testbed.Server.Sessions;
 
 /// <summary>
-/// What the server does with a message that passed every check (docs/protocol.md §4): the MTProto service messages
-/// and functions, and the chat layer's functions. Runs under the session's lock.
+/// What the server does with a message that passed every check : the MTProto service messages
+/// and functions (docs/protocol.md §8), and the chat layer's functions (§9). Runs under the session's lock.
 /// </summary>
 internal sealed class ServiceMessageHandler(SessionRegistry sessions, ServerSaltSchedule salts, ChatService chat)
 {
