@@ -102,7 +102,8 @@ internal sealed class PacketProcessor(HandshakeServer handshake, AuthKeyStore au
         if (outcome.Event != "message_processed")
         {
             ServerLog.EncryptedRefused(log, outcome.Event, authKeyId);
-            Event(outcome.Event, connection.Origin, ("authKeyId", Hex(authKeyId)), ("detail", outcome.Detail));
+            Event(outcome.Event, connection.Origin, ("authKeyId", Hex(authKeyId)), ("sessionId", outcome.SessionId is { } session ? Hex(session) : null),
+                ("msgId", outcome.MsgId), ("detail", outcome.Detail));
         }
 
         if (outcome.TransportError != 0)

@@ -11,8 +11,11 @@ using Testbed.Server.Transport;
 
 namespace Testbed.Server.Sessions;
 
-/// <summary>What an encrypted packet produced, for the log: a transport error (or 0), an event name and a detail.</summary>
-internal readonly record struct EncryptedOutcome(int TransportError, string Event, string Detail);
+/// <summary>
+/// What an encrypted packet produced, for the log: a transport error (or 0), an event name, a detail, and the
+/// session_id and msg_id of the message once it decrypted.
+/// </summary>
+internal readonly record struct EncryptedOutcome(int TransportError, string Event, string Detail, long? SessionId = null, long? MsgId = null);
 
 /// <summary>
 /// Encrypted messages (docs/protocol.md §2–§4): find the key, decrypt with every failure alike, bind the session to
@@ -95,7 +98,7 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
         }
 
         context.Afterwards.ForEach(action => action());
-        return outcome;
+        return outcome with { SessionId = header.SessionId, MsgId = header.MsgId };
     }
 
     /// <summary>Sends what is due on a session to a waiting HTTP request (http_wait woke it, or its time ran out).</summary>

@@ -119,4 +119,61 @@ public sealed class ServerSessionTests : RunningServerTest
         Assert.Equal(3, salts.Length);
         Assert.Equal(created.Get<long>("server_salt"), ((TlObject)salts[0]!).Get<long>("salt"));
     }
+
+    public static TheoryData<string, int> BadMessages() => new()
+    {
+        { "msg_id with a server's low bits", 18 },
+        { "msg_id below every one processed", 20 },
+        { "seq_no repeated", 32 },
+        { "content-related with an even seq_no", 35 },
+        { "msgs_ack with an odd seq_no", 34 },
+    };
+
+    /// <summary>Each remaining bad_msg_notification code, produced on purpose, with the message's id and seq_no.</summary>
+    [Theory]
+    [MemberData(nameof(BadMessages))]
+    public async Task Each_defect_gets_its_bad_msg_notification_code(string defect, int code)
+    {
+        await using TestSession test = await ClientFlows.OpenSessionAsync(Server, "tcp");
+        (ITestTransport connection, ClientSession session) = (test.Connection, test.Session);
+        EnvelopeHeader early = session.NextHeader(contentRelated: true);
+        (byte[] first, EnvelopeHeader firstHeader) = session.Encrypt(ClientFlows.Ping(1), contentRelated: true);
+        await connection.RoundTripAsync(first);
+
+        byte[] body = defect.StartsWith("msgs_ack", StringComparison.Ordinal)
+            ? TlCodec.MTProto.Serialize(new TlObject(TlSchema.MTProto["msgs_ack"], new[] { 1L }))
+            : ClientFlows.Ping(2);
+        EnvelopeHeader next = session.NextHeader(contentRelated: true);
+        EnvelopeHeader header = defect switch
+        {
+            "msg_id with a server's low bits" => next with { MsgId = next.MsgId | 1 },
+            "msg_id below every one processed" => early,
+            "seq_no repeated" => next with { SeqNo = firstHeader.SeqNo },
+            "content-related with an even seq_no" => next with { SeqNo = next.SeqNo + 1 },
+            _ => next,
+        };
+        TlObject refusal = Assert.Single(ClientFlows.Open(session, await connection.RoundTripAsync(
+            session.Encrypt(header, body, PaddingPolicy.MinimalLength(body.Length)))));
+        Assert.Equal(("bad_msg_notification", header.MsgId, header.SeqNo, code),
+            (refusal.Combinator.Name, refusal.Get<long>("bad_msg_id"), refusal.Get<int>("bad_msg_seqno"), refusal.Get<int>("error_code")));
+    }
+
+    [Fact]
+    public async Task A_late_message_with_a_seq_no_above_its_successor_gets_33_when_reordering_is_tolerated()
+    {
+        await using RunningServer server = await RunningServer.StartAsync("--fault", "reordering-tolerated");
+        await using TestSession test = await ClientFlows.OpenSessionAsync(server, "tcp");
+        (ITestTransport connection, ClientSession session) = (test.Connection, test.Session);
+        (byte[] earlier, _) = session.Encrypt(ClientFlows.Ping(1), contentRelated: true);
+        EnvelopeHeader held = session.NextHeader(contentRelated: true);
+        (byte[] later, EnvelopeHeader laterHeader) = session.Encrypt(ClientFlows.Ping(3), contentRelated: true);
+        await connection.RoundTripAsync(earlier);
+        await connection.RoundTripAsync(later);
+
+        byte[] ping = ClientFlows.Ping(2);
+        EnvelopeHeader tooHigh = held with { SeqNo = laterHeader.SeqNo + 2 };
+        TlObject refusal = Assert.Single(ClientFlows.Open(session, await connection.RoundTripAsync(
+            session.Encrypt(tooHigh, ping, PaddingPolicy.MinimalLength(ping.Length)))));
+        Assert.Equal(33, refusal.Get<int>("error_code"));
+    }
 }

@@ -117,8 +117,10 @@ public sealed class ServiceMessageTests : RunningServerTest
         await client.RequestAsync(Clients.Call("ping", 1L)); // processed after the ack, so the event is written
 
         string[] lines = await File.ReadAllLinesAsync(Path.Combine(Server.DataDirectory, SecurityEventLog.FileName));
+        string session = ((ulong)client.Session.SessionId).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
         Assert.Contains(lines.Select(l => JsonDocument.Parse(l).RootElement), e => e.GetProperty("event").GetString() == "message_ignored"
-            && e.GetProperty("detail").GetString()!.Contains("8193 msg_ids", StringComparison.Ordinal));
+            && e.GetProperty("detail").GetString()!.Contains("8193 msg_ids", StringComparison.Ordinal)
+            && e.GetProperty("sessionId").GetString() == session && e.GetProperty("msgId").GetInt64() != 0);
     }
 
     [Fact]
