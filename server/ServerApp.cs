@@ -43,6 +43,7 @@ public static class ServerApp
             Clock = services.GetRequiredService<TimeProvider>(),
             IsAuthKeyIdTaken = services.GetRequiredService<AuthKeyStore>().Contains,
             CheckClientPublicValue = !behaviour.ClientPublicValueUnchecked,
+            DhPrime = behaviour.DhPrime ?? DhGroup.PublishedPrime,
         }));
         builder.Services.AddSingleton(_ => new ServerSaltSchedule(SaltSecret.LoadOrCreate(settings.DataDirectory)));
         builder.Services.AddSingleton(behaviour);
@@ -56,6 +57,10 @@ public static class ServerApp
 
         WebApplication app = builder.Build();
         app.UseWebSockets();
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = ClientFiles.Provider });
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = ClientFiles.Provider });
+        app.MapGet("/schema/mtproto.tl", () => Results.Text(Testbed.Protocol.Tl.TlSchema.MTProtoText, "text/plain; charset=utf-8"));
+        app.MapGet("/schema/chat.tl", () => Results.Text(Testbed.Protocol.Tl.TlSchema.ChatText, "text/plain; charset=utf-8"));
         app.MapGet("/server-info", (ServerKeyStore keys) => Results.Json(ServerInfo.Describe(keys, settings)));
         app.MapGet("/server-key.pem", (ServerKeyStore keys) => Results.Text(keys.PublicPem, "application/x-pem-file"));
         app.MapPost("/api", (HttpContext context, PacketProcessor processor, EncryptedMessageProcessor sessions) =>

@@ -51,6 +51,13 @@ export class TlSchema {
     return value;
   }
 
+  /** Deserializes one boxed object at the start of bytes that may go on: {value, length}. */
+  deserializePrefix(bytes) {
+    const reader = new Reader(bytes);
+    const value = this.#readBoxed(reader, 0);
+    return { value, length: reader.offset };
+  }
+
   /** The combinator named `name`. */
   get(name) {
     const combinator = this.byName.get(name);

@@ -45,11 +45,20 @@ public static class FaultCatalog
             "The handshake accepts any g_b, including 1 and dh_prime - 1, so a peer can force a predictable auth key.",
             "MTProto auth key creation, the checks on g_a and g_b (1 < g_b < dh_prime - 1, with 2^(2048-64) margins)",
             b => b with { ClientPublicValueUnchecked = true }),
+        new("unsafe-dh-prime",
+            "The handshake offers a 2048-bit prime p whose (p-1)/2 is composite (the testbed's dh-prime-not-safe vector): a client that "
+            + "does not check that dh_prime is a safe prime accepts a group where small subgroups can leak its secret.",
+            "MTProto auth key creation: the client must check that dh_prime is a safe 2048-bit prime; vectors/mtproto2_dh_params.json",
+            b => b with { DhPrime = UnsafePrime }),
         new("resends-reuse-header",
             "An unacknowledged server message is re-sent with its original msg_id and seq_no, re-encrypted: two ciphertexts share a header.",
             "Albrecht, Mareková, Paterson, Stepanovs, Four Attacks and a Proof for Telegram, IEEE S&P 2022, attack 2",
             b => b with { ResendsReuseHeader = true }),
     ];
+
+    // vectors/mtproto2_dh_params.json, dh-prime-not-safe: prime, 2048 bits, (p-1)/2 composite.
+    private static readonly System.Numerics.BigInteger UnsafePrime = System.Numerics.BigInteger.Parse(
+        "0a9946f00142c55116b259a2a7d887af3b6195b5f33c957c1a18e1c74427cd87de3571c1e7fd6c10f064bbfce1a7f75ca98ea33a9ae3947f3c20c9d7f9a246fc19d14a1a718d400ac7c7ce0c892a1e3603cf2b876f7814f57b2925576162ee294adf5cc2463cb652df5e2fa94ac1aed62192e83968b129e4f6c5bda85e0b16cbf34674fcefe696516900321e5cb44527c7eedde455557fd7fc835d14a767cfb69931f219097d08d5d62393c8b57eaa89931940fa177d910880c4ffcf91407a88840a53e3d984a10ed7f691021a5867b78ef9b8910103c527ecf49a40f5e74955785c7d5913671162b2fedca2f516d895fdd1d1c836b428ad73d6ee588e03b34ab", System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The profile called <paramref name="name"/>, or null.</summary>
     public static FaultProfile? Find(string name) => All.FirstOrDefault(f => f.Name == name);

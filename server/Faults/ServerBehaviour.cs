@@ -26,6 +26,9 @@ public sealed record ServerBehaviour
     /// <summary>Accept any g_b in the handshake.</summary>
     public bool ClientPublicValueUnchecked { get; init; }
 
+    /// <summary>The dh_prime the handshake offers, when not the published one (a prime that is not safe, for clients to refuse).</summary>
+    public System.Numerics.BigInteger? DhPrime { get; init; }
+
     /// <summary>Re-send an unacknowledged message under its original msg_id and seq_no.</summary>
     public bool ResendsReuseHeader { get; init; }
 }

@@ -6,7 +6,7 @@ namespace Testbed.Server.Storage;
 /// The embedded SQLite database in the data directory: WAL journal with full synchronous commits, so a committed
 /// write survives a kill -9, and versioned schema migrations applied at start-up.
 /// </summary>
-public sealed class Database
+public sealed class Database : IDisposable
 {
     /// <summary>The migrations, in order; the index + 1 is the schema version. Never edit one that has shipped.</summary>
     private static readonly string[] Migrations =
@@ -65,6 +65,16 @@ public sealed class Database
         connection.Open();
         Execute(connection, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
         return connection;
+    }
+
+    /// <summary>
+    /// Closes the pooled connections. Without this a server started again in the same process (tests, the lab) would
+    /// be handed the previous instance's open connections — to a file that may since have been replaced.
+    /// </summary>
+    public void Dispose()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
     }
 
     private void Migrate(SqliteConnection connection)

@@ -9,7 +9,7 @@ namespace Testbed.Server.Transport;
 /// carries both answers and packets pushed by other sessions' activity.
 /// </summary>
 internal sealed class TcpConnectionHandler(PacketProcessor processor, ServerSettings settings, SecurityEventLog events, TimeProvider clock,
-    ILogger<TcpConnectionHandler> log)
+    IHostApplicationLifetime lifetime, ILogger<TcpConnectionHandler> log)
     : ConnectionHandler
 {
     public override async Task OnConnectedAsync(ConnectionContext connection)
@@ -17,6 +17,7 @@ internal sealed class TcpConnectionHandler(PacketProcessor processor, ServerSett
         var origin = new PacketOrigin("tcp", (connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address);
         using var stream = new StreamConnection(origin, clock);
         using CancellationTokenRegistration peerGone = connection.ConnectionClosed.Register(() => stream.Close(null));
+        using CancellationTokenRegistration stopping = lifetime.ApplicationStopping.Register(() => stream.Close(null)); // do not hold shutdown up
         var framed = new FramedConnection(processor, settings.MaxPacketLength, stream);
         Task writer = WriteAsync(stream, connection.Transport.Output, connection.ConnectionClosed);
         PipeReader input = connection.Transport.Input;

@@ -24,6 +24,8 @@ internal static class WebSocketTransport
         var origin = new PacketOrigin("websocket", context.Connection.RemoteIpAddress);
         using var stream = new StreamConnection(origin, clock);
         using CancellationTokenRegistration peerGone = context.RequestAborted.Register(() => stream.Close(null));
+        using CancellationTokenRegistration stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>()
+            .ApplicationStopping.Register(() => stream.Close(null)); // do not hold shutdown up
         var framed = new FramedConnection(processor, settings.MaxPacketLength, stream);
         Task writer = WriteAsync(socket, stream, context.RequestAborted);
         byte[] receive = new byte[64 * 1024];

@@ -55,6 +55,20 @@ public sealed class RunningServer : IAsyncDisposable
         await _app.StartAsync();
     }
 
+    /// <summary>Restarts as a different server on the same ports: a new data directory, so a new RSA key and no auth keys.</summary>
+    public async Task ReplaceWithNewServerAsync(params string[] extraArguments)
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        foreach (string file in Directory.GetFiles(DataDirectory))
+        {
+            File.Delete(file);
+        }
+
+        _app = Build(DataDirectory, HttpPort, TcpPort, extraArguments);
+        await _app.StartAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();

@@ -1,0 +1,195 @@
+// An encrypted session as a careful client runs it (docs/protocol.md §3, §8): msg_ids from the server-corrected
+// clock, seq_nos, the salt (bad_server_salt and re-sends), new_session_created, acknowledgements for content-related
+// server messages, containers and gzip_packed, bad_msg_notification 16/17 time correction, RPC calls matched to
+// rpc_result. Every packet, both ways, is reported to the inspector with the checks it passed or why it was refused.
+import { hex, random, readInt32, readInt64 } from './bytes.js';
+import * as mt from './mtproto.js';
+import { MsgIdGenerator, msgIdClass } from './msgid.js';
+
+export class RpcError extends Error {
+  constructor(code, message) { super(`${code} ${message}`); this.code = code; this.errorMessage = message; }
+}
+
+const NOT_CONTENT_RELATED = new Set(['msgs_ack', 'msg_container', 'msg_copy', 'gzip_packed']);
+const MAX_PAST_SECONDS = 300;
+const MAX_FUTURE_SECONDS = 30;
+
+export class Session {
+  /**
+   * @param {{schema, authKey: Uint8Array, keyId: Uint8Array, salt: bigint, timeOffset: number,
+   *          onUpdate?: Function, onPacket?: Function}} options
+   */
+  constructor({ schema, authKey, keyId, salt, timeOffset, onUpdate = () => {}, onPacket = () => {} }) {
+    this.schema = schema;
+    this.authKey = authKey;
+    this.keyId = keyId;
+    this.salt = salt;
+    this.sessionId = readInt64(random(8), 0);
+    this.msgIds = new MsgIdGenerator(timeOffset);
+    this.seqNo = 0;
+    this.pending = new Map();       // msg_id -> {body, resolve, reject, resends}
+    this.seen = new Set();          // server msg_ids already handled (re-sends are acknowledged, not handled twice)
+    this.seenOrder = [];
+    this.acks = [];
+    this.onUpdate = onUpdate;
+    this.onPacket = onPacket;
+    this.transport = null;
+  }
+
+  /** Moves the session to a (new) transport: same key, same session. */
+  attach(transport) {
+    this.transport = transport;
+    transport.onPacket = (packet) => this.#receive(packet).catch((e) => this.onPacket({ direction: 'in', size: packet.length, refused: `client bug: ${e.message}` }));
+  }
+
+  /** Calls a function; resolves with its result, rejects with RpcError for rpc_error. */
+  call(body) {
+    return new Promise((resolve, reject) => {
+      const request = { body, resolve, reject, resends: 0 };
+      this.#sendRequest(request).catch(reject);
+    });
+  }
+
+  /** Sends a message that expects no answer of its own; over HTTP, resolves when the POST has been answered. */
+  async notify(body) {
+    const { msgId, sending } = await this.#send(body);
+    await sending;
+    return msgId;
+  }
+
+  #nextSeqNo(contentRelated) {
+    const seqNo = this.seqNo * 2 + (contentRelated ? 1 : 0);
+    if (contentRelated) this.seqNo++;
+    return seqNo;
+  }
+
+  async #send(body) {
+    const data = this.schema.serialize(body);
+    const contentRelated = !NOT_CONTENT_RELATED.has(body._);
+    const header = { salt: this.salt, sessionId: this.sessionId, msgId: this.msgIds.next(), seqNo: this.#nextSeqNo(contentRelated) };
+    const wire = await mt.encryptMessage(this.authKey, this.keyId, mt.CLIENT_TO_SERVER, header, data);
+    this.onPacket({ direction: 'out', transport: this.transport.name, msgId: header.msgId, seqNo: header.seqNo, msgKey: hex(wire.subarray(8, 24)), size: wire.length, body });
+    const sending = this.transport.send(wire);
+    return { msgId: header.msgId, sending };
+  }
+
+  async #sendRequest(request) {
+    const { msgId, sending } = await this.#send(request.body);
+    request.msgId = msgId;
+    this.pending.set(msgId, request);
+    await sending;
+  }
+
+  #resend(badMsgId, failure) {
+    const request = this.pending.get(badMsgId);
+    if (!request) return;
+    this.pending.delete(badMsgId);
+    if (failure || ++request.resends > 5) { request.reject(failure ?? new Error('refused five times')); return; }
+    this.#sendRequest(request).catch(request.reject);
+  }
+
+  /** Fails every waiting call (the connection is gone; the caller decides whether to call again). */
+  failPending(error) {
+    for (const request of this.pending.values()) request.reject(error);
+    this.pending.clear();
+  }
+
+  async #receive(packet) {
+    if (packet.length === 4) {
+      const code = readInt32(packet, 0);
+      this.onPacket({ direction: 'in', transport: this.transport.name, size: 4, refused: `transport error ${code}`, transportError: code });
+      this.failPending(Object.assign(new Error(`transport error ${code}`), { transportError: code }));
+      return;
+    }
+    const opened = await mt.decryptMessage(this.authKey, this.keyId, mt.SERVER_TO_CLIENT, packet);
+    const base = { direction: 'in', transport: this.transport.name, size: packet.length, msgKey: hex(packet.subarray(8, 24)) };
+    if (opened.reason) { this.onPacket({ ...base, refused: opened.reason }); return; }
+    const { header } = opened;
+    const problem = this.#checkHeader(header);
+    if (problem) { this.onPacket({ ...base, msgId: header.msgId, seqNo: header.seqNo, refused: problem }); return; }
+    let body;
+    try {
+      body = this.schema.deserialize(opened.data);
+    } catch (e) {
+      this.onPacket({ ...base, msgId: header.msgId, seqNo: header.seqNo, refused: `does not parse: ${e.message}` });
+      return;
+    }
+    this.onPacket({ ...base, msgId: header.msgId, seqNo: header.seqNo, body, checks: ['auth_key_id', 'msg_key', 'length and padding', 'session_id', `msg_id class: ${msgIdClass(header.msgId)}`, 'time window'] });
+    const messages = body._ === 'msg_container' ? body.messages.map((m) => ({ msgId: m.msg_id, seqNo: m.seqno, body: m.body })) : [{ msgId: header.msgId, seqNo: header.seqNo, body }];
+    for (const message of messages) await this.#handle(message);
+    this.#scheduleAcks();
+  }
+
+  /** The outer header checks of a careful client: its own session, a server msg_id, within the time window. */
+  #checkHeader(header) {
+    if (header.sessionId !== this.sessionId) return 'session_id is not this session\'s';
+    const cls = msgIdClass(header.msgId);
+    if (cls !== 'server response' && cls !== 'server notification') return `msg_id has the low bits of a ${cls} message`;
+    const serverNow = Date.now() / 1000 + this.msgIds.offsetSeconds;
+    const time = Number(BigInt.asUintN(64, header.msgId) >> 32n);
+    if (time < serverNow - MAX_PAST_SECONDS || time > serverNow + MAX_FUTURE_SECONDS) return 'msg_id outside the -300 s / +30 s window';
+    return null;
+  }
+
+  async #handle({ msgId, seqNo, body }) {
+    if (seqNo & 1) this.acks.push(msgId); // a re-sent one is acknowledged again: the first ack may have been lost
+    if (this.seen.has(msgId)) return;
+    this.seen.add(msgId);
+    this.seenOrder.push(msgId);
+    if (this.seenOrder.length > 4096) this.seen.delete(this.seenOrder.shift());
+    if (body._ === 'gzip_packed') body = this.schema.deserialize(await gunzip(body.packed_data));
+    switch (body._) {
+      case 'rpc_result': {
+        const request = this.pending.get(body.req_msg_id);
+        if (!request) return;
+        this.pending.delete(body.req_msg_id);
+        let result = body.result;
+        if (result._ === 'gzip_packed') result = this.schema.deserialize(await gunzip(result.packed_data));
+        if (result._ === 'rpc_error') request.reject(new RpcError(result.error_code, new TextDecoder().decode(result.error_message)));
+        else request.resolve(result);
+        return;
+      }
+      case 'pong': case 'future_salts': case 'msgs_state_info': {
+        const id = body.msg_id ?? body.req_msg_id;
+        const request = this.pending.get(id);
+        if (request) { this.pending.delete(id); request.resolve(body); }
+        return;
+      }
+      case 'new_session_created':
+        this.salt = body.server_salt;
+        return;
+      case 'bad_server_salt':
+        this.salt = body.new_server_salt;
+        this.#resend(body.bad_msg_id);
+        return;
+      case 'bad_msg_notification':
+        if (body.error_code === 16 || body.error_code === 17) {
+          // The server's clock is in its msg_id: correct ours, then re-send under a new msg_id (§3.2).
+          this.msgIds.offsetSeconds = Number(BigInt.asUintN(64, msgId) >> 32n) - Date.now() / 1000;
+        }
+        this.#resend(body.bad_msg_id, [16, 17, 20, 32, 33].includes(body.error_code) ? null : new Error(`bad_msg_notification ${body.error_code}`));
+        return;
+      case 'msg_detailed_info':
+        if (this.pending.has(body.msg_id)) await this.notify({ _: 'msg_resend_req', msg_ids: [body.answer_msg_id] });
+        return;
+      case 'msgs_ack': case 'msg_new_detailed_info':
+        return;
+      default:
+        this.onUpdate(body);
+    }
+  }
+
+  #scheduleAcks() {
+    if (this.acks.length === 0 || this.ackTimer) return;
+    this.ackTimer = setTimeout(() => {
+      this.ackTimer = null;
+      const ids = this.acks.splice(0, 8192);
+      if (ids.length && this.transport?.isOpen) this.notify({ _: 'msgs_ack', msg_ids: ids }).catch(() => {});
+    }, 100);
+  }
+}
+
+async function gunzip(bytes) {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}

@@ -1,0 +1,81 @@
+// Transports (docs/protocol.md §6): WebSocket to /apiws carrying the intermediate framing, and HTTP POST /api.
+// Both hand whole packets to `onPacket`; a transport error arrives as a 4-byte packet holding the negative code.
+
+const INTERMEDIATE_MARKER = Uint8Array.of(0xee, 0xee, 0xee, 0xee);
+const MAX_PACKET = 1 << 20;
+
+export class WebSocketTransport {
+  name = 'websocket';
+  onPacket = () => {};
+  onClose = () => {};
+  #socket;
+  #buffer = new Uint8Array(0);
+  #markerSent = false;
+
+  /** Opens a WebSocket and resolves once it is connected. */
+  static connect(url) {
+    return new Promise((resolve, reject) => {
+      const transport = new WebSocketTransport();
+      const socket = new WebSocket(url, 'binary');
+      socket.binaryType = 'arraybuffer';
+      socket.onopen = () => resolve(transport);
+      socket.onerror = () => reject(new Error(`cannot connect to ${url}`));
+      socket.onclose = (event) => transport.onClose(event.reason || `closed (${event.code})`);
+      socket.onmessage = (event) => transport.#receive(new Uint8Array(event.data));
+      transport.#socket = socket;
+    });
+  }
+
+  get isOpen() { return this.#socket.readyState === WebSocket.OPEN; }
+
+  async send(packet) {
+    const frame = new Uint8Array((this.#markerSent ? 0 : 4) + 4 + packet.length);
+    let offset = 0;
+    if (!this.#markerSent) { frame.set(INTERMEDIATE_MARKER); offset = 4; this.#markerSent = true; }
+    new DataView(frame.buffer).setUint32(offset, packet.length, true);
+    frame.set(packet, offset + 4);
+    this.#socket.send(frame);
+  }
+
+  close() { this.#socket.close(); }
+
+  #receive(bytes) {
+    const joined = new Uint8Array(this.#buffer.length + bytes.length);
+    joined.set(this.#buffer);
+    joined.set(bytes, this.#buffer.length);
+    let offset = 0;
+    while (joined.length - offset >= 4) {
+      const length = new DataView(joined.buffer, offset, 4).getUint32(0, true) & 0x7fffffff;
+      if (length > MAX_PACKET) { this.#socket.close(4000, 'oversized frame'); return; }
+      if (joined.length - offset - 4 < length) break;
+      const packet = joined.slice(offset + 4, offset + 4 + length);
+      offset += 4 + length;
+      this.onPacket(packet);
+    }
+    this.#buffer = joined.slice(offset);
+  }
+}
+
+export class HttpTransport {
+  name = 'http';
+  onPacket = () => {};
+  onClose = () => {};
+  isOpen = true;
+
+  constructor(url) { this.url = url; }
+
+  /** Posts one packet; the answer (if any) goes to onPacket. Resolves when the answer has arrived. */
+  async send(packet, signal) {
+    const response = await fetch(this.url, { method: 'POST', body: packet, headers: { 'Content-Type': 'application/octet-stream' }, signal });
+    const body = new Uint8Array(await response.arrayBuffer());
+    if (!response.ok) {
+      const code = new Uint8Array(4);
+      new DataView(code.buffer).setInt32(0, -response.status, true);
+      this.onPacket(code);
+    } else if (body.length > 0) {
+      this.onPacket(body);
+    }
+  }
+
+  close() { this.isOpen = false; this.onClose('closed'); }
+}
