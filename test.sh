@@ -11,8 +11,23 @@ if ! command -v dotnet >/dev/null 2>&1; then
     exit 2
 fi
 
+# The browser tests drive Debian's Chromium (never Playwright's own download, which cannot work here).
+if [ ! -x /usr/bin/chromium ]; then
+    echo "== installing Chromium for the browser tests (apt-get install chromium)"
+    if [ "$(id -u)" -eq 0 ]; then apt=(apt-get); elif command -v sudo >/dev/null 2>&1; then apt=(sudo apt-get); else apt=(); fi
+    if [ ${#apt[@]} -eq 0 ] || ! { "${apt[@]}" update -qq && DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -qq chromium; }; then
+        echo "test.sh: /usr/bin/chromium is missing and could not be installed; run: apt-get update && apt-get install -y chromium" >&2
+        exit 2
+    fi
+fi
+if ! command -v node >/dev/null 2>&1; then
+    echo "test.sh: Node.js (20 or later) is needed for the browser client's unit tests (node --test); it is part of this machine kind's image." >&2
+    exit 2
+fi
+
 results=artifacts/test-results
 rm -rf "$results"
+mkdir -p "$results"
 
 echo "== restore and build (Release)"
 dotnet restore Testbed.sln
@@ -25,6 +40,9 @@ dotnet test Testbed.sln -c Release --no-build --logger "trx" --results-directory
 echo "== vectors command over the shipped vectors"
 dotnet run --project conformance -c Release --no-build -- vectors || status=$?
 
+echo "== browser client unit tests (node --test, against the same vectors)"
+node --test client/test/ | tee "$results/node.tap" || status=$?
+
 # One closing line that CI can read, summed over every test project's TRX report.
 passed=0 failed=0
 for trx in "$results"/*.trx; do
@@ -34,6 +52,9 @@ for trx in "$results"/*.trx; do
     f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
     passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 done
+node_passed=$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$results/node.tap")
+node_failed=$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$results/node.tap")
+passed=$((passed + ${node_passed:-0})); failed=$((failed + ${node_failed:-0}))
 if [ "$passed" -eq 0 ] && [ "$status" -eq 0 ]; then
     echo "test.sh: no test results were found in $results" >&2
     status=1

@@ -204,7 +204,7 @@ const json = (value) => JSON.stringify(value, (key, v) => {
 function addStep(step) {
   const item = document.createElement('li');
   item.dataset.step = step.name;
-  const { answer, dhPrime, gA, ...values } = step.values; // the raw answer and big numbers stay out of the list
+  const values = step.values;
   const title = document.createElement('strong');
   title.textContent = step.name;
   const ms = document.createElement('span');

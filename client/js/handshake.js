@@ -17,11 +17,12 @@ export class HandshakeError extends Error {}
 export async function createAuthKey({ schema, exchange, serverKey, dc, onStep = () => {} }) {
   const fingerprint = await mt.rsaFingerprint(serverKey);
   const call = async (value) => schema.deserialize(await exchange(schema.serialize(value)));
+  // Each step returns `show` (public values for the inspector) and what the next steps need, which never leaves here.
   const timed = async (name, work) => {
     const started = performance.now();
-    const values = await work();
-    onStep({ name, ms: performance.now() - started, values });
-    return values;
+    const { show, ...kept } = await work();
+    onStep({ name, ms: performance.now() - started, values: show });
+    return kept;
   };
 
   // Step 1: req_pq_multi -> resPQ. The server must echo our nonce and offer the pinned key.
@@ -32,7 +33,7 @@ export async function createAuthKey({ schema, exchange, serverKey, dc, onStep = 
     expect(equal(answer.nonce, nonce), 'resPQ nonce is not ours');
     expect(answer.server_public_key_fingerprints.includes(fingerprint),
       `the server does not offer the pinned RSA key (fingerprint ${fp(fingerprint)}); it offers ${answer.server_public_key_fingerprints.map(fp).join(', ')}`);
-    return { nonce: hex(nonce), server_nonce: hex(answer.server_nonce), pq: toBigInt(answer.pq).toString(), fingerprint: fp(fingerprint), answer };
+    return { show: { nonce: hex(nonce), server_nonce: hex(answer.server_nonce), pq: toBigInt(answer.pq).toString(), fingerprint: fp(fingerprint) }, answer };
   });
   const serverNonce = resPq.answer.server_nonce;
 
@@ -48,7 +49,7 @@ export async function createAuthKey({ schema, exchange, serverKey, dc, onStep = 
     const answer = await call({ _: 'req_DH_params', nonce, server_nonce: serverNonce, p: fromBigInt(p), q: fromBigInt(q), public_key_fingerprint: fingerprint, encrypted_data: encrypted });
     expect(answer._ === 'server_DH_params_ok', `the server answered ${answer._}`);
     expect(equal(answer.nonce, nonce) && equal(answer.server_nonce, serverNonce), 'server_DH_params_ok nonces are not ours');
-    return { p: p.toString(), q: q.toString(), factor_ms: Math.round(factorMs * 10) / 10, answer };
+    return { show: { p: p.toString(), q: q.toString(), factor_ms: Math.round(factorMs * 10) / 10 }, answer };
   });
 
   // Step 3: open the encrypted answer and check dh_prime, g, g_a.
@@ -66,9 +67,12 @@ export async function createAuthKey({ schema, exchange, serverKey, dc, onStep = 
     const gA = toBigInt(inner.g_a);
     const gaProblem = mt.checkPublicValue(gA, dhPrime);
     expect(gaProblem === null, `g_a refused: ${gaProblem}`);
-    return { g: inner.g, dh_prime_bits: dhPrime.toString(2).length, known_prime: dhPrime === mt.PUBLISHED_PRIME, g_a_bytes: inner.g_a.length, server_time: inner.server_time, dhPrime, gA };
+    return {
+      show: { g: inner.g, dh_prime_bits: dhPrime.toString(2).length, known_prime: dhPrime === mt.PUBLISHED_PRIME, g_a_bytes: inner.g_a.length, server_time: inner.server_time },
+      g: inner.g, serverTime: inner.server_time, dhPrime, gA,
+    };
   });
-  const timeOffset = dh.server_time - Date.now() / 1000;
+  const timeOffset = dh.serverTime - Date.now() / 1000;
 
   // Step 4: g_b, set_client_DH_params -> dh_gen_ok (or retry with the previous key's aux_hash).
   let retryId = 0n;
@@ -86,7 +90,7 @@ export async function createAuthKey({ schema, exchange, serverKey, dc, onStep = 
       const authKey = fromBigInt(modPow(dh.gA, b, dh.dhPrime), 256);
       const ids = await mt.keyIds(authKey);
       expect(equal(answer.nonce, nonce) && equal(answer.server_nonce, serverNonce), `${answer._} nonces are not ours`);
-      return { answer, authKey, ids, g_b_bytes: fromBigInt(gB).length, auth_key_id: hex(ids.id) };
+      return { show: { g_b_bytes: fromBigInt(gB).length, auth_key_id: hex(ids.id), answer: answer._ }, answer, authKey, ids };
     });
     const { answer, authKey, ids } = result;
     if (answer._ === 'dh_gen_ok') {

@@ -53,6 +53,10 @@ public sealed class ChatEndToEndTests(BrowserFixture browser) : IAsyncLifetime
         Assert.Contains("\"fingerprint\"", timeline, StringComparison.Ordinal);
         Assert.Contains("\"auth_key_id\"", timeline, StringComparison.Ordinal);
         Assert.True(await page.IsHiddenAsync("[data-testid=auth-key]")); // the key itself only on request
+        string authKey = await page.EvaluateAsync<string>("() => window.testbed.saved.authKey");
+        Assert.DoesNotContain(authKey[..32], await page.ContentAsync(), StringComparison.OrdinalIgnoreCase);
+        await page.CheckAsync("[data-testid=reveal-key]");
+        Assert.Equal(authKey, await page.InnerTextAsync("[data-testid=auth-key]"));
 
         await page.ClickAsync("[role=tab][data-tab=packets]");
         var rows = await page.EvalOnSelectorAllAsync<string[][]>("[data-testid=packets] tbody tr[data-msg-id]",
