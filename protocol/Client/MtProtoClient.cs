@@ -98,7 +98,7 @@ public sealed class MtProtoClient : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(serverKey);
-        HandshakeClientDone done = await HandshakeAsync(transport, serverKey, options, packetObserver, cancel).ConfigureAwait(false);
+        HandshakeClientDone done = await TransportHandshake.RunAsync(transport, serverKey, options, packetObserver, cancel).ConfigureAwait(false);
         var authKey = AuthKey.FromBytes(done.AuthKey);
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(done.AuthKey);
         var session = new ClientSession(authKey, done.ServerSalt, options?.Clock);
@@ -227,43 +227,6 @@ public sealed class MtProtoClient : IAsyncDisposable
         _connection.Dispose();
         _stop.Dispose();
         _sendLock.Dispose();
-    }
-
-    private static async Task<HandshakeClientDone> HandshakeAsync(IPacketTransport transport, RsaPublicKey serverKey,
-        HandshakeClientOptions? options, Action<byte[], bool>? observer, CancellationToken cancel)
-    {
-        var handshake = new HandshakeClient([serverKey], options);
-        var msgIds = new MsgIdGenerator(options?.Clock);
-        async Task<byte[]> Step(byte[] query)
-        {
-            byte[] packet = UnencryptedMessage.Build(msgIds.Next(MsgIdSender.Client), query);
-            observer?.Invoke(packet, true);
-            await transport.SendAsync(packet, cancel).ConfigureAwait(false);
-            byte[] answer = await transport.ReceiveAsync(cancel).ConfigureAwait(false)
-                ?? throw new IOException("The server closed the connection during the handshake.");
-            observer?.Invoke(answer, false);
-            if (answer.Length == 4)
-            {
-                throw new TransportErrorException(BinaryPrimitives.ReadInt32LittleEndian(answer));
-            }
-
-            if (!UnencryptedMessage.TryRead(answer, out _, out int length, allowTrailing: true))
-            {
-                throw new HandshakeException($"expected an unencrypted message, got {answer.Length} bytes");
-            }
-
-            return answer.AsSpan(UnencryptedMessage.HeaderSize, length).ToArray();
-        }
-
-        byte[] setDh = handshake.OnServerDhParams(await Step(handshake.OnResPq(await Step(handshake.Start()).ConfigureAwait(false)))
-            .ConfigureAwait(false));
-        HandshakeClientResult result = handshake.OnDhGen(await Step(setDh).ConfigureAwait(false));
-        while (result is HandshakeClientRetry retry)
-        {
-            result = handshake.OnDhGen(await Step(retry.Query).ConfigureAwait(false));
-        }
-
-        return (HandshakeClientDone)result;
     }
 
     private void Start()

@@ -1,0 +1,20 @@
+using Testbed.Conformance.Running;
+
+namespace Testbed.Conformance.Catalog;
+
+/// <summary>What a case works with: the target and a cancellation token that carries the case's time limit.</summary>
+internal sealed class CaseContext(Target target, Func<Task<SharedKey>> sharedKey, CancellationToken cancel)
+{
+    public Target Target { get; } = target;
+
+    public CancellationToken Cancel { get; } = cancel;
+
+    /// <summary>A new connection and session on the run's shared key, its first message already exchanged.</summary>
+    public async Task<Probe> WarmSessionAsync() => await (await NewSessionAsync().ConfigureAwait(false)).WarmAsync(Cancel).ConfigureAwait(false);
+
+    /// <summary>A new connection and session on the run's shared key, nothing sent yet.</summary>
+    public async Task<Probe> NewSessionAsync() => await Probe.OpenOnKeyAsync(Target, await sharedKey().ConfigureAwait(false), Cancel).ConfigureAwait(false);
+
+    /// <summary>A new connection with a key of its own (for cases that destroy or expire keys).</summary>
+    public Task<Probe> OwnKeySessionAsync() => Probe.OpenAsync(Target, Cancel);
+}

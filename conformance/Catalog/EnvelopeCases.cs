@@ -1,0 +1,103 @@
+using System.Security.Cryptography;
+using Testbed.Conformance.Running;
+using Testbed.Protocol.Envelope;
+using static Testbed.Conformance.Catalog.RequirementLevel;
+
+namespace Testbed.Conformance.Catalog;
+
+/// <summary>The encrypted message (docs/protocol.md §2): every defect refused, and all refused alike.</summary>
+internal static class EnvelopeCases
+{
+    private const string Category = "envelope";
+
+    public static IEnumerable<ConformanceCase> All() =>
+    [
+        new("ENV-001", Category, Must, "A message under an auth_key_id the server does not know is answered with transport error -404.", "§2.4, §3.6",
+            "88 random bytes whose first 8 name no key", "-404", async c =>
+            {
+                await using Probe probe = await c.WarmSessionAsync();
+                Reply reply = await probe.ExchangeAsync(RandomNumberGenerator.GetBytes(88), c.Cancel);
+                return CaseOutcome.Check(reply.TransportError == -404, $"answer: {reply}");
+            }),
+        Damaged("ENV-002", "msg_key altered", "a valid ping with one bit of msg_key flipped", w => w[8] ^= 0x01),
+        Damaged("ENV-003", "a bit flipped in the last ciphertext block", "a valid ping with one ciphertext bit flipped at the end", w => w[^1] ^= 0x80),
+        Damaged("ENV-004", "a bit flipped in the first ciphertext block (the length field decrypts to garbage)",
+            "a valid ping with one bit of its first ciphertext block flipped", w => w[MessageEnvelope.WireHeaderSize + 3] ^= 0x40),
+        Extended("ENV-005", "a 16-byte block appended (Jakobsen & Orlandi's padding-length extension)", 16),
+        Truncated("ENV-006", "its last 16-byte block removed", 16),
+        Truncated("ENV-007", "a length that is not whole 16-byte blocks", 4),
+        new("ENV-008", Category, Must, "A message shorter than auth_key_id, msg_key and 48 encrypted bytes is refused with -404.", "§2.4",
+            "a 40-byte packet with the session's auth_key_id", "-404", async c =>
+            {
+                await using Probe probe = await c.WarmSessionAsync();
+                byte[] wire = probe.Seal(Probe.Ping(1), out _)[..40];
+                Reply reply = await probe.ExchangeAsync(wire, c.Cancel);
+                return CaseOutcome.Check(reply.TransportError == -404, $"answer: {reply}");
+            }),
+        Layout("ENV-009", "a message_data_length larger than the plaintext", data => data.Length + 64, minimumPadding: 12),
+        Layout("ENV-010", "a message_data_length that is not a multiple of 4", data => data.Length - 2, minimumPadding: 12),
+        Layout("ENV-011", "fewer than 12 bytes of padding", data => data.Length, minimumPadding: 0),
+        Layout("ENV-012", "more than 1024 bytes of padding", data => data.Length, minimumPadding: 1025),
+        new("ENV-013", Category, Must,
+            "Every decryption failure gets the same answer, whichever check fails: msg_key, a garbled length, an appended block.",
+            "§2.4, §7 (length-before-MAC)", "three damaged copies of valid pings", "three identical answers", async c =>
+            {
+                await using Probe probe = await c.WarmSessionAsync();
+                byte[] badKey = probe.Seal(Probe.Ping(1), out _);
+                badKey[8] ^= 1;
+                byte[] badLength = probe.Seal(Probe.Ping(2), out _);
+                badLength[MessageEnvelope.WireHeaderSize + 3] ^= 0x40;
+                byte[] extended = [.. probe.Seal(Probe.Ping(3), out _), .. RandomNumberGenerator.GetBytes(16)];
+                var answers = new List<string>();
+                foreach (byte[] wire in new[] { badKey, badLength, extended })
+                {
+                    answers.Add((await probe.ExchangeAsync(wire, c.Cancel)).ToString());
+                }
+
+                return CaseOutcome.Check(answers.Distinct().Count() == 1,
+                    $"msg_key altered: {answers[0]}; first block damaged: {answers[1]}; block appended: {answers[2]}");
+            }),
+    ];
+
+    private static ConformanceCase Damaged(string id, string defect, string sends, Action<byte[]> damage) =>
+        new(id, Category, Must, $"A message with {defect} is refused with -404 and not processed.", "§2.4", sends, "-404", async c =>
+        {
+            await using Probe probe = await c.WarmSessionAsync();
+            byte[] wire = probe.Seal(Probe.Ping(7), out _);
+            damage(wire);
+            Reply reply = await probe.ExchangeAsync(wire, c.Cancel);
+            return CaseOutcome.Check(reply.TransportError == -404, $"answer: {reply}");
+        });
+
+    private static ConformanceCase Extended(string id, string defect, int bytes) =>
+        new(id, Category, Must, $"A message with {defect} is refused with -404: msg_key covers the padding.", "§2.4, §7", $"a valid ping plus {bytes} random bytes",
+            "-404", async c =>
+            {
+                await using Probe probe = await c.WarmSessionAsync();
+                Reply reply = await probe.ExchangeAsync([.. probe.Seal(Probe.Ping(7), out _), .. RandomNumberGenerator.GetBytes(bytes)], c.Cancel);
+                return CaseOutcome.Check(reply.TransportError == -404, $"answer: {reply}");
+            });
+
+    private static ConformanceCase Truncated(string id, string defect, int bytes) =>
+        new(id, Category, Must, $"A message with {defect} is refused with -404.", "§2.4", $"a valid ping without its last {bytes} bytes", "-404", async c =>
+        {
+            await using Probe probe = await c.WarmSessionAsync();
+            byte[] wire = probe.Seal(new Testbed.Protocol.Tl.TlObject(Testbed.Protocol.Tl.TlSchema.Testbed["ping"], 7L), out _);
+            Reply reply = await probe.ExchangeAsync(wire[..^bytes], c.Cancel);
+            return CaseOutcome.Check(reply.TransportError == -404, $"answer: {reply}");
+        });
+
+    /// <summary>A plaintext with the smallest padding of at least <paramref name="minimumPadding"/> that makes whole blocks.</summary>
+    private static ConformanceCase Layout(string id, string defect, Func<byte[], int> lengthField, int minimumPadding) =>
+        new(id, Category, Must, $"A message with {defect}, under a correct msg_key, is refused with -404.", "§2.4",
+            $"a ping whose plaintext has {defect}, msg_key computed over it", "-404", async c =>
+            {
+                await using Probe probe = await c.WarmSessionAsync();
+                byte[] data = probe.Serialize(Probe.Ping(9));
+                int unpadded = MessageEnvelope.PlaintextHeaderSize + data.Length + minimumPadding;
+                int paddingLength = minimumPadding + ((16 - (unpadded % 16)) % 16);
+                byte[] wire = probe.SealPlaintext(probe.Session.NextHeader(contentRelated: true), lengthField(data), data, paddingLength);
+                Reply reply = await probe.ExchangeAsync(wire, c.Cancel);
+                return CaseOutcome.Check(reply.TransportError == -404, $"answer: {reply}");
+            });
+}

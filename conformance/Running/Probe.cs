@@ -1,0 +1,205 @@
+using System.Buffers.Binary;
+using Testbed.Protocol.Client;
+using Testbed.Protocol.Envelope;
+using Testbed.Protocol.Handshake;
+using Testbed.Protocol.Messages;
+using Testbed.Protocol.Sessions;
+using Testbed.Protocol.Tl;
+
+namespace Testbed.Conformance.Running;
+
+/// <summary>
+/// A connection with an auth key and a session on it, used request-and-answer style: every header and byte a case
+/// sends is its own choice (<see cref="Session"/> builds any header), and each answer is opened as far as it goes.
+/// </summary>
+internal sealed class Probe : IAsyncDisposable
+{
+    /// <summary>How long a case waits for an answer that may not come.</summary>
+    public static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly TlCodec _codec = TlCodec.Testbed;
+
+    private Probe(Target target, IPacketTransport transport, AuthKey key, ClientSession session)
+    {
+        Target = target;
+        Transport = transport;
+        Key = key;
+        Session = session;
+    }
+
+    public Target Target { get; }
+
+    public IPacketTransport Transport { get; private set; }
+
+    public AuthKey Key { get; }
+
+    public ClientSession Session { get; }
+
+    /// <summary>Connects, creates a key and starts a session (its first message not yet sent).</summary>
+    public static async Task<Probe> OpenAsync(Target target, CancellationToken cancel)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        IPacketTransport transport = await target.ConnectAsync(cancel).ConfigureAwait(false);
+        HandshakeClientDone done = await TransportHandshake.RunAsync(transport, target.ServerKey,
+            new HandshakeClientOptions { DataCenter = target.DataCenter }, null, cancel).ConfigureAwait(false);
+        var key = AuthKey.FromBytes(done.AuthKey);
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(done.AuthKey);
+        var session = new ClientSession(key, done.ServerSalt);
+        session.MsgIds.ClockOffset = done.ServerTimeOffset;
+        return new Probe(target, transport, key, session);
+    }
+
+    /// <summary>A new session (and connection) on an existing key: the run's shared key, so that cases cost no handshake.</summary>
+    public static async Task<Probe> OpenOnKeyAsync(Target target, SharedKey shared, CancellationToken cancel)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(shared);
+        IPacketTransport transport = await target.ConnectAsync(cancel).ConfigureAwait(false);
+        var key = AuthKey.FromBytes(shared.Key);
+        var session = new ClientSession(key, shared.Salt);
+        session.MsgIds.ClockOffset = shared.ClockOffset;
+        return new Probe(target, transport, key, session);
+    }
+
+    /// <summary>Sends a first ping, so that new_session_created and the current salt are out of the way.</summary>
+    public async Task<Probe> WarmAsync(CancellationToken cancel)
+    {
+        Probe probe = this;
+        Reply first = await probe.SendAsync(Ping(0), cancel).ConfigureAwait(false);
+        if (first.Find("bad_server_salt") is { } badSalt)
+        {
+            probe.Session.Salt = badSalt.Get<long>("new_server_salt");
+            first = await probe.SendAsync(Ping(0), cancel).ConfigureAwait(false);
+        }
+
+        if (first.Find("new_session_created") is { } created)
+        {
+            probe.Session.Salt = created.Get<long>("server_salt");
+        }
+
+        return probe;
+    }
+
+    /// <summary>Builds any plaintext (header fields, length field, data, padding) and encrypts it with a correct msg_key.</summary>
+    public byte[] SealPlaintext(EnvelopeHeader header, int lengthField, ReadOnlySpan<byte> data, int paddingLength)
+    {
+        byte[] plaintext = new byte[MessageEnvelope.PlaintextHeaderSize + data.Length + paddingLength];
+        MessageEnvelope.WritePlaintextHeader(plaintext, header, data.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(plaintext.AsSpan(28), lengthField);
+        data.CopyTo(plaintext.AsSpan(MessageEnvelope.PlaintextHeaderSize));
+        System.Security.Cryptography.RandomNumberGenerator.Fill(plaintext.AsSpan(MessageEnvelope.PlaintextHeaderSize + data.Length));
+        byte[] wire = new byte[MessageEnvelope.WireHeaderSize + plaintext.Length];
+        MessageEnvelope.EncryptPlaintext(Key, MessageDirection.ClientToServer, plaintext, wire);
+        return wire;
+    }
+
+    /// <summary>Serializes an object with the testbed's schema.</summary>
+    public byte[] Serialize(TlObject body) => _codec.Serialize(body);
+
+    public static TlObject Ping(long id) => new(TlSchema.Testbed["ping"], id);
+
+    public static TlObject Call(string name, params object?[] values) => new(TlSchema.Testbed[name], values);
+
+    /// <summary>Encrypts <paramref name="body"/> under the session's next header and exchanges it.</summary>
+    public Task<Reply> SendAsync(TlObject body, CancellationToken cancel) =>
+        ExchangeAsync(Session.Encrypt(_codec.Serialize(body), ContentRelated.IsContentRelated(body.Combinator.Id)).Wire, cancel);
+
+    /// <summary>Encrypts with exactly this header and the smallest conforming padding, and exchanges it.</summary>
+    public Task<Reply> SendAsync(EnvelopeHeader header, TlObject body, CancellationToken cancel)
+    {
+        byte[] data = _codec.Serialize(body);
+        return ExchangeAsync(Session.Encrypt(header, data, PaddingPolicy.MinimalLength(data.Length)), cancel);
+    }
+
+    /// <summary>The wire bytes of a message with the next header (for cases that damage or replay them).</summary>
+    public byte[] Seal(TlObject body, out EnvelopeHeader header)
+    {
+        (byte[] wire, header) = Session.Encrypt(_codec.Serialize(body), ContentRelated.IsContentRelated(body.Combinator.Id));
+        return wire;
+    }
+
+    /// <summary>Sends raw bytes and waits for the next packet (<see cref="AnswerTimeout"/> at most).</summary>
+    public async Task<Reply> ExchangeAsync(byte[] wire, CancellationToken cancel)
+    {
+        ArgumentNullException.ThrowIfNull(wire);
+        try
+        {
+            await Transport.SendAsync(wire, cancel).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or System.Net.WebSockets.WebSocketException or HttpRequestException)
+        {
+            return Reply.ClosedConnection;
+        }
+
+        return await NextAsync(AnswerTimeout, cancel).ConfigureAwait(false);
+    }
+
+    /// <summary>The next packet the server sends, within <paramref name="wait"/>.</summary>
+    public async Task<Reply> NextAsync(TimeSpan wait, CancellationToken cancel)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        timeout.CancelAfter(wait);
+        byte[]? packet;
+        try
+        {
+            packet = await Transport.ReceiveAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+        {
+            return Reply.Silence;
+        }
+        catch (Exception e) when (e is IOException or System.Net.WebSockets.WebSocketException or InvalidDataException)
+        {
+            return Reply.ClosedConnection;
+        }
+
+        return packet is null ? Reply.ClosedConnection : Open(packet);
+    }
+
+    /// <summary>Opens a server packet as far as it goes.</summary>
+    public Reply Open(byte[] packet)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        if (packet.Length == 0)
+        {
+            return new Reply(0, null, [], false, false);
+        }
+
+        if (packet.Length == 4)
+        {
+            return new Reply(BinaryPrimitives.ReadInt32LittleEndian(packet), null, [], false, false);
+        }
+
+        if (!Session.TryDecrypt(packet, out EnvelopeHeader header, out byte[] data))
+        {
+            return new Reply(0, null, [], false, false, $"{packet.Length} bytes that do not decrypt under the session's key");
+        }
+
+        try
+        {
+            TlObject body = _codec.Deserialize(data);
+            IReadOnlyList<ServerMessage> messages = body.Combinator.Id == ContentRelated.MsgContainer
+                ? body.Get<object?[]>("messages").Cast<TlObject>()
+                    .Select(m => new ServerMessage(m.Get<long>("msg_id"), m.Get<int>("seqno"), m.Get<TlObject>("body"))).ToList()
+                : [new ServerMessage(header.MsgId, header.SeqNo, body)];
+            return new Reply(0, header, messages, false, false);
+        }
+        catch (TlDecodeException e)
+        {
+            return new Reply(0, header, [], false, false, e.Message);
+        }
+    }
+
+    /// <summary>Moves the session to a new connection.</summary>
+    public async Task ReconnectAsync(CancellationToken cancel)
+    {
+        await Transport.DisposeAsync().ConfigureAwait(false);
+        Transport = await Target.ConnectAsync(cancel).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Key.Dispose();
+        await Transport.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,47 @@
+using Testbed.Protocol.Client;
+using Testbed.Protocol.Handshake;
+using Testbed.Protocol.Transport;
+
+namespace Testbed.Conformance.Running;
+
+/// <summary>
+/// The server under test: where it listens (tcp://host:port with a framing, ws://host:port/path, http://host:port/path),
+/// its RSA public key, and the data centre it serves.
+/// </summary>
+internal sealed record Target(Uri Address, TransportFraming Framing, RsaPublicKey ServerKey, int DataCenter)
+{
+    /// <summary>"tcp", "websocket" or "http".</summary>
+    public string Transport => Address.Scheme switch
+    {
+        "tcp" => "tcp",
+        "ws" or "wss" => "websocket",
+        _ => "http",
+    };
+
+    /// <summary>Parses a --target value; null with a message when it is not usable.</summary>
+    public static Uri? ParseAddress(string text, out string? problem)
+    {
+        problem = null;
+        if (!Uri.TryCreate(text, UriKind.Absolute, out Uri? uri) || uri.Scheme is not ("tcp" or "ws" or "wss" or "http" or "https"))
+        {
+            problem = $"'{text}' is not a target: use tcp://host:port, ws://host:port/apiws or http://host:port/api";
+            return null;
+        }
+
+        if (uri.Scheme == "tcp" && uri.Port <= 0)
+        {
+            problem = $"'{text}' needs a port";
+            return null;
+        }
+
+        return uri;
+    }
+
+    /// <summary>Opens a new connection to the target.</summary>
+    public async Task<IPacketTransport> ConnectAsync(CancellationToken cancel = default) => Transport switch
+    {
+        "tcp" => await TcpPacketTransport.ConnectAsync(Address.Host, Address.Port, Framing, cancel: cancel).ConfigureAwait(false),
+        "websocket" => await WebSocketPacketTransport.ConnectAsync(Address, Framing, cancel: cancel).ConfigureAwait(false),
+        _ => new HttpPacketTransport(Address),
+    };
+}

@@ -1,0 +1,51 @@
+using System.Buffers.Binary;
+using Testbed.Protocol.Envelope;
+using Testbed.Protocol.Handshake;
+using Testbed.Protocol.Messages;
+
+namespace Testbed.Protocol.Client;
+
+/// <summary>Runs <see cref="HandshakeClient"/> over a packet transport: unencrypted messages, one exchange per step.</summary>
+public static class TransportHandshake
+{
+    /// <summary>Creates an auth key; every answer is checked by the handshake client.</summary>
+    /// <exception cref="HandshakeException">An answer failed a check.</exception>
+    /// <exception cref="TransportErrorException">The server refused a step with a transport error.</exception>
+    /// <exception cref="IOException">The server closed the connection.</exception>
+    public static async Task<HandshakeClientDone> RunAsync(IPacketTransport transport, RsaPublicKey serverKey,
+        HandshakeClientOptions? options, Action<byte[], bool>? observer, CancellationToken cancel)
+    {
+        var handshake = new HandshakeClient([serverKey], options);
+        var msgIds = new MsgIdGenerator(options?.Clock);
+        async Task<byte[]> Step(byte[] query)
+        {
+            byte[] packet = UnencryptedMessage.Build(msgIds.Next(MsgIdSender.Client), query);
+            observer?.Invoke(packet, true);
+            await transport.SendAsync(packet, cancel).ConfigureAwait(false);
+            byte[] answer = await transport.ReceiveAsync(cancel).ConfigureAwait(false)
+                ?? throw new IOException("The server closed the connection during the handshake.");
+            observer?.Invoke(answer, false);
+            if (answer.Length == 4)
+            {
+                throw new TransportErrorException(BinaryPrimitives.ReadInt32LittleEndian(answer));
+            }
+
+            if (!UnencryptedMessage.TryRead(answer, out _, out int length, allowTrailing: true))
+            {
+                throw new HandshakeException($"expected an unencrypted message, got {answer.Length} bytes");
+            }
+
+            return answer.AsSpan(UnencryptedMessage.HeaderSize, length).ToArray();
+        }
+
+        byte[] setDh = handshake.OnServerDhParams(await Step(handshake.OnResPq(await Step(handshake.Start()).ConfigureAwait(false)))
+            .ConfigureAwait(false));
+        HandshakeClientResult result = handshake.OnDhGen(await Step(setDh).ConfigureAwait(false));
+        while (result is HandshakeClientRetry retry)
+        {
+            result = handshake.OnDhGen(await Step(retry.Query).ConfigureAwait(false));
+        }
+
+        return (HandshakeClientDone)result;
+    }
+}
