@@ -20,6 +20,13 @@ internal sealed record Reply(int TransportError, EnvelopeHeader? Header, IReadOn
     /// <summary>Whether any message has this constructor.</summary>
     public bool Has(string name) => Find(name) is not null;
 
+    /// <summary>
+    /// The name of an RPC answer: what rpc_result carries, or the first message that is not a service notification
+    /// (a server may answer some functions unwrapped).
+    /// </summary>
+    public string? Result() => Find("rpc_result")?.Get<TlObject>("result").Combinator.Name
+        ?? Messages.Select(m => m.Body.Combinator.Name).FirstOrDefault(n => n is not ("new_session_created" or "msgs_ack"));
+
     /// <summary>The bad_msg_notification or bad_server_salt error code, if the reply carries one.</summary>
     public int? BadMsgCode => (Find("bad_msg_notification") ?? Find("bad_server_salt"))?.Get<int>("error_code");
 

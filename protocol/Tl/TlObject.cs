@@ -55,6 +55,21 @@ public sealed class TlObject : IEquatable<TlObject>
         ? value
         : throw new InvalidCastException($"{Combinator.Name}.{name} is not a {typeof(T).Name}.");
 
+    /// <summary>A copy with one parameter's value replaced (negative tests build defective objects this way).</summary>
+    /// <exception cref="KeyNotFoundException">No such parameter.</exception>
+    public TlObject With(string name, object? value)
+    {
+        int index = Combinator.IndexOf(name);
+        if (index < 0)
+        {
+            throw new KeyNotFoundException($"{Combinator.Name} has no parameter '{name}'.");
+        }
+
+        object?[] values = (object?[])_values.Clone();
+        values[index] = value;
+        return new TlObject(Combinator, values);
+    }
+
     /// <summary>Deep equality of two TL values (see the class remarks for the value types).</summary>
     public static bool ValueEquals(object? a, object? b) => (a, b) switch
     {

@@ -1,0 +1,35 @@
+using System.Text.RegularExpressions;
+
+namespace Testbed.Conformance.Catalog;
+
+/// <summary>Every case, in id order, and the filters of the command line.</summary>
+internal static class ConformanceCatalog
+{
+    /// <summary>All cases.</summary>
+    public static IReadOnlyList<ConformanceCase> All { get; } = Build();
+
+    /// <summary>The case with this id, or null.</summary>
+    public static ConformanceCase? Find(string id) => All.FirstOrDefault(c => string.Equals(c.Id, id, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Cases whose id matches one of the globs (* and ?), of the categories given, at the level given or stricter.</summary>
+    public static IEnumerable<ConformanceCase> Filter(IReadOnlyCollection<string> idGlobs, IReadOnlyCollection<string> categories, bool mustOnly) =>
+        All.Where(c => (idGlobs.Count == 0 || idGlobs.Any(g => Matches(g, c.Id)))
+            && (categories.Count == 0 || categories.Contains(c.Category, StringComparer.OrdinalIgnoreCase))
+            && (!mustOnly || c.Level == RequirementLevel.Must));
+
+    /// <summary>Whether <paramref name="id"/> matches a glob with * and ?.</summary>
+    public static bool Matches(string glob, string id) =>
+        Regex.IsMatch(id, "^" + Regex.Escape(glob).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$",
+            RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+
+    private static ConformanceCase[] Build()
+    {
+        ConformanceCase[] all =
+        [
+            .. HandshakeCases.All(), .. EnvelopeCases.All(), .. MsgIdCases.All(), .. SessionCases.All(), .. ServiceCases.All(),
+            .. TransportCases.All(), .. TimingCases.All(),
+        ];
+        string? duplicate = all.GroupBy(c => c.Id).FirstOrDefault(g => g.Count() > 1)?.Key;
+        return duplicate is null ? all : throw new InvalidOperationException($"Case id {duplicate} is used twice.");
+    }
+}

@@ -1,0 +1,244 @@
+using System.Buffers.Binary;
+using Testbed.Conformance.Running;
+using Testbed.Protocol.Client;
+using Testbed.Protocol.Envelope;
+using Testbed.Protocol.Handshake;
+using Testbed.Protocol.Messages;
+using Testbed.Protocol.Tl;
+using static Testbed.Conformance.Catalog.RequirementLevel;
+
+namespace Testbed.Conformance.Catalog;
+
+/// <summary>The auth-key handshake (docs/protocol.md §5): each step's checks, from the server's side.</summary>
+internal static class HandshakeCases
+{
+    private const string Category = "handshake";
+
+    public static IEnumerable<ConformanceCase> All() =>
+    [
+        new("HSK-001", Category, Must, "A complete handshake gives an auth key the server then accepts for encrypted messages.", "§5",
+            "the whole handshake, then a ping under the new key", "pong", async c =>
+            {
+                await using Probe probe = await c.OwnKeySessionAsync();
+                await probe.WarmAsync(c.Cancel);
+                Reply reply = await probe.SendAsync(Probe.Ping(1), c.Cancel);
+                return CaseOutcome.Check(reply.Has("pong"), $"ping under the new key: {reply}");
+            }),
+        new("HSK-002", Category, Must,
+            "resPQ echoes the client's nonce, offers the server's key fingerprint, and carries a pq that is a minimal product of two primes.",
+            "§5.1, §5.2", "req_pq_multi", "a resPQ the client's checks accept", async c =>
+            {
+                await using var run = await RawHandshake.StartAsync(c);
+                (byte[]? answer, int error) = await run.ExchangeAsync(run.Client.Start());
+                if (answer is null)
+                {
+                    return CaseOutcome.Fail($"req_pq_multi answered with transport error {error}");
+                }
+
+                try
+                {
+                    run.Client.OnResPq(answer);
+                    return CaseOutcome.Pass("resPQ accepted by every client check");
+                }
+                catch (HandshakeException e)
+                {
+                    return CaseOutcome.Fail($"resPQ refused: {e.Message}");
+                }
+            }),
+        BadReqDh("HSK-003", "an RSA key fingerprint the server did not offer", q => q.With("public_key_fingerprint", q.Get<long>("public_key_fingerprint") ^ 1)),
+        BadReqDh("HSK-004", "p and q that are not pq's factors", q => q.With("p", Add(q.Get<byte[]>("p"), 2))),
+        BadReqDh("HSK-005", "p encoded with a leading zero byte (not minimal)", q => q.With("p", (byte[])[0, .. q.Get<byte[]>("p")])),
+        BadReqDh("HSK-006", "encrypted_data altered (the RSA_PAD hash no longer matches)", q =>
+        {
+            byte[] data = (byte[])q.Get<byte[]>("encrypted_data").Clone();
+            data[100] ^= 0x10;
+            return q.With("encrypted_data", data);
+        }),
+        BadReqDh("HSK-007", "a server_nonce the server never issued", q => q.With("server_nonce", new byte[16])),
+        new("HSK-008", Category, Must,
+            "The server's Diffie-Hellman values pass the client's checks: dh_prime a safe 2048-bit prime, g generating the subgroup, g_a within the margins.",
+            "§5.4", "req_pq_multi, req_DH_params", "a server_DH_params_ok the client's checks accept", async c =>
+            {
+                await using var run = await RawHandshake.StartAsync(c);
+                try
+                {
+                    byte[]? resPq = (await run.ExchangeAsync(run.Client.Start())).Answer;
+                    byte[]? dhParams = resPq is null ? null : (await run.ExchangeAsync(run.Client.OnResPq(resPq))).Answer;
+                    if (dhParams is null)
+                    {
+                        return CaseOutcome.Fail("the handshake was refused before server_DH_params_ok");
+                    }
+
+                    run.Client.OnServerDhParams(dhParams);
+                    return CaseOutcome.Pass("dh_prime, g and g_a accepted");
+                }
+                catch (HandshakeException e)
+                {
+                    return CaseOutcome.Fail($"refused by the client: {e.Message}");
+                }
+            }),
+        new("HSK-009", Category, Must, "A g_b outside (1, dh_prime - 1) or its 2^1984 margins is refused: g_b = 1 never gets dh_gen_ok.", "§5.4",
+            "a handshake with g_b = 1", "dh_gen_fail or a transport error", async c =>
+            {
+                await using var run = await RawHandshake.StartAsync(c, new HandshakeClientOptions { DataCenter = c.Target.DataCenter, ReplaceGB = _ => [1] });
+                string final = await run.FinalAnswerAsync();
+                return CaseOutcome.Check(final != "dh_gen_ok", $"answer to set_client_DH_params with g_b = 1: {final}");
+            }),
+        new("HSK-010", Category, Should, "An identical re-sent handshake query gets the identical answer (a lost answer can be asked for again).", "§5.6",
+            "req_DH_params twice, byte for byte", "the same server_DH_params_ok twice", async c =>
+            {
+                await using var run = await RawHandshake.StartAsync(c);
+                byte[]? resPq = (await run.ExchangeAsync(run.Client.Start())).Answer;
+                if (resPq is null)
+                {
+                    return CaseOutcome.Fail("req_pq_multi refused");
+                }
+
+                byte[] query = run.Client.OnResPq(resPq);
+                (byte[]? first, int e1) = await run.ExchangeAsync(query);
+                (byte[]? second, int e2) = await run.ExchangeAsync(query);
+                bool same = first is not null && second is not null && first.AsSpan().SequenceEqual(second);
+                return CaseOutcome.Check(same, $"first: {Describe(first, e1)}; second: {Describe(second, e2)}");
+            }),
+        new("HSK-011", Category, Must, "After a malformed query, the rest of that handshake is refused too (-404), even a well-formed query.", "§5.6",
+            "req_DH_params with a wrong fingerprint, then the correct req_DH_params", "-404 both times", async c =>
+            {
+                await using var run = await RawHandshake.StartAsync(c);
+                byte[]? resPq = (await run.ExchangeAsync(run.Client.Start())).Answer;
+                if (resPq is null)
+                {
+                    return CaseOutcome.Fail("req_pq_multi refused");
+                }
+
+                byte[] good = run.Client.OnResPq(resPq);
+                byte[] bad = run.Codec.Serialize(run.Codec.Deserialize(good).With("public_key_fingerprint", 42L));
+                (_, int e1) = await run.ExchangeAsync(bad);
+                (byte[]? answer, int e2) = await run.ExchangeAsync(good);
+                return CaseOutcome.Check(e1 == -404 && e2 == -404, $"malformed: {Describe(null, e1)}; then correct: {Describe(answer, e2)}");
+            }),
+        new("HSK-012", Category, Must, "p_q_inner_data_dc naming a data centre the server does not serve is refused with -444.", "§3.6, §5.2",
+            "req_DH_params whose inner data names DC 999", "-444", async c =>
+            {
+                await using var run = await RawHandshake.StartAsync(c, new HandshakeClientOptions { DataCenter = 999 });
+                byte[]? resPq = (await run.ExchangeAsync(run.Client.Start())).Answer;
+                if (resPq is null)
+                {
+                    return CaseOutcome.Fail("req_pq_multi refused");
+                }
+
+                (byte[]? answer, int error) = await run.ExchangeAsync(run.Client.OnResPq(resPq));
+                return CaseOutcome.Check(error == -444, $"answer: {Describe(answer, error)}");
+            }),
+    ];
+
+    private static ConformanceCase BadReqDh(string id, string defect, Func<TlObject, TlObject> damage) =>
+        new(id, Category, Must, $"req_DH_params with {defect} is refused with -404.", "§5.2, §5.6", $"req_DH_params with {defect}", "-404", async c =>
+        {
+            await using var run = await RawHandshake.StartAsync(c);
+            byte[]? resPq = (await run.ExchangeAsync(run.Client.Start())).Answer;
+            if (resPq is null)
+            {
+                return CaseOutcome.Fail("req_pq_multi refused");
+            }
+
+            byte[] query = run.Codec.Serialize(damage(run.Codec.Deserialize(run.Client.OnResPq(resPq))));
+            (byte[]? answer, int error) = await run.ExchangeAsync(query);
+            return CaseOutcome.Check(error == -404, $"answer: {Describe(answer, error)}");
+        });
+
+    private static byte[] Add(byte[] bigEndian, int value)
+    {
+        var n = new System.Numerics.BigInteger(bigEndian, isUnsigned: true, isBigEndian: true) + value;
+        return n.ToByteArray(isUnsigned: true, isBigEndian: true);
+    }
+
+    private static string Describe(byte[]? answer, int error)
+    {
+        if (answer is null)
+        {
+            return error == 0 ? "nothing" : $"transport error {error}";
+        }
+
+        try
+        {
+            return TlCodec.MTProto.Deserialize(answer).Combinator.Name;
+        }
+        catch (TlDecodeException)
+        {
+            return $"{answer.Length} unreadable bytes";
+        }
+    }
+
+    /// <summary>A handshake driven by hand over a new connection: each query can be altered before it is sent.</summary>
+    private sealed class RawHandshake : IAsyncDisposable
+    {
+        private readonly IPacketTransport _transport;
+        private readonly CancellationToken _cancel;
+        private readonly MsgIdGenerator _msgIds = new();
+
+        private RawHandshake(IPacketTransport transport, HandshakeClient client, CancellationToken cancel) =>
+            (_transport, Client, _cancel) = (transport, client, cancel);
+
+        public HandshakeClient Client { get; }
+
+        public TlCodec Codec { get; } = TlCodec.MTProto;
+
+        public static async Task<RawHandshake> StartAsync(CaseContext c, HandshakeClientOptions? options = null) =>
+            new(await c.Target.ConnectAsync(c.Cancel), new HandshakeClient([c.Target.ServerKey],
+                options ?? new HandshakeClientOptions { DataCenter = c.Target.DataCenter }), c.Cancel);
+
+        /// <summary>Sends one query; the answer's message data, or the transport error.</summary>
+        public async Task<(byte[]? Answer, int Error)> ExchangeAsync(byte[] query)
+        {
+            await _transport.SendAsync(UnencryptedMessage.Build(_msgIds.Next(MsgIdSender.Client), query), _cancel);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_cancel);
+            timeout.CancelAfter(Probe.AnswerTimeout);
+            byte[]? packet;
+            try
+            {
+                packet = await _transport.ReceiveAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (!_cancel.IsCancellationRequested)
+            {
+                return (null, 0);
+            }
+
+            if (packet is null || packet.Length < 4)
+            {
+                return (null, 0);
+            }
+
+            if (packet.Length == 4)
+            {
+                return (null, BinaryPrimitives.ReadInt32LittleEndian(packet));
+            }
+
+            return UnencryptedMessage.TryRead(packet, out _, out int length, allowTrailing: true)
+                ? (packet.AsSpan(UnencryptedMessage.HeaderSize, length).ToArray(), 0)
+                : (null, 0);
+        }
+
+        /// <summary>Runs the handshake to its last answer and names it (dh_gen_ok, dh_gen_fail, or the refusal).</summary>
+        public async Task<string> FinalAnswerAsync()
+        {
+            try
+            {
+                byte[]? resPq = (await ExchangeAsync(Client.Start())).Answer;
+                byte[]? dhParams = resPq is null ? null : (await ExchangeAsync(Client.OnResPq(resPq))).Answer;
+                if (dhParams is null)
+                {
+                    return "refused before set_client_DH_params";
+                }
+
+                (byte[]? answer, int error) = await ExchangeAsync(Client.OnServerDhParams(dhParams));
+                return Describe(answer, error);
+            }
+            catch (HandshakeException e)
+            {
+                return $"the client stopped: {e.Message}";
+            }
+        }
+
+        public ValueTask DisposeAsync() => _transport.DisposeAsync();
+    }
+}

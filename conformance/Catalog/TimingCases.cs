@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using Testbed.Conformance.Running;
+using Testbed.Protocol.Envelope;
+using static Testbed.Conformance.Catalog.RequirementLevel;
+
+namespace Testbed.Conformance.Catalog;
+
+/// <summary>Timing side channels (docs/protocol.md §2.4, §7).</summary>
+internal static class TimingCases
+{
+    /// <summary>Samples per kind of failure, interleaved.</summary>
+    public const int Samples = 150;
+
+    /// <summary>|t| at or above this is a distinguishable difference.</summary>
+    public const double Threshold = 5.0;
+
+    public static IEnumerable<ConformanceCase> All() =>
+    [
+        new("TIM-001", "timing", Should,
+            "Refusals for a wrong msg_key and for a garbled length field take the same time: the length is not read before msg_key is checked.",
+            "§2.4, §7 (length-before-MAC timing)",
+            $"{Samples} messages with msg_key altered and {Samples} with the first ciphertext block altered, interleaved; response times compared",
+            $"Welch's t-test on the trimmed samples: |t| < {Threshold}", async c =>
+            {
+                await using Probe probe = await c.WarmSessionAsync();
+                var badKey = new List<double>(Samples);
+                var badLength = new List<double>(Samples);
+                for (int i = 0; i < Samples; i++)
+                {
+                    badKey.Add(await TimeAsync(probe, w => w[8] ^= 1, c.Cancel));
+                    badLength.Add(await TimeAsync(probe, w => w[MessageEnvelope.WireHeaderSize + 3] ^= 0x40, c.Cancel));
+                }
+
+                (double t, double meanKey, double meanLength) = Welch(Trim(badKey), Trim(badLength));
+                return CaseOutcome.Check(Math.Abs(t) < Threshold,
+                    $"msg_key failures: mean {meanKey:F1} µs; length failures: mean {meanLength:F1} µs; Welch t = {t:F2} (threshold {Threshold}, {Samples} samples each, 10% trimmed)");
+            }),
+    ];
+
+    private static async Task<double> TimeAsync(Probe probe, Action<byte[]> damage, CancellationToken cancel)
+    {
+        byte[] wire = probe.Seal(Probe.Ping(1), out _);
+        damage(wire);
+        long started = Stopwatch.GetTimestamp();
+        await probe.ExchangeAsync(wire, cancel);
+        return Stopwatch.GetElapsedTime(started).TotalMicroseconds;
+    }
+
+    /// <summary>Drops the slowest and fastest 10% (scheduler noise).</summary>
+    private static double[] Trim(List<double> samples)
+    {
+        double[] sorted = [.. samples.Order()];
+        int cut = sorted.Length / 10;
+        return sorted[cut..^cut];
+    }
+
+    private static (double T, double MeanA, double MeanB) Welch(double[] a, double[] b)
+    {
+        double meanA = a.Average(), meanB = b.Average();
+        double varA = a.Sum(x => (x - meanA) * (x - meanA)) / (a.Length - 1);
+        double varB = b.Sum(x => (x - meanB) * (x - meanB)) / (b.Length - 1);
+        double se = Math.Sqrt((varA / a.Length) + (varB / b.Length));
+        return (se == 0 ? 0 : (meanA - meanB) / se, meanA, meanB);
+    }
+}
