@@ -13,7 +13,10 @@ public static class Program
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
-        var root = new RootCommand("MTProto 2.0 testbed conformance tool.") { VectorsCommand.Create() };
+        var root = new RootCommand("MTProto 2.0 testbed conformance tool.")
+        {
+            RunCommand.Create(), CatalogCommands.List(), CatalogCommands.Explain(), VectorsCommand.Create(),
+        };
         ParseResult parse = root.Parse(args);
         var configuration = new InvocationConfiguration { Output = output, Error = error };
         if (parse.Errors.Count > 0)

@@ -60,10 +60,12 @@ internal static class ServiceCases
                 return CaseOutcome.Check(info is { Length: 2 } && (info[0] & 7) == 4 && (info[1] & 7) == 3,
                     $"answer: {reply}; info {(info is null ? "none" : Convert.ToHexString(info))}");
             }),
-        new("SVC-008", Category, Must, "A gzip_packed message is unpacked and processed as what it carries.", "§3.3", "gzip_packed(ping)", "pong", async c =>
+        new("SVC-008", Category, Must, "A gzip_packed message is unpacked and processed as what it carries (and classified by it: a packed ping is content-related).",
+            "§3.3", "gzip_packed(ping) with an odd seq_no", "pong", async c =>
         {
             await using Probe probe = await c.WarmSessionAsync();
-            Reply reply = await probe.SendAsync(Probe.Call("gzip_packed", Gzip(probe.Serialize(Probe.Ping(81)))), c.Cancel);
+            Reply reply = await probe.SendAsync(probe.Session.NextHeader(contentRelated: true), Probe.Call("gzip_packed", Gzip(probe.Serialize(Probe.Ping(81)))),
+                c.Cancel);
             return CaseOutcome.Check(reply.Find("pong")?.Get<long>("ping_id") == 81, $"answer: {reply}");
         }),
         new("SVC-009", Category, Must, "A gzip_packed that expands past the server's limit is refused, not unpacked without bound.", "§3.3",
@@ -71,7 +73,8 @@ internal static class ServiceCases
             async c =>
             {
                 await using Probe probe = await c.WarmSessionAsync();
-                Reply reply = await probe.SendAsync(Probe.Call("gzip_packed", Gzip(new byte[64 << 20])), c.Cancel);
+                Reply reply = await probe.SendAsync(probe.Session.NextHeader(contentRelated: true), Probe.Call("gzip_packed", Gzip(new byte[64 << 20])),
+                    c.Cancel);
                 Reply after = await probe.SendAsync(Probe.Ping(9), c.Cancel);
                 return CaseOutcome.Check(reply.BadMsgCode is not null || reply.TransportError != 0 || (after.Has("pong") && !reply.TimedOut),
                     $"answer to the bomb: {reply}; then a ping: {after}");

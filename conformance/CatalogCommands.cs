@@ -1,0 +1,50 @@
+using System.CommandLine;
+using Testbed.Conformance.Catalog;
+
+namespace Testbed.Conformance;
+
+/// <summary><c>list</c> (the cases, filterable) and <c>explain ID</c> (one case in full).</summary>
+internal static class CatalogCommands
+{
+    public static Command List()
+    {
+        FilterOptions filters = FilterOptions.Create();
+        var command = new Command("list", "List the conformance cases.") { filters.Ids, filters.Categories, filters.MustOnly };
+        command.SetAction(parse =>
+        {
+            TextWriter output = parse.InvocationConfiguration.Output;
+            ConformanceCase[] cases = [.. filters.Select(parse)];
+            foreach (ConformanceCase c in cases)
+            {
+                output.WriteLine($"{c.Id,-8} {c.Category,-10} {(c.Level == RequirementLevel.Must ? "MUST  " : "SHOULD")} {c.Requirement}");
+            }
+
+            output.WriteLine($"{cases.Length} cases");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    public static Command Explain()
+    {
+        var id = new Argument<string>("id") { Description = "A case id, such as ENV-013" };
+        var command = new Command("explain", "Explain one case: the requirement, its reference, what it sends and expects.") { id };
+        command.SetAction(parse =>
+        {
+            TextWriter output = parse.InvocationConfiguration.Output;
+            if (ConformanceCatalog.Find(parse.GetValue(id)!) is not { } c)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"error: no case '{parse.GetValue(id)}' (see `list`).");
+                return ExitCodes.Usage;
+            }
+
+            output.WriteLine($"{c.Id} ({c.Category}, {(c.Level == RequirementLevel.Must ? "MUST" : "SHOULD")})");
+            output.WriteLine($"  requirement: {c.Requirement}");
+            output.WriteLine($"  reference:   docs/protocol.md {c.Reference}");
+            output.WriteLine($"  sends:       {c.Sends}");
+            output.WriteLine($"  expects:     {c.Expects}");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

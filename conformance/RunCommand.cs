@@ -1,0 +1,126 @@
+using System.CommandLine;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Testbed.Conformance.Catalog;
+using Testbed.Conformance.Reports;
+using Testbed.Conformance.Running;
+using Testbed.Protocol.Handshake;
+using Testbed.Protocol.Transport;
+
+namespace Testbed.Conformance;
+
+/// <summary>
+/// <c>run --target URL</c>: the catalogue against a server. Exit 0 when every result is as expected (passes, and
+/// the failures the --expect file names), 1 otherwise, 2 on usage or connection problems.
+/// </summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var target = new Option<string>("--target") { Description = "tcp://host:port, ws://host:port/apiws or http://host:port/api", Required = true };
+        var framing = new Option<string>("--framing") { Description = "TCP and WebSocket framing: abridged, intermediate, padded, full", DefaultValueFactory = _ => "intermediate" };
+        var rsaKey = new Option<string?>("--rsa-key") { Description = "The server's RSA public key (PEM file)" };
+        var serverInfo = new Option<string?>("--server-info") { Description = "A /server-info URL that names the key (as the reference server serves it)" };
+        var dc = new Option<int>("--dc") { Description = "The data centre the server serves", DefaultValueFactory = _ => 1 };
+        var filters = FilterOptions.Create();
+        var jobs = new Option<int>("--jobs", "-j") { Description = "Cases run at once", DefaultValueFactory = _ => 4 };
+        var expect = new Option<string?>("--expect") { Description = "A file of case ids expected to fail, each with a reason" };
+        var json = new Option<string?>("--json") { Description = "Write the JSON report here" };
+        var junit = new Option<string?>("--junit") { Description = "Write a JUnit XML report here" };
+        var markdown = new Option<string?>("--markdown") { Description = "Write a Markdown report here" };
+        var command = new Command("run", "Run the conformance catalogue against an MTProto 2.0 server.")
+        {
+            target, framing, rsaKey, serverInfo, dc, filters.Ids, filters.Categories, filters.MustOnly, jobs, expect, json, junit, markdown,
+        };
+        command.SetAction(async (parse, cancel) =>
+        {
+            TextWriter output = parse.InvocationConfiguration.Output, error = parse.InvocationConfiguration.Error;
+            try
+            {
+                Target resolved = await ResolveTargetAsync(parse.GetValue(target)!, parse.GetValue(framing)!, parse.GetValue(rsaKey),
+                    parse.GetValue(serverInfo), parse.GetValue(dc), cancel);
+                Expectations expectations = parse.GetValue(expect) is { } file ? Expectations.Parse(await File.ReadAllTextAsync(file, cancel), file) : Expectations.None;
+                ConformanceCase[] cases = [.. filters.Select(parse)];
+                if (cases.Length == 0)
+                {
+                    error.WriteLine("error: no case matches the filters (see `list`).");
+                    return ExitCodes.Usage;
+                }
+
+                DateTimeOffset started = DateTimeOffset.UtcNow;
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                int done = 0;
+                IReadOnlyList<CaseResult> results = await ConformanceRunner.RunAsync(resolved, cases, expectations, parse.GetValue(jobs),
+                    r => error.Write($"\r{Interlocked.Increment(ref done)}/{cases.Length} cases ({r.Case.Id} {r.Verdict})          "), cancel);
+                error.WriteLine();
+                var report = new RunReport(parse.GetValue(target)!, started, clock.Elapsed, results);
+                report.WriteConsole(output);
+                await WriteAsync(parse.GetValue(json), report.ToJson(), cancel);
+                await WriteAsync(parse.GetValue(junit), report.ToJUnit(), cancel);
+                await WriteAsync(parse.GetValue(markdown), report.ToMarkdown(), cancel);
+                return report.Mismatches == 0 ? ExitCodes.Success : ExitCodes.Mismatch;
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException or IOException or HttpRequestException or JsonException
+                or UnauthorizedAccessException or System.Net.Sockets.SocketException or HandshakeException or Testbed.Protocol.Client.TransportErrorException)
+            {
+                error.WriteLine($"error: {e.Message}");
+                return ExitCodes.Usage;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>Checks the target and fetches or reads its key; then makes sure a handshake works, so a dead target is a usage error.</summary>
+    public static async Task<Target> ResolveTargetAsync(string address, string framingName, string? rsaKeyFile, string? serverInfoUrl, int dc,
+        CancellationToken cancel)
+    {
+        Uri uri = Target.ParseAddress(address, out string? problem) ?? throw new ArgumentException(problem);
+        TransportFraming framing = framingName switch
+        {
+            "abridged" => TransportFraming.Abridged,
+            "intermediate" => TransportFraming.Intermediate,
+            "padded" => TransportFraming.PaddedIntermediate,
+            "full" => TransportFraming.Full,
+            _ => throw new ArgumentException($"--framing must be abridged, intermediate, padded or full, not '{framingName}'"),
+        };
+        string pem;
+        if (rsaKeyFile is not null)
+        {
+            pem = await File.ReadAllTextAsync(rsaKeyFile, cancel);
+        }
+        else if (serverInfoUrl is not null)
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            JsonElement info = await http.GetFromJsonAsync<JsonElement>(serverInfoUrl, cancel);
+            pem = info.GetProperty("rsaKeys")[0].GetProperty("pem").GetString() ?? throw new FormatException("server-info has no rsaKeys[0].pem");
+        }
+        else
+        {
+            throw new ArgumentException("the server's RSA key is needed: --rsa-key FILE.pem or --server-info URL");
+        }
+
+        var target = new Target(uri, framing, RsaPublicKey.FromPem(pem), dc);
+        await SharedKey.CreateAsync(target, cancel); // the target answers a handshake, or the run stops here with exit 2
+        return target;
+    }
+
+    private static async Task WriteAsync(string? path, string text, CancellationToken cancel)
+    {
+        if (path is not null)
+        {
+            await File.WriteAllTextAsync(path, text, cancel);
+        }
+    }
+}
+
+/// <summary>The case filters shared by run and list.</summary>
+internal sealed record FilterOptions(Option<string[]> Ids, Option<string[]> Categories, Option<bool> MustOnly)
+{
+    public static FilterOptions Create() => new(
+        new Option<string[]>("--id") { Description = "Case ids or globs (ENV-*, HSK-00?); repeatable", AllowMultipleArgumentsPerToken = true },
+        new Option<string[]>("--category") { Description = "handshake, envelope, msgid, seqno, session, service, transport, robustness, timing; repeatable" },
+        new Option<bool>("--must-only") { Description = "Only MUST requirements" });
+
+    public IEnumerable<ConformanceCase> Select(ParseResult parse) =>
+        ConformanceCatalog.Filter(parse.GetValue(Ids) ?? [], parse.GetValue(Categories) ?? [], parse.GetValue(MustOnly));
+}

@@ -1,0 +1,67 @@
+using Testbed.Conformance.Catalog;
+
+namespace Testbed.Conformance.Running;
+
+/// <summary>One case's result, judged against the expectations file.</summary>
+internal sealed record CaseResult(ConformanceCase Case, Verdict Verdict, string Evidence, TimeSpan Duration, string? ExpectedFailure)
+{
+    /// <summary>Whether the result is what was expected: a pass (or not applicable) unless a failure was expected, then a failure.</summary>
+    public bool AsExpected => ExpectedFailure is null ? Verdict != Verdict.Fail : Verdict == Verdict.Fail;
+}
+
+/// <summary>Runs cases against a target, several at a time, each within a time limit; never throws for a case.</summary>
+internal static class ConformanceRunner
+{
+    /// <summary>How long one case may take.</summary>
+    public static readonly TimeSpan CaseTimeout = TimeSpan.FromSeconds(60);
+
+    public static async Task<IReadOnlyList<CaseResult>> RunAsync(Target target, IReadOnlyList<ConformanceCase> cases, Expectations expectations,
+        int jobs, Action<CaseResult>? progress, CancellationToken cancel)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(cases);
+        ArgumentNullException.ThrowIfNull(expectations);
+        var sharedKey = new Lazy<Task<SharedKey>>(() => SharedKey.CreateAsync(target, cancel));
+        using var slots = new SemaphoreSlim(Math.Max(1, jobs));
+        var results = new CaseResult[cases.Count];
+        await Task.WhenAll(cases.Select(async (conformanceCase, index) =>
+        {
+            await slots.WaitAsync(cancel).ConfigureAwait(false);
+            try
+            {
+                results[index] = await RunOneAsync(target, conformanceCase, () => sharedKey.Value, expectations, cancel).ConfigureAwait(false);
+                progress?.Invoke(results[index]);
+            }
+            finally
+            {
+                slots.Release();
+            }
+        })).ConfigureAwait(false);
+        return results;
+    }
+
+    private static async Task<CaseResult> RunOneAsync(Target target, ConformanceCase conformanceCase, Func<Task<SharedKey>> sharedKey,
+        Expectations expectations, CancellationToken cancel)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        limit.CancelAfter(CaseTimeout);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        CaseOutcome outcome;
+        try
+        {
+            outcome = await conformanceCase.Run(new CaseContext(target, sharedKey, limit.Token)).WaitAsync(limit.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+        {
+            outcome = CaseOutcome.Fail($"did not finish within {CaseTimeout.TotalSeconds} s");
+        }
+#pragma warning disable CA1031 // A case's failure, whatever it is, is evidence about the target, not a reason to stop the run.
+        catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            outcome = CaseOutcome.Fail($"could not complete: {e.GetType().Name}: {e.Message}");
+        }
+
+        return new CaseResult(conformanceCase, outcome.Verdict, outcome.Evidence, started.Elapsed, expectations.ReasonFor(conformanceCase.Id));
+    }
+}
