@@ -27,7 +27,7 @@ internal static class ConformanceCatalog
         ConformanceCase[] all =
         [
             .. HandshakeCases.All(), .. EnvelopeCases.All(), .. MsgIdCases.All(), .. SessionCases.All(), .. ServiceCases.All(),
-            .. TransportCases.All(), .. TimingCases.All(),
+            .. TransportCases.All(), .. TimingCases.All(), .. MoreCases.All(),
         ];
         string? duplicate = all.GroupBy(c => c.Id).FirstOrDefault(g => g.Count() > 1)?.Key;
         return duplicate is null ? all : throw new InvalidOperationException($"Case id {duplicate} is used twice.");
