@@ -19,6 +19,10 @@ internal sealed class Probe : IAsyncDisposable
 
     private readonly TlCodec _codec = TlCodec.Testbed;
 
+    // A receive left running when a wait times out: cancelling a WebSocket receive would abort the socket, so the
+    // next wait takes the same receive over instead.
+    private Task<byte[]?>? _pendingReceive;
+
     private Probe(Target target, IPacketTransport transport, AuthKey key, ClientSession session)
     {
         Target = target;
@@ -137,19 +141,20 @@ internal sealed class Probe : IAsyncDisposable
     /// <summary>The next packet the server sends, within <paramref name="wait"/>.</summary>
     public async Task<Reply> NextAsync(TimeSpan wait, CancellationToken cancel)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        timeout.CancelAfter(wait);
+        _pendingReceive ??= Transport.ReceiveAsync(CancellationToken.None);
         byte[]? packet;
         try
         {
-            packet = await Transport.ReceiveAsync(timeout.Token).ConfigureAwait(false);
+            packet = await _pendingReceive.WaitAsync(wait, cancel).ConfigureAwait(false);
+            _pendingReceive = null;
         }
-        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+        catch (TimeoutException)
         {
             return Reply.Silence;
         }
-        catch (Exception e) when (e is IOException or System.Net.WebSockets.WebSocketException or InvalidDataException)
+        catch (Exception e) when (e is IOException or System.Net.WebSockets.WebSocketException or InvalidDataException or ObjectDisposedException)
         {
+            _pendingReceive = null;
             return Reply.ClosedConnection;
         }
 
@@ -194,6 +199,7 @@ internal sealed class Probe : IAsyncDisposable
     public async Task ReconnectAsync(CancellationToken cancel)
     {
         await Transport.DisposeAsync().ConfigureAwait(false);
+        _pendingReceive = null;
         Transport = await Target.ConnectAsync(cancel).ConfigureAwait(false);
     }
 
