@@ -49,4 +49,8 @@ internal sealed record CaseOutcome(Verdict Verdict, string Evidence)
 /// <param name="Expects">What it accepts as a pass.</param>
 /// <param name="Run">The test.</param>
 internal sealed record ConformanceCase(string Id, string Category, RequirementLevel Level, string Requirement, string Reference, string Sends,
-    string Expects, Func<CaseContext, Task<CaseOutcome>> Run);
+    string Expects, Func<CaseContext, Task<CaseOutcome>> Run)
+{
+    /// <summary>Runs after all the others, alone: it exhausts a server-wide resource (a rate limit) that other cases need.</summary>
+    public bool RunsLast { get; init; }
+}

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net.Sockets;
 using Testbed.Conformance.Running;
 using Testbed.Protocol.Envelope;
+using Testbed.Protocol.Messages;
 using Testbed.Protocol.Transport;
 using static Testbed.Conformance.Catalog.RequirementLevel;
 
@@ -40,6 +41,8 @@ internal static class TransportCases
                 BinaryPrimitives.WriteInt32LittleEndian(header, 256 << 20);
                 return await ClosesAsync(c, header, TransportFraming.Intermediate);
             }),
+        TruncatedFrame(),
+        HandshakeFlood(),
         new("ROB-001", "robustness", Must, "A malformed unencrypted message gets -404 and the server goes on serving.", "§3.6, §5.6",
             "40 zero bytes as an unencrypted message, then a normal session", "-404, then a pong on a new session", async c =>
             {
@@ -82,6 +85,52 @@ internal static class TransportCases
                 return CaseOutcome.Check(seen.Count == 100, $"{seen.Count} of 100 pongs");
             }),
     ];
+
+    /// <summary>A frame cut short, then the connection closed: nothing breaks, and other clients are served.</summary>
+    private static ConformanceCase TruncatedFrame() =>
+        new("TRN-008", "transport", Must, "A frame cut short by a closed connection leaves the server serving others.", "§6",
+            "an intermediate header announcing 100 bytes, 50 bytes, then close; then a ping in another session", "pong", async c =>
+            {
+                if (c.Target.Transport != "tcp")
+                {
+                    return CaseOutcome.NotApplicable("a TCP framing test");
+                }
+
+                using (var client = new TcpClient())
+                {
+                    await client.ConnectAsync(c.Target.Address.Host, c.Target.Address.Port, c.Cancel);
+                    byte[] bytes = [.. FramingDetector.Marker(TransportFraming.Intermediate), 100, 0, 0, 0, .. new byte[50]];
+                    await client.GetStream().WriteAsync(bytes, c.Cancel);
+                }
+
+                await using Probe probe = await c.WarmSessionAsync();
+                Reply reply = await probe.SendAsync(Probe.Ping(8), c.Cancel);
+                return CaseOutcome.Check(reply.Has("pong"), $"a ping afterwards: {reply}");
+            });
+
+    /// <summary>Handshake messages from one address in a burst: the server limits them with -429 and keeps serving sessions.</summary>
+    private static ConformanceCase HandshakeFlood() =>
+        new("ROB-004", "robustness", Should, "A flood of handshake messages from one address is cut off with transport error -429, and existing sessions go on.",
+            "§3.6, §5.6", "300 req_pq_multi in a row on one connection, then a ping in an existing session", "-429 before the 300th, then pong", async c =>
+            {
+                await using Probe probe = await c.WarmSessionAsync();
+                await using var raw = await c.Target.ConnectAsync(c.Cancel);
+                int limitedAt = 0;
+                var msgIds = new MsgIdGenerator();
+                for (int i = 1; i <= 300 && limitedAt == 0; i++)
+                {
+                    await raw.SendAsync(UnencryptedMessage.Build(msgIds.Next(MsgIdSender.Client), ReqPq()), c.Cancel);
+                    byte[]? answer = await raw.ReceiveAsync(c.Cancel);
+                    if (answer is { Length: 4 } && BinaryPrimitives.ReadInt32LittleEndian(answer) == -429)
+                    {
+                        limitedAt = i;
+                    }
+                }
+
+                Reply reply = await probe.SendAsync(Probe.Ping(9), c.Cancel);
+                return CaseOutcome.Check(limitedAt > 0 && reply.Has("pong"),
+                    (limitedAt > 0 ? $"-429 at message {limitedAt}" : "no -429 within 300 messages") + $"; an existing session's ping: {reply}");
+            }) { RunsLast = true };
 
     private static byte[] ReqPq() =>
         Testbed.Protocol.Tl.TlCodec.MTProto.Serialize(new Testbed.Protocol.Tl.TlObject(Testbed.Protocol.Tl.TlSchema.MTProto["req_pq_multi"],

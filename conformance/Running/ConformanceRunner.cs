@@ -24,19 +24,29 @@ internal static class ConformanceRunner
         var sharedKey = new Lazy<Task<SharedKey>>(() => SharedKey.CreateAsync(target, cancel));
         using var slots = new SemaphoreSlim(Math.Max(1, jobs));
         var results = new CaseResult[cases.Count];
-        await Task.WhenAll(cases.Select(async (conformanceCase, index) =>
+        async Task RunAt(int index)
+        {
+            results[index] = await RunOneAsync(target, cases[index], () => sharedKey.Value, expectations, cancel).ConfigureAwait(false);
+            progress?.Invoke(results[index]);
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, cases.Count).Where(i => !cases[i].RunsLast).Select(async index =>
         {
             await slots.WaitAsync(cancel).ConfigureAwait(false);
             try
             {
-                results[index] = await RunOneAsync(target, conformanceCase, () => sharedKey.Value, expectations, cancel).ConfigureAwait(false);
-                progress?.Invoke(results[index]);
+                await RunAt(index).ConfigureAwait(false);
             }
             finally
             {
                 slots.Release();
             }
         })).ConfigureAwait(false);
+        foreach (int index in Enumerable.Range(0, cases.Count).Where(i => cases[i].RunsLast))
+        {
+            await RunAt(index).ConfigureAwait(false);
+        }
+
         return results;
     }
 

@@ -31,7 +31,7 @@ public sealed class RunCommandTests
     [Fact]
     public async Task A_run_against_the_clean_server_exits_0_and_writes_reports_that_validate()
     {
-        await using RunningServer server = await RunningServer.StartAsync("--Testbed:HandshakeMessagesPerMinute=100000");
+        await using RunningServer server = await RunningServer.StartAsync("--Testbed:HandshakeMessagesPerMinute=200");
         string directory = Directory.CreateTempSubdirectory("conformance-report-").FullName;
         string json = Path.Combine(directory, "report.json"), junit = Path.Combine(directory, "report.xml"), markdown = Path.Combine(directory, "report.md");
 
@@ -63,7 +63,7 @@ public sealed class RunCommandTests
     [Fact]
     public async Task A_fault_fails_the_run_with_1_unless_an_expectations_file_names_it_and_an_unexpected_pass_fails_too()
     {
-        await using RunningServer server = await RunningServer.StartAsync("--fault", "no-time-window", "--Testbed:HandshakeMessagesPerMinute=100000");
+        await using RunningServer server = await RunningServer.StartAsync("--fault", "no-time-window", "--Testbed:HandshakeMessagesPerMinute=200");
         string[] target = ["run", "--target", $"tcp://127.0.0.1:{server.TcpPort}", "--server-info", new Uri(server.HttpBase, "/server-info").ToString(),
             "--id", "MID-00?"];
         (int exit, string output, _) = Run(target);
