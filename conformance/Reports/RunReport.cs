@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using Testbed.Conformance.Catalog;
+using Spectre.Console;
 using Testbed.Conformance.Running;
 
 namespace Testbed.Conformance.Reports;
@@ -32,11 +33,20 @@ internal sealed record RunReport(string Target, DateTimeOffset StartedAt, TimeSp
     {
         ArgumentNullException.ThrowIfNull(output);
         output.WriteLine($"MTProto 2.0 conformance, {Results.Count} cases against {Target} in {Duration.TotalSeconds:F1} s");
+        var table = new Table().AddColumns("category", "pass", "fail", "not applicable", "not as expected");
         foreach (IGrouping<string, CaseResult> category in Results.GroupBy(r => r.Case.Category))
         {
-            output.WriteLine($"  {category.Key,-11} {category.Count(r => r.Verdict == Verdict.Pass),3} pass  {category.Count(r => r.Verdict == Verdict.Fail),3} fail"
-                + $"  {category.Count(r => r.Verdict == Verdict.NotApplicable),3} n/a");
+            int mismatches = category.Count(r => !r.AsExpected);
+            table.AddRow(category.Key, Count(category, Verdict.Pass), Count(category, Verdict.Fail), Count(category, Verdict.NotApplicable),
+                mismatches == 0 ? "0" : $"[red]{mismatches}[/]");
         }
+
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Interactive = InteractionSupport.No,
+        });
+        console.Write(table);
 
         foreach (CaseResult result in Results.OrderBy(r => r.AsExpected).ThenBy(r => r.Case.Id, StringComparer.Ordinal)
                      .Where(r => !r.AsExpected || r.Verdict != Verdict.Pass))
@@ -146,6 +156,9 @@ internal sealed record RunReport(string Target, DateTimeOffset StartedAt, TimeSp
 
         return text.ToString();
     }
+
+    private static string Count(IEnumerable<CaseResult> results, Verdict verdict) =>
+        results.Count(r => r.Verdict == verdict).ToString(CultureInfo.InvariantCulture);
 
     private static string Seconds(TimeSpan time) => time.TotalSeconds.ToString("F3", CultureInfo.InvariantCulture);
 
