@@ -84,6 +84,13 @@ internal static class HandshakeCases
                 string final = await run.FinalAnswerAsync();
                 return CaseOutcome.Check(final != "dh_gen_ok", $"answer to set_client_DH_params with g_b = 1: {final}");
             }),
+        new("HSK-015", Category, Must, "A first set_client_DH_params whose retry_id is not 0 is refused (dh_gen_fail): retry_id must name a previous attempt.",
+            "§5.5", "a handshake whose first client_DH_inner_data carries retry_id = 12345", "dh_gen_fail or a transport error", async c =>
+            {
+                await using var run = await RawHandshake.StartAsync(c, new HandshakeClientOptions { DataCenter = c.Target.DataCenter, ReplaceRetryId = 12345 });
+                string final = await run.FinalAnswerAsync();
+                return CaseOutcome.Check(final != "dh_gen_ok", $"answer: {final}");
+            }),
         new("HSK-010", Category, Should, "An identical re-sent handshake query gets the identical answer (a lost answer can be asked for again).", "§5.6",
             "req_DH_params twice, byte for byte", "the same server_DH_params_ok twice", async c =>
             {

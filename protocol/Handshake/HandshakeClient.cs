@@ -136,7 +136,8 @@ public sealed class HandshakeClient
 
         _authKey = DhExchange.SharedKey(_gA, _secret, _prime);
         byte[] sent = _options.ReplaceGB?.Invoke(gB) ?? gB;
-        byte[] inner = _codec.Serialize(new TlObject(_schema["client_DH_inner_data"], _nonce, _serverNonce, _retryId, sent));
+        byte[] inner = _codec.Serialize(new TlObject(_schema["client_DH_inner_data"], _nonce, _serverNonce,
+            _options.ReplaceRetryId ?? _retryId, sent));
         byte[] encrypted = EncryptedAnswer.Encrypt(_tmpKey, _tmpIv, inner);
         return _codec.Serialize(new TlObject(_schema["set_client_DH_params"], _nonce, _serverNonce, encrypted));
     }

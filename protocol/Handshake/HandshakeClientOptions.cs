@@ -15,6 +15,9 @@ public sealed class HandshakeClientOptions
     /// <summary>Negative tests: replace the g_b the client would send (big-endian bytes in, bytes out).</summary>
     public Func<byte[], byte[]>? ReplaceGB { get; init; }
 
+    /// <summary>Negative tests: the retry_id to send instead of the right one (0 on a first attempt).</summary>
+    public long? ReplaceRetryId { get; init; }
+
     /// <summary>The clock (to learn the offset to server_time).</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 }
