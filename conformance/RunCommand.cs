@@ -22,6 +22,7 @@ internal static class RunCommand
         var rsaKey = new Option<string?>("--rsa-key") { Description = "The server's RSA public key (PEM file)" };
         var serverInfo = new Option<string?>("--server-info") { Description = "A /server-info URL that names the key (as the reference server serves it)" };
         var dc = new Option<int>("--dc") { Description = "The data centre the server serves", DefaultValueFactory = _ => 1 };
+        var expiry = new Option<int?>("--handshake-expiry") { Description = "The server's pending-handshake lifetime in seconds; enables HSK-016, which waits that long" };
         var filters = FilterOptions.Create();
         var jobs = new Option<int>("--jobs", "-j") { Description = "Cases run at once", DefaultValueFactory = _ => 4 };
         var expect = new Option<string?>("--expect") { Description = "A file of case ids expected to fail, each with a reason" };
@@ -30,7 +31,7 @@ internal static class RunCommand
         var markdown = new Option<string?>("--markdown") { Description = "Write a Markdown report here" };
         var command = new Command("run", "Run the conformance catalogue against an MTProto 2.0 server.")
         {
-            target, framing, rsaKey, serverInfo, dc, filters.Ids, filters.Categories, filters.MustOnly, jobs, expect, json, junit, markdown,
+            target, framing, rsaKey, serverInfo, dc, expiry, filters.Ids, filters.Categories, filters.MustOnly, jobs, expect, json, junit, markdown,
         };
         command.SetAction(async (parse, cancel) =>
         {
@@ -38,7 +39,10 @@ internal static class RunCommand
             try
             {
                 Target resolved = await ResolveTargetAsync(parse.GetValue(target)!, parse.GetValue(framing)!, parse.GetValue(rsaKey),
-                    parse.GetValue(serverInfo), parse.GetValue(dc), cancel);
+                    parse.GetValue(serverInfo), parse.GetValue(dc), cancel) with
+                {
+                    HandshakeExpiry = parse.GetValue(expiry) is int seconds ? TimeSpan.FromSeconds(seconds) : null,
+                };
                 Expectations expectations = parse.GetValue(expect) is { } file ? Expectations.Parse(await File.ReadAllTextAsync(file, cancel), file) : Expectations.None;
                 ConformanceCase[] cases = [.. filters.Select(parse)];
                 if (cases.Length == 0)

@@ -44,6 +44,7 @@ public static class ServerApp
             IsAuthKeyIdTaken = services.GetRequiredService<AuthKeyStore>().Contains,
             CheckClientPublicValue = !behaviour.ClientPublicValueUnchecked,
             DhPrime = behaviour.DhPrime ?? DhGroup.PublishedPrime,
+            PendingLifetime = TimeSpan.FromSeconds(settings.PendingHandshakeSeconds),
         }));
         builder.Services.AddSingleton(_ => new ServerSaltSchedule(SaltSecret.LoadOrCreate(settings.DataDirectory)));
         builder.Services.AddSingleton(behaviour);

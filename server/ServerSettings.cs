@@ -26,6 +26,9 @@ public sealed class ServerSettings
     /// <summary>Fault profiles to turn on (<c>--fault NAME</c>); see <see cref="Faults.FaultCatalog"/>.</summary>
     public List<string> Faults { get; set; } = [];
 
+    /// <summary>How long an unfinished handshake is remembered (600 s); a lower value lets tests see it expire.</summary>
+    public int PendingHandshakeSeconds { get; set; } = 600;
+
     /// <summary>The DC id this server serves.</summary>
     public int DataCenter { get; set; } = 1;
 

@@ -91,6 +91,27 @@ internal static class HandshakeCases
                 string final = await run.FinalAnswerAsync();
                 return CaseOutcome.Check(final != "dh_gen_ok", $"answer: {final}");
             }),
+        new("HSK-016", Category, Should, "Unfinished handshake state expires: a handshake resumed after the server's stated lifetime is refused with -404.",
+            "§5.6", "req_pq_multi and req_DH_params, a wait past --handshake-expiry, then set_client_DH_params", "-404", async c =>
+            {
+                if (c.Target.HandshakeExpiry is not { } expiry)
+                {
+                    return CaseOutcome.NotApplicable("needs --handshake-expiry SECONDS (the server's pending-handshake lifetime; this waits that long)");
+                }
+
+                await using var run = await RawHandshake.StartAsync(c);
+                byte[]? resPq = (await run.ExchangeAsync(run.Client.Start())).Answer;
+                byte[]? dhParams = resPq is null ? null : (await run.ExchangeAsync(run.Client.OnResPq(resPq))).Answer;
+                if (dhParams is null)
+                {
+                    return CaseOutcome.Fail("the handshake was refused before server_DH_params_ok");
+                }
+
+                byte[] setDh = run.Client.OnServerDhParams(dhParams);
+                await Task.Delay(expiry + TimeSpan.FromSeconds(2), c.Cancel);
+                (byte[]? answer, int error) = await run.ExchangeAsync(setDh);
+                return CaseOutcome.Check(error == -404, $"after {expiry.TotalSeconds + 2:F0} s: {Describe(answer, error)}");
+            }),
         new("HSK-010", Category, Should, "An identical re-sent handshake query gets the identical answer (a lost answer can be asked for again).", "§5.6",
             "req_DH_params twice, byte for byte", "the same server_DH_params_ok twice", async c =>
             {

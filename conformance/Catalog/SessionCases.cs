@@ -18,6 +18,18 @@ internal static class SessionCases
             "msgs_ack with an odd seq_no", 34, (probe, next) => (next with { SeqNo = next.SeqNo + 1 }, Probe.Call("msgs_ack", OneId))),
         SeqNo("SEQ-003", "A content-related message whose seq_no repeats the previous one is refused with bad_msg_notification 32.",
             "a ping with the seq_no of the previous ping", 32, (probe, next) => (next with { SeqNo = next.SeqNo - 2 }, Probe.Ping(3))),
+        new("SEQ-005", "seqno", Must,
+            "A late message whose seq_no is above its successor's is refused: 33, or 16/20 on a server with strict order, which refuses it earlier.",
+            "§3.3, §3.7", "pings A and C, then B (A < B < C by msg_id) with a seq_no above C's", "bad_msg_notification 33, 16 or 20", async c =>
+            {
+                await using Probe probe = await c.WarmSessionAsync();
+                await probe.SendAsync(Probe.Ping(1), c.Cancel);
+                EnvelopeHeader held = probe.Session.NextHeader(true);
+                byte[] later = probe.Seal(Probe.Ping(3), out EnvelopeHeader laterHeader);
+                await probe.ExchangeAsync(later, c.Cancel);
+                Reply reply = await probe.SendAsync(held with { SeqNo = laterHeader.SeqNo + 2 }, Probe.Ping(2), c.Cancel);
+                return CaseOutcome.Check(reply.BadMsgCode is 33 or 16 or 20 && !reply.Has("pong"), $"answer: {reply}");
+            }),
         new("SES-001", "session", Must, "A wrong server salt gets bad_server_salt (48) carrying a salt that the next message may use.", "§3.5, §3.6",
             "a ping under a wrong salt, then again under the salt given", "bad_server_salt, then pong", async c =>
             {

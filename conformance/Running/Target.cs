@@ -10,6 +10,9 @@ namespace Testbed.Conformance.Running;
 /// </summary>
 internal sealed record Target(Uri Address, TransportFraming Framing, RsaPublicKey ServerKey, int DataCenter)
 {
+    /// <summary>How long the server keeps an unfinished handshake, when the user states it (--handshake-expiry); null skips the expiry case.</summary>
+    public TimeSpan? HandshakeExpiry { get; init; }
+
     /// <summary>"tcp", "websocket" or "http".</summary>
     public string Transport => Address.Scheme switch
     {

@@ -56,8 +56,12 @@ public sealed class FaultZooTests
 
     private static async Task<IReadOnlyList<CaseResult>> RunAsync(string[] serverArguments)
     {
-        await using RunningServer server = await RunningServer.StartAsync([.. serverArguments, "--Testbed:HandshakeMessagesPerMinute=200"]);
-        var target = new Target(new Uri($"tcp://127.0.0.1:{server.TcpPort}"), TransportFraming.Intermediate, server.PublicKey, 1);
+        await using RunningServer server = await RunningServer.StartAsync(
+            [.. serverArguments, "--Testbed:HandshakeMessagesPerMinute=200", "--Testbed:PendingHandshakeSeconds=2"]);
+        var target = new Target(new Uri($"tcp://127.0.0.1:{server.TcpPort}"), TransportFraming.Intermediate, server.PublicKey, 1)
+        {
+            HandshakeExpiry = TimeSpan.FromSeconds(2),
+        };
         return await ConformanceRunner.RunAsync(target, ConformanceCatalog.All, Expectations.None, jobs: 4, progress: null, CancellationToken.None);
     }
 
