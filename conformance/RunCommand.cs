@@ -22,6 +22,7 @@ internal static class RunCommand
         var rsaKey = new Option<string?>("--rsa-key") { Description = "The server's RSA public key (PEM file)" };
         var serverInfo = new Option<string?>("--server-info") { Description = "A /server-info URL that names the key (as the reference server serves it)" };
         var dc = new Option<int>("--dc") { Description = "The data centre the server serves", DefaultValueFactory = _ => 1 };
+        var floods = new Option<bool>("--include-floods") { Description = "Also run cases that flood the server (ROB-004); its per-address handshake budget is then spent for about a minute" };
         var expiry = new Option<int?>("--handshake-expiry") { Description = "The server's pending-handshake lifetime in seconds; enables HSK-016, which waits that long" };
         var filters = FilterOptions.Create();
         var jobs = new Option<int>("--jobs", "-j") { Description = "Cases run at once", DefaultValueFactory = _ => 4 };
@@ -31,7 +32,7 @@ internal static class RunCommand
         var markdown = new Option<string?>("--markdown") { Description = "Write a Markdown report here" };
         var command = new Command("run", "Run the conformance catalogue against an MTProto 2.0 server.")
         {
-            target, framing, rsaKey, serverInfo, dc, expiry, filters.Ids, filters.Categories, filters.MustOnly, jobs, expect, json, junit, markdown,
+            target, framing, rsaKey, serverInfo, dc, expiry, floods, filters.Ids, filters.Categories, filters.MustOnly, jobs, expect, json, junit, markdown,
         };
         command.SetAction(async (parse, cancel) =>
         {
@@ -42,6 +43,7 @@ internal static class RunCommand
                     parse.GetValue(serverInfo), parse.GetValue(dc), cancel) with
                 {
                     HandshakeExpiry = parse.GetValue(expiry) is int seconds ? TimeSpan.FromSeconds(seconds) : null,
+                    IncludeFloods = parse.GetValue(floods),
                 };
                 Expectations expectations = parse.GetValue(expect) is { } file ? Expectations.Parse(await File.ReadAllTextAsync(file, cancel), file) : Expectations.None;
                 ConformanceCase[] cases = [.. filters.Select(parse)];
@@ -104,8 +106,16 @@ internal static class RunCommand
         }
 
         var target = new Target(uri, framing, RsaPublicKey.FromPem(pem), dc);
-        await SharedKey.CreateAsync(target, cancel); // the target answers a handshake, or the run stops here with exit 2
-        return target;
+        try
+        {
+            // The target answers a handshake, or the run stops here with exit 2; the key then serves the whole run.
+            return target with { Key = await SharedKey.CreateAsync(target, cancel) };
+        }
+        catch (Testbed.Protocol.Client.TransportErrorException e) when (e.Code == -429)
+        {
+            throw new IOException("the server refused the handshake with -429: its per-address handshake budget is spent (a flood case run less than "
+                + "a minute ago does that); wait and run again", e);
+        }
     }
 
     private static async Task WriteAsync(string? path, string text, CancellationToken cancel)

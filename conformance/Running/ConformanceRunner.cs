@@ -21,7 +21,7 @@ internal static class ConformanceRunner
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(cases);
         ArgumentNullException.ThrowIfNull(expectations);
-        var sharedKey = new Lazy<Task<SharedKey>>(() => SharedKey.CreateAsync(target, cancel));
+        var sharedKey = new Lazy<Task<SharedKey>>(() => target.Key is { } key ? Task.FromResult(key) : SharedKey.CreateAsync(target, cancel));
         using var slots = new SemaphoreSlim(Math.Max(1, jobs));
         var results = new CaseResult[cases.Count];
         async Task RunAt(int index)

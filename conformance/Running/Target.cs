@@ -13,6 +13,12 @@ internal sealed record Target(Uri Address, TransportFraming Framing, RsaPublicKe
     /// <summary>How long the server keeps an unfinished handshake, when the user states it (--handshake-expiry); null skips the expiry case.</summary>
     public TimeSpan? HandshakeExpiry { get; init; }
 
+    /// <summary>Whether cases that flood the server (and exhaust its per-address budgets for a while) may run (--include-floods).</summary>
+    public bool IncludeFloods { get; init; }
+
+    /// <summary>The run's shared key, when the caller already made it (the command does, to check the target first).</summary>
+    public SharedKey? Key { get; init; }
+
     /// <summary>"tcp", "websocket" or "http".</summary>
     public string Transport => Address.Scheme switch
     {
