@@ -43,6 +43,9 @@ dotnet run --project conformance -c Release --no-build -- vectors || status=$?
 echo "== browser client unit tests (node --test, against the same vectors)"
 node --test client/test/ | tee "$results/node.tap" || status=$?
 
+echo "== fuzzing: a short real campaign over every target (AFL++ through SharpFuzz; fuzz/run.sh installs what is missing)"
+bash fuzz/campaign.sh "${FUZZ_SECONDS:-20}" || status=$?
+
 # One closing line that CI can read, summed over every test project's TRX report.
 passed=0 failed=0
 for trx in "$results"/*.trx; do
