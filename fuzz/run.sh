@@ -34,6 +34,7 @@ dict=(); [ -s "$out/dict" ] && dict=(-x "$out/dict")
 
 # Instrument the library under test, not the target: every build replaces the dll, so this runs after each build.
 .tools/sharpfuzz $bin/Testbed.Protocol.dll >/dev/null 2>&1 || true
+.tools/sharpfuzz $bin/testbed-server.dll Testbed.Server >/dev/null 2>&1 || true   # for the dispatch target
 
 echo "== afl-fuzz $target for $seconds s"
 AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \

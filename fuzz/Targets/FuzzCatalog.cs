@@ -33,6 +33,7 @@ internal static class FuzzCatalog
             () => [UnencryptedMessage.Build(4, FuzzInputs.Serialize(FuzzInputs.Object("req_pq_multi", new byte[16])))], () => []),
         new("ige-differential", "AES-NI and portable AES-IGE give identical output for any key (16/32), IV and whole blocks.", IgeDifferential,
             () => [new byte[32 + 32 + 64], Enumerable.Range(0, 16 + 32 + 48).Select(i => (byte)i).ToArray()], () => []),
+        DispatchTarget.Create(),
     ];
 
     public static FuzzTarget? Find(string name) => All.FirstOrDefault(t => t.Name == name);
