@@ -13,18 +13,26 @@ public sealed class ChatEndToEndTests(BrowserFixture browser) : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
+    /// <summary>Alice and Bob, each in a browser context of their own, registered and in a conversation with each other.</summary>
+    private async Task<(ChatPage Alice, ChatPage Bob, long AliceId, long BobId)> OpenPairAsync(string transport = "websocket")
+    {
+        ChatPage alice = await ChatPage.OpenAsync(browser.Browser, _server.HttpBase, transport);
+        ChatPage bob = await ChatPage.OpenAsync(browser.Browser, _server.HttpBase, transport);
+        long aliceId = await alice.RegisterAsync("alice");
+        long bobId = await bob.RegisterAsync("bob");
+        await alice.OpenConversationAsync(bobId);
+        await bob.OpenConversationAsync(aliceId);
+        return (alice, bob, aliceId, bobId);
+    }
+
     [Theory]
     [InlineData("websocket")]
     [InlineData("http")]
     public async Task Two_users_handshake_in_the_browser_register_and_chat_both_ways(string transport)
     {
-        await using ChatPage alice = await ChatPage.OpenAsync(browser.Browser, _server.HttpBase, transport);
-        await using ChatPage bob = await ChatPage.OpenAsync(browser.Browser, _server.HttpBase, transport);
-        long aliceId = await alice.RegisterAsync("alice");
-        long bobId = await bob.RegisterAsync("bob");
-
-        await alice.OpenConversationAsync(bobId);
-        await bob.OpenConversationAsync(aliceId);
+        (ChatPage alice, ChatPage bob, _, _) = await OpenPairAsync(transport);
+        await using ChatPage a = alice;
+        await using ChatPage b = bob;
         await alice.SendAsync("hello bob");
         await bob.ExpectMessagesAsync("hello bob");
         await bob.SendAsync("hi alice");
@@ -74,11 +82,9 @@ public sealed class ChatEndToEndTests(BrowserFixture browser) : IAsyncLifetime
     [Fact]
     public async Task A_reload_keeps_the_key_and_the_history()
     {
-        await using ChatPage alice = await ChatPage.OpenAsync(browser.Browser, _server.HttpBase);
-        await using ChatPage bob = await ChatPage.OpenAsync(browser.Browser, _server.HttpBase);
-        long aliceId = await alice.RegisterAsync("alice");
-        long bobId = await bob.RegisterAsync("bob");
-        await alice.OpenConversationAsync(bobId);
+        (ChatPage alice, ChatPage bob, _, long bobId) = await OpenPairAsync();
+        await using ChatPage a = alice;
+        await using ChatPage b = bob;
         await alice.SendAsync("before reload");
         await alice.ExpectMessagesAsync("before reload");
         string keyId = await alice.Page.EvaluateAsync<string>("() => window.testbed.saved.keyId");
@@ -90,18 +96,14 @@ public sealed class ChatEndToEndTests(BrowserFixture browser) : IAsyncLifetime
         await alice.Page.WaitForSelectorAsync("[data-testid=me][data-user-id]");
         await alice.OpenConversationAsync(bobId);
         await alice.ExpectMessagesAsync("before reload");
-        _ = aliceId;
     }
 
     [Fact]
     public async Task After_a_server_restart_the_clients_reconnect_and_nothing_is_lost_or_duplicated()
     {
-        await using ChatPage alice = await ChatPage.OpenAsync(browser.Browser, _server.HttpBase);
-        await using ChatPage bob = await ChatPage.OpenAsync(browser.Browser, _server.HttpBase);
-        long aliceId = await alice.RegisterAsync("alice");
-        long bobId = await bob.RegisterAsync("bob");
-        await alice.OpenConversationAsync(bobId);
-        await bob.OpenConversationAsync(aliceId);
+        (ChatPage alice, ChatPage bob, _, _) = await OpenPairAsync();
+        await using ChatPage a = alice;
+        await using ChatPage b = bob;
         await alice.SendAsync("one");
         await bob.ExpectMessagesAsync("one");
 

@@ -62,8 +62,8 @@ internal static class HandshakeCases
                 await using var run = await RawHandshake.StartAsync(c);
                 try
                 {
-                    byte[]? resPq = (await run.ExchangeAsync(run.Client.Start())).Answer;
-                    byte[]? dhParams = resPq is null ? null : (await run.ExchangeAsync(run.Client.OnResPq(resPq))).Answer;
+                    byte[]? reqDh = await run.ReqDhParamsAsync();
+                    byte[]? dhParams = reqDh is null ? null : (await run.ExchangeAsync(reqDh)).Answer;
                     if (dhParams is null)
                     {
                         return CaseOutcome.Fail("the handshake was refused before server_DH_params_ok");
@@ -100,8 +100,8 @@ internal static class HandshakeCases
                 }
 
                 await using var run = await RawHandshake.StartAsync(c);
-                byte[]? resPq = (await run.ExchangeAsync(run.Client.Start())).Answer;
-                byte[]? dhParams = resPq is null ? null : (await run.ExchangeAsync(run.Client.OnResPq(resPq))).Answer;
+                byte[]? reqDh = await run.ReqDhParamsAsync();
+                byte[]? dhParams = reqDh is null ? null : (await run.ExchangeAsync(reqDh)).Answer;
                 if (dhParams is null)
                 {
                     return CaseOutcome.Fail("the handshake was refused before server_DH_params_ok");
@@ -116,13 +116,10 @@ internal static class HandshakeCases
             "req_DH_params twice, byte for byte", "the same server_DH_params_ok twice", async c =>
             {
                 await using var run = await RawHandshake.StartAsync(c);
-                byte[]? resPq = (await run.ExchangeAsync(run.Client.Start())).Answer;
-                if (resPq is null)
+                if (await run.ReqDhParamsAsync() is not { } query)
                 {
                     return CaseOutcome.Fail("req_pq_multi refused");
                 }
-
-                byte[] query = run.Client.OnResPq(resPq);
                 (byte[]? first, int e1) = await run.ExchangeAsync(query);
                 (byte[]? second, int e2) = await run.ExchangeAsync(query);
                 bool same = first is not null && second is not null && first.AsSpan().SequenceEqual(second);
@@ -132,13 +129,10 @@ internal static class HandshakeCases
             "req_DH_params with a wrong fingerprint, then the correct req_DH_params", "-404 both times", async c =>
             {
                 await using var run = await RawHandshake.StartAsync(c);
-                byte[]? resPq = (await run.ExchangeAsync(run.Client.Start())).Answer;
-                if (resPq is null)
+                if (await run.ReqDhParamsAsync() is not { } good)
                 {
                     return CaseOutcome.Fail("req_pq_multi refused");
                 }
-
-                byte[] good = run.Client.OnResPq(resPq);
                 byte[] bad = run.Codec.Serialize(run.Codec.Deserialize(good).With("public_key_fingerprint", 42L));
                 (_, int e1) = await run.ExchangeAsync(bad);
                 (byte[]? answer, int e2) = await run.ExchangeAsync(good);
@@ -148,13 +142,12 @@ internal static class HandshakeCases
             "req_DH_params whose inner data names DC 999", "-444", async c =>
             {
                 await using var run = await RawHandshake.StartAsync(c, new HandshakeClientOptions { DataCenter = 999 });
-                byte[]? resPq = (await run.ExchangeAsync(run.Client.Start())).Answer;
-                if (resPq is null)
+                if (await run.ReqDhParamsAsync() is not { } reqDh)
                 {
                     return CaseOutcome.Fail("req_pq_multi refused");
                 }
 
-                (byte[]? answer, int error) = await run.ExchangeAsync(run.Client.OnResPq(resPq));
+                (byte[]? answer, int error) = await run.ExchangeAsync(reqDh);
                 return CaseOutcome.Check(error == -444, $"answer: {Describe(answer, error)}");
             }),
     ];
@@ -163,13 +156,12 @@ internal static class HandshakeCases
         new(id, Category, Must, $"req_DH_params with {defect} is refused with -404.", "§5.2, §5.6", $"req_DH_params with {defect}", "-404", async c =>
         {
             await using var run = await RawHandshake.StartAsync(c);
-            byte[]? resPq = (await run.ExchangeAsync(run.Client.Start())).Answer;
-            if (resPq is null)
+            if (await run.ReqDhParamsAsync() is not { } reqDh)
             {
                 return CaseOutcome.Fail("req_pq_multi refused");
             }
 
-            byte[] query = run.Codec.Serialize(damage(run.Codec.Deserialize(run.Client.OnResPq(resPq))));
+            byte[] query = run.Codec.Serialize(damage(run.Codec.Deserialize(reqDh)));
             (byte[]? answer, int error) = await run.ExchangeAsync(query);
             return CaseOutcome.Check(error == -404, $"answer: {Describe(answer, error)}");
         });
@@ -246,13 +238,17 @@ internal static class HandshakeCases
                 : (null, 0);
         }
 
+        /// <summary>Step 1 (req_pq_multi, resPQ checked by the client); the req_DH_params to send next, or null if refused.</summary>
+        public async Task<byte[]?> ReqDhParamsAsync() =>
+            (await ExchangeAsync(Client.Start())).Answer is { } resPq ? Client.OnResPq(resPq) : null;
+
         /// <summary>Runs the handshake to its last answer and names it (dh_gen_ok, dh_gen_fail, or the refusal).</summary>
         public async Task<string> FinalAnswerAsync()
         {
             try
             {
-                byte[]? resPq = (await ExchangeAsync(Client.Start())).Answer;
-                byte[]? dhParams = resPq is null ? null : (await ExchangeAsync(Client.OnResPq(resPq))).Answer;
+                byte[]? reqDh = await ReqDhParamsAsync();
+                byte[]? dhParams = reqDh is null ? null : (await ExchangeAsync(reqDh)).Answer;
                 if (dhParams is null)
                 {
                     return "refused before set_client_DH_params";

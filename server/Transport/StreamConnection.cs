@@ -131,8 +131,27 @@ internal sealed class StreamConnection : IClientConnection, IDisposable
         }
     }
 
+    /// <summary>
+    /// Ends the connection once its read loop has stopped: closes it, lets <paramref name="writer"/> send what was
+    /// queued, and calls <paramref name="abort"/> if the client stopped reading. Returns whether the queue drained and
+    /// why the server closed the connection (null when the client did).
+    /// </summary>
+    public async Task<(bool Drained, string? Reason)> FinishAsync(Task writer, Action abort)
+    {
+        ArgumentNullException.ThrowIfNull(abort);
+        string? reason = CloseReason;
+        Close(null);
+        bool drained = await DrainedAsync(writer).ConfigureAwait(false);
+        if (!drained)
+        {
+            abort(); // do not wait on a client that does not read
+        }
+
+        return (drained, reason);
+    }
+
     /// <summary>Waits a little for a writer loop to send what was queued; false if it is stuck on a client that does not read.</summary>
-    public static async Task<bool> DrainedAsync(Task writer)
+    private static async Task<bool> DrainedAsync(Task writer)
     {
         try
         {

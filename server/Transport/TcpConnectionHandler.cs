@@ -46,13 +46,7 @@ internal sealed class TcpConnectionHandler(PacketProcessor processor, ServerSett
             // The peer went away, or the server closed the connection.
         }
 
-        string? reason = stream.CloseReason;
-        stream.Close(null);
-        if (!await StreamConnection.DrainedAsync(writer))
-        {
-            connection.Abort(); // the client stopped reading: do not wait on it
-        }
-
+        (_, string? reason) = await stream.FinishAsync(writer, connection.Abort);
         ConnectionEvents.Closed(events, log, origin, connection.ConnectionId, reason);
     }
 

@@ -56,11 +56,9 @@ internal static class WebSocketTransport
             // The peer went away, or the server closed the connection.
         }
 
-        string? reason = stream.CloseReason;
-        stream.Close(null);
-        if (!await StreamConnection.DrainedAsync(writer))
+        (bool drained, string? reason) = await stream.FinishAsync(writer, context.Abort);
+        if (!drained)
         {
-            context.Abort(); // the client stopped reading: do not wait on it
             return;
         }
 
