@@ -34,6 +34,8 @@ internal static class FuzzCatalog
         new("ige-differential", "AES-NI and portable AES-IGE give identical output for any key (16/32), IV and whole blocks.", IgeDifferential,
             () => [new byte[32 + 32 + 64], Enumerable.Range(0, 16 + 32 + 48).Select(i => (byte)i).ToArray()], () => []),
         DispatchTarget.Create(),
+        EnvelopeRefusalTargets.Wire(),
+        EnvelopeRefusalTargets.Plaintext(),
     ];
 
     public static FuzzTarget? Find(string name) => All.FirstOrDefault(t => t.Name == name);
@@ -55,17 +57,25 @@ internal static class FuzzCatalog
         }
     }
 
-    private static IEnumerable<byte[]> EnvelopeSeeds()
+    /// <summary>Every session message, encrypted client-to-server under <see cref="FuzzInputs.AuthKey"/>.</summary>
+    internal static IEnumerable<byte[]> EnvelopeSeeds()
     {
         long msgId = 0x6000000000000004;
         foreach (TlObject message in FuzzInputs.SessionMessages())
         {
             byte[] data = FuzzInputs.Serialize(message);
-            int padding = PaddingPolicy.MinimalLength(data.Length);
-            byte[] wire = new byte[MessageEnvelope.GetWireLength(data.Length, padding)];
-            MessageEnvelope.Encrypt(FuzzInputs.AuthKey, MessageDirection.ClientToServer, new EnvelopeHeader(1, 2, msgId += 4, 1), data, padding, wire);
-            yield return wire;
+            yield return Seal(data, PaddingPolicy.MinimalLength(data.Length), msgId += 4);
         }
+
+        // The longest padding allowed (1012 bytes here, 1024 at most): one block more is a refusal.
+        yield return Seal(FuzzInputs.Serialize(FuzzInputs.Object("ping", 1L)), 1012, msgId + 4);
+    }
+
+    private static byte[] Seal(byte[] data, int padding, long msgId)
+    {
+        byte[] wire = new byte[MessageEnvelope.GetWireLength(data.Length, padding)];
+        MessageEnvelope.Encrypt(FuzzInputs.AuthKey, MessageDirection.ClientToServer, new EnvelopeHeader(1, 2, msgId, 1), data, padding, wire);
+        return wire;
     }
 
     private static void Tl(byte[] data)
