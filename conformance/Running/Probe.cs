@@ -46,10 +46,11 @@ internal sealed class Probe : IAsyncDisposable
         IPacketTransport transport = await target.ConnectAsync(cancel).ConfigureAwait(false);
         HandshakeClientDone done = await TransportHandshake.RunAsync(transport, target.ServerKey,
             new HandshakeClientOptions { DataCenter = target.DataCenter }, null, cancel).ConfigureAwait(false);
+        TimeSpan offset = await SharedKey.RefineClockOffsetAsync(transport, done, cancel).ConfigureAwait(false) ?? done.ServerTimeOffset;
         var key = AuthKey.FromBytes(done.AuthKey);
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(done.AuthKey);
         var session = new ClientSession(key, done.ServerSalt);
-        session.MsgIds.ClockOffset = done.ServerTimeOffset;
+        session.MsgIds.ClockOffset = offset;
         return new Probe(target, transport, key, session);
     }
 

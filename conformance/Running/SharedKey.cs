@@ -1,5 +1,10 @@
+using System.Diagnostics;
 using Testbed.Protocol.Client;
+using Testbed.Protocol.Envelope;
 using Testbed.Protocol.Handshake;
+using Testbed.Protocol.Messages;
+using Testbed.Protocol.Sessions;
+using Testbed.Protocol.Tl;
 
 namespace Testbed.Conformance.Running;
 
@@ -23,6 +28,36 @@ internal sealed class SharedKey
         await using IPacketTransport transport = await target.ConnectAsync(cancel).ConfigureAwait(false);
         HandshakeClientDone done = await TransportHandshake.RunAsync(transport, target.ServerKey,
             new HandshakeClientOptions { DataCenter = target.DataCenter }, null, cancel).ConfigureAwait(false);
-        return new SharedKey(done.AuthKey, done.ServerSalt, done.ServerTimeOffset);
+        TimeSpan offset = await RefineClockOffsetAsync(transport, done, cancel).ConfigureAwait(false) ?? done.ServerTimeOffset;
+        return new SharedKey(done.AuthKey, done.ServerSalt, offset);
+    }
+
+    /// <summary>
+    /// The handshake's server_time has whole seconds only, so its offset can leave the client up to a second behind,
+    /// and a server that refuses msg_ids from before its start (docs/protocol.md §3.4) then refuses a just-started
+    /// run's first messages. One ping fixes that: whatever the server answers, its msg_id carries its time to the
+    /// microsecond, taken as the middle of the round trip. Null when no answer came.
+    /// </summary>
+    internal static async Task<TimeSpan?> RefineClockOffsetAsync(IPacketTransport transport, HandshakeClientDone done, CancellationToken cancel)
+    {
+        using var key = AuthKey.FromBytes(done.AuthKey);
+        var session = new ClientSession(key, done.ServerSalt);
+        session.MsgIds.ClockOffset = done.ServerTimeOffset;
+        (byte[] wire, _) = session.Encrypt(TlCodec.Testbed.Serialize(new TlObject(TlSchema.Testbed["ping"], 0L)), contentRelated: true);
+        DateTimeOffset sent = DateTimeOffset.UtcNow;
+        long started = Stopwatch.GetTimestamp();
+        await transport.SendAsync(wire, cancel).ConfigureAwait(false);
+        byte[]? answer;
+        try
+        {
+            answer = await transport.ReceiveAsync(cancel).WaitAsync(TimeSpan.FromSeconds(5), cancel).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+
+        DateTimeOffset middle = sent + (Stopwatch.GetElapsedTime(started) / 2);
+        return answer is not null && session.TryDecrypt(answer, out EnvelopeHeader header, out _) ? MsgId.ToTime(header.MsgId) - middle : null;
     }
 }

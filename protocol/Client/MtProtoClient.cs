@@ -410,9 +410,10 @@ public sealed class MtProtoClient : IAsyncDisposable
                 break;
             case "bad_msg_notification":
                 int code = body.Get<int>("error_code");
-                if (code is 16 or 17)
+                if (code is 16 or 17 or 20)
                 {
-                    // The server's clock is in its msg_id (docs/protocol.md §3.2): correct ours, then re-send.
+                    // The server's clock is in its msg_id (docs/protocol.md §3.2): correct ours, then re-send. 20 too: a
+                    // server refuses ids from before its start, which a client whose clock lags it can still make.
                     Session.MsgIds.ClockOffset = MsgId.ToTime(message.MsgId) - DateTimeOffset.UtcNow;
                 }
 

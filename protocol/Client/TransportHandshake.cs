@@ -17,6 +17,9 @@ public static class TransportHandshake
     {
         var handshake = new HandshakeClient([serverKey], options);
         var msgIds = new MsgIdGenerator(options?.Clock);
+        TimeProvider clock = options?.Clock ?? TimeProvider.System;
+        long lastServerMsgId = 0;
+        DateTimeOffset lastReceived = default;
         async Task<byte[]> Step(byte[] query)
         {
             byte[] packet = UnencryptedMessage.Build(msgIds.Next(MsgIdSender.Client), query);
@@ -30,10 +33,12 @@ public static class TransportHandshake
                 throw new TransportErrorException(BinaryPrimitives.ReadInt32LittleEndian(answer));
             }
 
-            if (!UnencryptedMessage.TryRead(answer, out _, out int length, allowTrailing: true))
+            if (!UnencryptedMessage.TryRead(answer, out long serverMsgId, out int length, allowTrailing: true))
             {
                 throw new HandshakeException($"expected an unencrypted message, got {answer.Length} bytes");
             }
+
+            (lastServerMsgId, lastReceived) = (serverMsgId, clock.GetUtcNow());
 
             return answer.AsSpan(UnencryptedMessage.HeaderSize, length).ToArray();
         }
@@ -46,6 +51,6 @@ public static class TransportHandshake
             result = handshake.OnDhGen(await Step(retry.Query).ConfigureAwait(false));
         }
 
-        return (HandshakeClientDone)result;
+        return ((HandshakeClientDone)result).WithOffsetFromServerMsgId(lastServerMsgId, lastReceived);
     }
 }

@@ -10,7 +10,8 @@ namespace Testbed.Protocol.Sessions;
 /// <item>the two low bits of msg_id (18);</item>
 /// <item>a msg_id already processed is a duplicate, answered but never processed again;</item>
 /// <item>the time window: too old (16) or too far ahead (17);</item>
-/// <item>below every remembered id: too old to tell whether it was seen (20);</item>
+/// <item>below every remembered id, or from before the receiver last forgot this session (a restart, an evicted or
+/// destroyed session): too old to tell whether it was seen (20);</item>
 /// <item>strict order: below the highest processed id (16) — the reordering fix;</item>
 /// <item>seq_no: parity (34, 35) and order against its neighbours (32, 33);</item>
 /// <item>the server salt (48, as bad_server_salt).</item>
@@ -23,13 +24,23 @@ public sealed class SessionAdmission
     private readonly AdmissionPolicy _policy;
     private readonly MsgIdWindow _window;
     private readonly MsgIdSender _sender;
+    private readonly long _forgottenBelow;
 
     /// <summary>Creates the checks for messages from <paramref name="sender"/> (the client, on a server).</summary>
-    public SessionAdmission(AdmissionPolicy? policy = null, MsgIdSender sender = MsgIdSender.Client)
+    /// <param name="policy">The rules; <see cref="AdmissionPolicy.Hardened"/> when null.</param>
+    /// <param name="sender">Who sends the messages checked.</param>
+    /// <param name="forgottenBelow">
+    /// msg_ids below this may have been processed by an earlier instance of the session that the receiver no longer
+    /// remembers — the server restarted, or the session was evicted or destroyed — so they are refused like ids below
+    /// the window (20). Without it, a message captured before a restart replays into a new session (the replay lab's
+    /// "after a server restart" case). 0 when nothing was forgotten.
+    /// </param>
+    public SessionAdmission(AdmissionPolicy? policy = null, MsgIdSender sender = MsgIdSender.Client, long forgottenBelow = 0)
     {
         _policy = policy ?? AdmissionPolicy.Hardened;
         _window = new MsgIdWindow(_policy.WindowCapacity);
         _sender = sender;
+        _forgottenBelow = forgottenBelow;
     }
 
     /// <summary>The msg_ids processed so far (bounded).</summary>
@@ -63,6 +74,12 @@ public sealed class SessionAdmission
         if (seen == MsgIdWindowCheck.BelowWindow && _policy.RefuseBelowWindow)
         {
             return AdmissionVerdict.Refuse(BadMsgCode.MessageTooOld, "msg_id below the replay window");
+        }
+
+        // A time bound as much as a replay bound: the faults that drop either check drop it too.
+        if (msgId < _forgottenBelow && _policy.RefuseBelowWindow && !_policy.IgnoreTimeWindow)
+        {
+            return AdmissionVerdict.Refuse(BadMsgCode.MessageTooOld, "msg_id from before the session's history was forgotten (restart, eviction or destroy_session)");
         }
 
         if (seen == MsgIdWindowCheck.FreshOutOfOrder && _policy.StrictOrder)

@@ -45,6 +45,22 @@ public sealed class SessionAdmissionTests
         Assert.Equal(AdmissionAction.Duplicate, Deliver(admission, messages[2]).Action);
     }
 
+    [Property]
+    public void Ids_from_before_the_session_was_forgotten_are_refused_with_20_and_later_ones_processed(PositiveInt secondsBefore, PositiveInt secondsAfter)
+    {
+        // A restart (or eviction) forgot what was processed before `floor`; the time window alone would let the
+        // captured message in, so the floor refuses it (docs/protocol.md §3.4).
+        long floor = MsgId.FromTime(Now.AddSeconds(-100));
+        var admission = new SessionAdmission(forgottenBelow: floor);
+        long before = MsgId.FromTime(Now.AddSeconds(-101 - (secondsBefore.Get % 190))) & ~3L;
+        long after = MsgId.FromTime(Now.AddSeconds(-100 + 1 + (secondsAfter.Get % 120))) & ~3L;
+        AdmissionVerdict old = Deliver(admission, new EnvelopeHeader(1, 2, before, 1));
+        Assert.Equal((AdmissionAction.Refuse, (BadMsgCode?)BadMsgCode.MessageTooOld), (old.Action, old.Code));
+        Assert.Equal(AdmissionAction.Process, Deliver(new SessionAdmission(forgottenBelow: floor), new EnvelopeHeader(1, 2, after, 1)).Action);
+        Assert.Equal(AdmissionAction.Process, Deliver(new SessionAdmission(AdmissionPolicy.Hardened with { RefuseBelowWindow = false }, forgottenBelow: floor),
+            new EnvelopeHeader(1, 2, before, 1)).Action);
+    }
+
     [Fact]
     public void The_reordering_attack_fails_under_strict_order_and_succeeds_without_it()
     {

@@ -10,7 +10,7 @@ namespace Testbed.Server.Sessions;
 /// outbox of what the server sends, the connection the client last used, and the answers to its requests (so a
 /// repeated request is answered, never executed twice). Used under <see cref="Lock"/>.
 /// </summary>
-internal sealed class ServerSession(long authKeyId, AuthKey key, long sessionId, AdmissionPolicy policy, TimeProvider clock)
+internal sealed class ServerSession(long authKeyId, AuthKey key, long sessionId, AdmissionPolicy policy, TimeProvider clock, long forgottenBelow = 0)
 {
     private const int MaxRememberedAnswers = MsgIdWindow.DefaultCapacity;
     private readonly Dictionary<long, OutgoingMessage> _answers = [];
@@ -25,7 +25,7 @@ internal sealed class ServerSession(long authKeyId, AuthKey key, long sessionId,
     /// <summary>The session_id server messages carry (the session-id-unchecked fault moves it to the latest one).</summary>
     public long SessionId { get; set; } = sessionId;
 
-    public SessionAdmission Admission { get; } = new(policy);
+    public SessionAdmission Admission { get; } = new(policy, MsgIdSender.Client, forgottenBelow);
 
     public SessionOutbox Outbox { get; } = new(clock);
 

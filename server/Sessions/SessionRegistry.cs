@@ -1,4 +1,5 @@
 using Testbed.Protocol.Envelope;
+using Testbed.Protocol.Messages;
 using Testbed.Protocol.Sessions;
 
 namespace Testbed.Server.Sessions;
@@ -6,12 +7,20 @@ namespace Testbed.Server.Sessions;
 /// <summary>
 /// Live sessions by auth key and session_id, at most <see cref="MaxSessionsPerKey"/> per key (the least recently used
 /// is dropped past that), so a client cannot grow server memory by inventing session ids. Thread-safe.
+/// A session made again after its history was lost — the server restarted, or the session was evicted or destroyed —
+/// refuses msg_ids from before the loss (docs/protocol.md §3.4), so what was captured earlier cannot be replayed into it.
 /// </summary>
 internal sealed class SessionRegistry(AdmissionPolicy policy, TimeProvider clock)
 {
     public const int MaxSessionsPerKey = 64;
 
     private readonly Dictionary<long, Dictionary<long, ServerSession>> _byKey = [];
+
+    // Per key: the highest msg_id any forgotten session of it had processed (a key's sessions share one client clock).
+    private readonly Dictionary<long, long> _forgotten = [];
+
+    // Every session's history before this instance started is lost.
+    private readonly long _startedMsgId = MsgId.FromTime(clock.GetUtcNow());
     private readonly Lock _lock = new();
 
     public ServerSession GetOrCreate(long authKeyId, AuthKey key, long sessionId)
@@ -27,10 +36,11 @@ internal sealed class SessionRegistry(AdmissionPolicy policy, TimeProvider clock
             {
                 if (sessions.Count >= MaxSessionsPerKey)
                 {
-                    sessions.Remove(sessions.MinBy(s => s.Value.LastUsed).Key);
+                    Forget(authKeyId, sessions, sessions.MinBy(s => s.Value.LastUsed).Key);
                 }
 
-                sessions[sessionId] = session = new ServerSession(authKeyId, key, sessionId, policy, clock);
+                long forgottenBelow = Math.Max(_startedMsgId, _forgotten.GetValueOrDefault(authKeyId) + 1);
+                sessions[sessionId] = session = new ServerSession(authKeyId, key, sessionId, policy, clock, forgottenBelow);
             }
 
             session.LastUsed = clock.GetUtcNow();
@@ -52,8 +62,23 @@ internal sealed class SessionRegistry(AdmissionPolicy policy, TimeProvider clock
     {
         lock (_lock)
         {
-            return _byKey.TryGetValue(authKeyId, out Dictionary<long, ServerSession>? sessions) && sessions.Remove(sessionId);
+            return _byKey.TryGetValue(authKeyId, out Dictionary<long, ServerSession>? sessions) && Forget(authKeyId, sessions, sessionId);
         }
+    }
+
+    private bool Forget(long authKeyId, Dictionary<long, ServerSession> sessions, long sessionId)
+    {
+        if (!sessions.Remove(sessionId, out ServerSession? session))
+        {
+            return false;
+        }
+
+        if (session.Admission.Window.Highest is long highest)
+        {
+            _forgotten[authKeyId] = Math.Max(highest, _forgotten.GetValueOrDefault(authKeyId));
+        }
+
+        return true;
     }
 
     /// <summary>destroy_auth_key: forgets every session of the key.</summary>
@@ -62,6 +87,7 @@ internal sealed class SessionRegistry(AdmissionPolicy policy, TimeProvider clock
         lock (_lock)
         {
             _byKey.Remove(authKeyId);
+            _forgotten.Remove(authKeyId); // the key itself is gone: nothing can be sent under it again
         }
     }
 

@@ -12,18 +12,19 @@ internal static class ClientFlows
     public static async Task<HandshakeClientDone> HandshakeAsync(ITestTransport transport, RsaPublicKey serverKey)
     {
         var client = new HandshakeClient([serverKey]);
-        long msgId = 4;
+        long msgId = 4, serverMsgId = 0;
         async Task<byte[]> Exchange(byte[] query)
         {
             byte[] answer = await transport.RoundTripAsync(UnencryptedMessage.Build(msgId += 4, query));
-            Assert.True(UnencryptedMessage.TryRead(answer, out long serverMsgId, out int length, allowTrailing: true),
+            Assert.True(UnencryptedMessage.TryRead(answer, out serverMsgId, out int length, allowTrailing: true),
                 $"not an unencrypted message: {Convert.ToHexString(answer)}");
             Assert.Equal(1, serverMsgId & 3);
             return answer.AsSpan(UnencryptedMessage.HeaderSize, length).ToArray();
         }
 
         byte[] setDh = client.OnServerDhParams(await Exchange(client.OnResPq(await Exchange(client.Start()))));
-        return Assert.IsType<HandshakeClientDone>(client.OnDhGen(await Exchange(setDh)));
+        HandshakeClientDone done = Assert.IsType<HandshakeClientDone>(client.OnDhGen(await Exchange(setDh)));
+        return done.WithOffsetFromServerMsgId(serverMsgId, DateTimeOffset.UtcNow);
     }
 
     /// <summary>Decrypts a server packet and lists the objects in it (a container's contents, in order).</summary>
