@@ -15,7 +15,7 @@ public static class Program
         ArgumentNullException.ThrowIfNull(error);
         var root = new RootCommand("MTProto 2.0 testbed conformance tool.")
         {
-            RunCommand.Create(), CatalogCommands.List(), CatalogCommands.Explain(), VectorsCommand.Create(),
+            RunCommand.Create(), CatalogCommands.List(), CatalogCommands.Explain(), VectorsCommand.Create(), Lab.LabCommand.Create(),
         };
         ParseResult parse = root.Parse(args);
         var configuration = new InvocationConfiguration { Output = output, Error = error };

@@ -89,22 +89,7 @@ internal static class RunCommand
             "full" => TransportFraming.Full,
             _ => throw new ArgumentException($"--framing must be abridged, intermediate, padded or full, not '{framingName}'"),
         };
-        string pem;
-        if (rsaKeyFile is not null)
-        {
-            pem = await File.ReadAllTextAsync(rsaKeyFile, cancel);
-        }
-        else if (serverInfoUrl is not null)
-        {
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-            JsonElement info = await http.GetFromJsonAsync<JsonElement>(serverInfoUrl, cancel);
-            pem = info.GetProperty("rsaKeys")[0].GetProperty("pem").GetString() ?? throw new FormatException("server-info has no rsaKeys[0].pem");
-        }
-        else
-        {
-            throw new ArgumentException("the server's RSA key is needed: --rsa-key FILE.pem or --server-info URL");
-        }
-
+        string pem = await ServerKeyLoader.LoadPemAsync(rsaKeyFile, serverInfoUrl, cancel);
         var target = new Target(uri, framing, RsaPublicKey.FromPem(pem), dc);
         try
         {

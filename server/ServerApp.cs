@@ -30,7 +30,7 @@ public static class ServerApp
 
         ServerBehaviour behaviour = FaultProfile.Combine(settings.Faults);
         builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<TimeProvider>(settings.LabClock ? new LabClock() : TimeProvider.System);
         builder.Services.AddSingleton(_ => new ServerKeyStore(settings.DataDirectory));
         builder.Services.AddSingleton(_ => new Database(Path.Combine(settings.DataDirectory, "testbed.db")));
         builder.Services.AddSingleton<AuthKeyStore>();
@@ -57,6 +57,9 @@ public static class ServerApp
         builder.Services.AddSingleton<PacketProcessor>();
 
         WebApplication app = builder.Build();
+
+        // Made now, not on first use: sessions refuse msg_ids from before the registry existed (a restart forgets them).
+        app.Services.GetRequiredService<SessionRegistry>();
         app.UseWebSockets();
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = ClientFiles.Provider });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = ClientFiles.Provider });
@@ -68,6 +71,11 @@ public static class ServerApp
             HttpTransport.HandleAsync(context, processor, sessions, settings));
         app.Map("/apiws", (HttpContext context, PacketProcessor processor, SecurityEventLog events, TimeProvider clock, ILoggerFactory logs) =>
             WebSocketTransport.HandleAsync(context, processor, settings, events, clock, logs.CreateLogger("Testbed.WebSocket")));
+
+        if (settings.LabClock)
+        {
+            LabClock.MapEndpoints(app);
+        }
 
         app.Lifetime.ApplicationStarted.Register(() => Announce(app, settings));
         return app;
@@ -82,6 +90,11 @@ public static class ServerApp
         ServerLog.ListeningTcp(log, settings.TcpEndpoint);
         ServerLog.DataDirectory(log, Path.GetFullPath(settings.DataDirectory), database.SchemaVersion);
         ServerLog.Fingerprint(log, keys.FingerprintHex, keys.Generated ? " (generated now)" : "");
+        if (settings.LabClock)
+        {
+            ServerLog.LabClockOn(log);
+        }
+
         foreach (string fault in settings.Faults)
         {
             ServerLog.FaultOn(log, fault, FaultCatalog.Find(fault)!.Weakness);

@@ -38,4 +38,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(11, LogLevel.Warning, "!!! FAULT PROFILE ON: {Fault} — {Weakness} This server is deliberately vulnerable; never expose it.")]
     public static partial void FaultOn(ILogger log, string fault, string weakness);
+
+    [LoggerMessage(12, LogLevel.Warning, "!!! LAB CLOCK ON: POST /lab/clock?advance=SECONDS moves this server's clock forward. For the replay lab only; never expose it.")]
+    public static partial void LabClockOn(ILogger log);
 }

@@ -32,6 +32,12 @@ public sealed class ServerSettings
     /// <summary>The DC id this server serves.</summary>
     public int DataCenter { get; set; } = 1;
 
+    /// <summary>
+    /// For the replay lab only: a server clock that <c>POST /lab/clock?advance=SECONDS</c> moves forward, so that time
+    /// windows can be tested in seconds instead of minutes. Off by default; never turn it on for real use.
+    /// </summary>
+    public bool LabClock { get; set; }
+
     /// <summary>Parses "host:port".</summary>
     internal static IPEndPoint ParseEndpoint(string text, string name) =>
         IPEndPoint.TryParse(text, out IPEndPoint? endpoint)

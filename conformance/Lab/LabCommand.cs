@@ -1,0 +1,211 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Testbed.Conformance.Lab.Proxy;
+using Testbed.Conformance.Lab.Reports;
+using Testbed.Conformance.Running;
+using Testbed.Protocol.Handshake;
+
+namespace Testbed.Conformance.Lab;
+
+/// <summary>
+/// <c>lab</c>: the replay-attack lab. <c>lab list</c>; <c>lab run EXPERIMENT|all</c> against the reference server
+/// (clean or <c>--fault</c>) or any server (<c>--target</c>); <c>lab matrix</c>, every experiment against the clean
+/// server and its fault profile; <c>lab proxy</c>, the intercepting proxy on its own.
+/// </summary>
+internal static class LabCommand
+{
+    public static Command Create() => new("lab", "The replay-attack lab: an intercepting proxy and experiments of the published attacks.")
+    {
+        List(), Run(), Matrix(), ProxyCommand(),
+    };
+
+    private static Command List()
+    {
+        var command = new Command("list", "The experiments.");
+        command.SetAction(parse =>
+        {
+            foreach (LabExperiment experiment in LabCatalog.All)
+            {
+                parse.InvocationConfiguration.Output.WriteLine($"{experiment.Name,-16} {experiment.Title} (weakness: --fault {experiment.Fault})");
+            }
+        });
+        return command;
+    }
+
+    private static Command Run()
+    {
+        var name = new Argument<string>("experiment") { Description = "An experiment (see `lab list`), or all" };
+        var fault = new Option<string?>("--fault") { Description = "Start the reference server with this fault profile (default: clean)" };
+        var target = new Option<string?>("--target") { Description = "Any server instead: tcp://host:port (intermediate framing)" };
+        var rsaKey = new Option<string?>("--rsa-key") { Description = "With --target: the server's RSA public key (PEM file)" };
+        var serverInfo = new Option<string?>("--server-info") { Description = "With --target: a /server-info URL; its host also serves the lab clock, if the server has it" };
+        var budget = BudgetOption();
+        var output = new Option<string>("--out") { Description = "Where the reports go", DefaultValueFactory = _ => "lab-reports" };
+        var command = new Command("run", "Run an experiment end to end and write its report.") { name, fault, target, rsaKey, serverInfo, budget, output };
+        command.SetAction(async (parse, cancel) =>
+        {
+            TextWriter console = parse.InvocationConfiguration.Output, error = parse.InvocationConfiguration.Error;
+            string chosen = parse.GetValue(name)!;
+            LabExperiment[] experiments = chosen == "all" ? [.. LabCatalog.All] : LabCatalog.Find(chosen) is { } one ? [one] : [];
+            if (experiments.Length == 0)
+            {
+                error.WriteLine($"error: no experiment '{chosen}'; known: {string.Join(", ", LabCatalog.All.Select(e => e.Name))}, all");
+                return ExitCodes.Usage;
+            }
+
+            try
+            {
+                foreach (LabExperiment experiment in experiments)
+                {
+                    await using LabTarget server = parse.GetValue(target) is { } address
+                        ? await ExternalAsync(address, parse.GetValue(rsaKey), parse.GetValue(serverInfo), cancel)
+                        : await LabTarget.StartReferenceAsync(parse.GetValue(fault));
+                    string directory = Path.Combine(parse.GetValue(output)!, $"{experiment.Name}-{server.Fault ?? (parse.GetValue(target) is null ? "clean" : "target")}");
+                    ExperimentResult result = await LabRunner.RunAsync(experiment, server, parse.GetValue(budget), directory, cancel);
+                    console.WriteLine($"{experiment.Name} against {result.Target}: {LabReport.VerdictText(result.Verdict)} ({directory}/report.md)");
+                    foreach (LabCase row in result.Cases)
+                    {
+                        console.WriteLine($"  {row.Case}: {row.Outcome}");
+                    }
+                }
+
+                return ExitCodes.Success;
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException or IOException or HttpRequestException or LabException
+                or System.Net.Sockets.SocketException or HandshakeException or Testbed.Protocol.Client.TransportErrorException)
+            {
+                error.WriteLine($"error: {e.Message}");
+                return ExitCodes.Usage;
+            }
+        });
+        return command;
+    }
+
+    private static Command Matrix()
+    {
+        var budget = BudgetOption();
+        var output = new Option<string>("--out") { Description = "Where the reports and matrix.md go", DefaultValueFactory = _ => "lab-reports" };
+        var command = new Command("matrix", "Every experiment against the clean reference server and the fault profile that models its weakness.") { budget, output };
+        command.SetAction(async (parse, cancel) =>
+        {
+            string root = parse.GetValue(output)!;
+            var table = new StringBuilder("| experiment | clean server | fault profile | with the fault |\n|---|---|---|---|\n");
+            bool expected = true;
+            foreach (LabExperiment experiment in LabCatalog.All)
+            {
+                ExperimentResult clean = await LabRunner.RunOnReferenceAsync(experiment, null, parse.GetValue(budget), Path.Combine(root, $"{experiment.Name}-clean"), cancel);
+                ExperimentResult faulty = await LabRunner.RunOnReferenceAsync(experiment, experiment.Fault, parse.GetValue(budget), Path.Combine(root, $"{experiment.Name}-{experiment.Fault}"), cancel);
+                expected &= clean.Verdict == LabVerdict.NotVulnerable && faulty.Verdict == LabVerdict.Vulnerable;
+                string row = $"| [{experiment.Title}]({experiment.Name}-clean/report.md) | {LabReport.VerdictText(clean.Verdict)} | `{experiment.Fault}` | [{LabReport.VerdictText(faulty.Verdict)}]({experiment.Name}-{experiment.Fault}/report.md) |";
+                table.AppendLine(row);
+                parse.InvocationConfiguration.Output.WriteLine(row);
+            }
+
+            await File.WriteAllTextAsync(Path.Combine(root, "matrix.md"), table.ToString(), cancel);
+            return expected ? ExitCodes.Success : ExitCodes.Mismatch;
+        });
+        return command;
+    }
+
+    private static Command ProxyCommand()
+    {
+        var listen = new Option<string>("--listen") { Description = "host:port to listen on", DefaultValueFactory = _ => "127.0.0.1:6001" };
+        var upstream = new Option<string>("--upstream") { Description = "The server: host:port (MTProto TCP) or http://host:port (WebSocket, HTTP and the browser page)", Required = true };
+        var rules = new Option<string[]>("--rule") { Description = "DIR:INDEX:ACTION[=ARG], e.g. c2s:3:drop, c2s:2:hold=2, c2s:4:replay-after=10, c2s:2:delay=1500, s2c:*:duplicate, c2s:5:append-block", AllowMultipleArgumentsPerToken = false };
+        var rulesFile = new Option<string?>("--rules") { Description = "A file of rules, one per line (# comments)" };
+        var capture = new Option<string>("--capture") { Description = "The capture file (JSON Lines, docs/lab.md)", DefaultValueFactory = _ => "capture.jsonl" };
+        var command = new Command("proxy", "Run the intercepting proxy until Ctrl+C.") { listen, upstream, rules, rulesFile, capture };
+        command.SetAction(async (parse, cancel) =>
+        {
+            TextWriter console = parse.InvocationConfiguration.Output, error = parse.InvocationConfiguration.Error;
+            var parsed = new List<ProxyRule>();
+            foreach (string text in parse.GetValue(rules) ?? [])
+            {
+                if (ProxyRule.Parse(text, out string? problem) is not { } rule)
+                {
+                    error.WriteLine($"error: {problem}");
+                    return ExitCodes.Usage;
+                }
+
+                parsed.Add(rule);
+            }
+
+            if (parse.GetValue(rulesFile) is { } file)
+            {
+                if (!File.Exists(file) || ProxyRule.ParseFile(file, out string? problem) is not { } fromFile)
+                {
+                    error.WriteLine($"error: {(File.Exists(file) ? null : $"no rules file {file}") ?? "bad rules file"}");
+                    return ExitCodes.Usage;
+                }
+
+                parsed.AddRange(fromFile);
+            }
+
+            if (!IPEndPoint.TryParse(parse.GetValue(listen)!, out IPEndPoint? listenAt) || listenAt.Port == 0)
+            {
+                error.WriteLine($"error: --listen must be ip:port, not '{parse.GetValue(listen)}'");
+                return ExitCodes.Usage;
+            }
+
+            string upstreamText = parse.GetValue(upstream)!;
+            using var recording = new Capture(parse.GetValue(capture), listenAt.ToString(), upstreamText);
+            var core = new ProxyCore(recording, parsed);
+            IAsyncDisposable proxy;
+            try
+            {
+                proxy = upstreamText.StartsWith("http", StringComparison.Ordinal)
+                    ? await WebInterceptingProxy.StartAsync(listenAt, new Uri(upstreamText), core)
+                    : TcpInterceptingProxy.Start(listenAt, ParseHostPort(upstreamText), core);
+            }
+            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or FormatException or UriFormatException)
+            {
+                error.WriteLine($"error: cannot start the proxy: {e.Message}");
+                return ExitCodes.Usage;
+            }
+
+            console.WriteLine($"proxy {listenAt} -> {upstreamText}; rules: {(parsed.Count == 0 ? "none" : string.Join(" ", parsed))}; capture: {parse.GetValue(capture)}");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancel);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C: stop and say what was seen.
+            }
+
+            await proxy.DisposeAsync();
+            console.WriteLine($"{recording.Records.Count(r => r.Payload is not null)} packets recorded in {parse.GetValue(capture)}");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Option<LabBudget> BudgetOption() => new("--budget")
+    {
+        Description = "small (seconds; what CI runs) or full (more samples and points)",
+        DefaultValueFactory = _ => LabBudget.Full,
+    };
+
+    private static DnsEndPoint ParseHostPort(string text)
+    {
+        int colon = text.LastIndexOf(':');
+        return colon > 0 && int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out int port) && port is > 0 and < 65536
+            ? new DnsEndPoint(text[..colon], port)
+            : throw new FormatException($"'{text}' is not host:port");
+    }
+
+    private static async Task<LabTarget> ExternalAsync(string address, string? rsaKey, string? serverInfo, CancellationToken cancel)
+    {
+        Uri uri = Target.ParseAddress(address, out string? problem) ?? throw new ArgumentException(problem);
+        if (uri.Scheme != "tcp")
+        {
+            throw new ArgumentException("the lab's experiments run over MTProto TCP: --target tcp://host:port");
+        }
+
+        string pem = await ServerKeyLoader.LoadPemAsync(rsaKey, serverInfo, cancel);
+        Uri? http = serverInfo is null ? null : new Uri(new Uri(serverInfo), "/");
+        return LabTarget.External(new DnsEndPoint(uri.Host, uri.Port), http, RsaPublicKey.FromPem(pem));
+    }
+}

@@ -1,0 +1,244 @@
+using System.Security.Cryptography;
+using Testbed.Protocol.Transport;
+
+namespace Testbed.Conformance.Lab.Proxy;
+
+/// <summary>
+/// One client connection through the proxy (TCP, or a WebSocket's byte stream): the framing is told from the
+/// client's first bytes and passed on; after it, each direction is cut into frames, each frame goes through the
+/// rules, and what is forwarded is framed again by the proxy's own writer (so the full framing's sequence numbers
+/// and CRCs stay right however packets are dropped, added or reordered — both are unkeyed, so a network attacker
+/// can do the same).
+/// </summary>
+public sealed class ProxiedConnection : IAsyncDisposable
+{
+    private readonly ProxyCore _core;
+    private readonly Stream _client;
+    private readonly Stream _server;
+    private readonly SemaphoreSlim[] _writeLocks = [new(1, 1), new(1, 1)];
+    private readonly int[] _counts = new int[2];
+    private readonly List<Pending>[] _pending = [[], []];
+    private readonly CancellationTokenSource _stop = new();
+    private FrameWriter[] _writers = [];
+
+    internal ProxiedConnection(ProxyCore core, int id, string transport, Stream client, Stream server)
+    {
+        _core = core;
+        Id = id;
+        Transport = transport;
+        _client = client;
+        _server = server;
+    }
+
+    /// <summary>The connection's number in the capture.</summary>
+    public int Id { get; }
+
+    /// <summary>"tcp" or "websocket".</summary>
+    public string Transport { get; }
+
+    /// <summary>The framing, once the client's first bytes told it.</summary>
+    public TransportFraming? Framing { get; private set; }
+
+    /// <summary>Completes when either side closes.</summary>
+    public Task Completion { get; private set; } = Task.CompletedTask;
+
+    internal void Start() => Completion = RunAsync();
+
+    /// <summary>Sends a packet the client never sent (or sent before) to the server, or one to the client: a replay.</summary>
+    public async Task InjectAsync(PacketDirection direction, byte[] payload, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        await WriteAsync(direction, payload, "injected", 0, cancel);
+    }
+
+    private async Task RunAsync()
+    {
+        try
+        {
+            byte[] start = await ReadMarkerAsync();
+            Framing = FramingDetector.Detect(start, out _) ?? throw new InvalidDataException("the stream ended before its framing was known");
+            _writers = [new FrameWriter(Framing.Value), new FrameWriter(Framing.Value)];
+            _core.Capture.Add(Id, "open", detail: $"{Transport} {Framing}");
+            int markerLength = FramingDetector.Marker(Framing.Value).Length;
+            await _server.WriteAsync(start.AsMemory(0, markerLength), _stop.Token);
+            Task up = PumpAsync(_client, PacketDirection.ClientToServer, start[markerLength..]);
+            Task down = PumpAsync(_server, PacketDirection.ServerToClient, []);
+            await Task.WhenAny(up, down);
+            _core.Capture.Add(Id, "close", detail: up.IsCompleted ? "closed by the client" : "closed by the server");
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or OperationCanceledException or ObjectDisposedException)
+        {
+            _core.Capture.Add(Id, "close", detail: e.Message);
+        }
+        finally
+        {
+            await _stop.CancelAsync();
+            await _client.DisposeAsync();
+            await _server.DisposeAsync();
+        }
+    }
+
+    // The abridged marker is one byte; the others are four (the full framing has none: its first four bytes are a length).
+    private async Task<byte[]> ReadMarkerAsync()
+    {
+        byte[] buffer = new byte[4];
+        int read = 0;
+        while (read < 4)
+        {
+            int n = await _client.ReadAsync(buffer.AsMemory(read), _stop.Token);
+            if (n == 0)
+            {
+                throw new InvalidDataException("the client closed before sending a framing marker");
+            }
+
+            read += n;
+            if (buffer[0] == 0xef)
+            {
+                break;
+            }
+        }
+
+        return buffer[..read];
+    }
+
+    private async Task PumpAsync(Stream from, PacketDirection direction, byte[] already)
+    {
+        var reader = new FrameReader(Framing!.Value);
+        var buffer = new FrameBuffer(FrameReader.DefaultMaxPayloadLength + 64);
+        byte[] chunk = new byte[64 * 1024];
+        buffer.Append(already);
+        while (true)
+        {
+            while (buffer.TakeFrame(reader) is { } payload)
+            {
+                await OnPacketAsync(direction, payload);
+            }
+
+            int n = await from.ReadAsync(chunk, _stop.Token);
+            if (n == 0 || !buffer.Append(chunk.AsSpan(0, n)))
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task OnPacketAsync(PacketDirection direction, byte[] payload)
+    {
+        int index = ++_counts[(int)direction];
+        bool forward = true, duplicate = false;
+        foreach (ProxyRule rule in _core.Rules.Where(r => r.Matches(direction, index)))
+        {
+            switch (rule.Action)
+            {
+                case RuleAction.AppendBlock:
+                    payload = [.. payload, .. RandomNumberGenerator.GetBytes(16)];
+                    _core.Capture.Add(Id, "modified", direction, index, "a random 16-byte block appended", payload);
+                    break;
+                case RuleAction.Drop:
+                    forward = false;
+                    _core.Capture.Add(Id, "dropped", direction, index, null, payload);
+                    break;
+                case RuleAction.Delay:
+                    forward = false;
+                    _core.Capture.Add(Id, "delayed", direction, index, $"{rule.Argument} ms", payload);
+                    _ = ReleaseLaterAsync(direction, payload, index, TimeSpan.FromMilliseconds(rule.Argument));
+                    break;
+                case RuleAction.Hold:
+                    forward = false;
+                    _core.Capture.Add(Id, "held", direction, index, $"until {rule.Argument} more packets passed", payload);
+                    lock (_pending)
+                    {
+                        _pending[(int)direction].Add(new Pending(payload, index, rule.Argument, "released"));
+                    }
+
+                    break;
+                case RuleAction.ReplayAfter:
+                    lock (_pending)
+                    {
+                        _pending[(int)direction].Add(new Pending(payload, index, rule.Argument, "replayed"));
+                    }
+
+                    break;
+                case RuleAction.Duplicate:
+                    duplicate = true;
+                    break;
+            }
+        }
+
+        if (!forward)
+        {
+            return;
+        }
+
+        await WriteAsync(direction, payload, "forwarded", index, _stop.Token);
+        if (duplicate)
+        {
+            await WriteAsync(direction, payload, "duplicated", index, _stop.Token);
+        }
+
+        foreach (Pending due in TakeDue(direction))
+        {
+            await WriteAsync(direction, due.Payload, due.Event, due.Index, _stop.Token);
+        }
+    }
+
+    private List<Pending> TakeDue(PacketDirection direction)
+    {
+        lock (_pending)
+        {
+            List<Pending> list = _pending[(int)direction];
+            for (int i = 0; i < list.Count; i++)
+            {
+                list[i] = list[i] with { Remaining = list[i].Remaining - 1 };
+            }
+
+            List<Pending> due = [.. list.Where(p => p.Remaining <= 0)];
+            list.RemoveAll(p => p.Remaining <= 0);
+            return due;
+        }
+    }
+
+    private async Task ReleaseLaterAsync(PacketDirection direction, byte[] payload, int index, TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, _stop.Token);
+            await WriteAsync(direction, payload, "released", index, _stop.Token);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The connection closed while the packet waited: it is lost, as on a real network.
+        }
+    }
+
+    private async Task WriteAsync(PacketDirection direction, byte[] payload, string @event, int index, CancellationToken cancel)
+    {
+        SemaphoreSlim writeLock = _writeLocks[(int)direction];
+        await writeLock.WaitAsync(cancel);
+        try
+        {
+            if (_writers.Length == 0)
+            {
+                throw new InvalidOperationException("The connection's framing is not known yet.");
+            }
+
+            byte[] frame = _writers[(int)direction].Frame(payload);
+            await (direction == PacketDirection.ClientToServer ? _server : _client).WriteAsync(frame, cancel);
+            _core.Capture.Add(Id, @event, direction, index, null, payload);
+        }
+        finally
+        {
+            writeLock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await Completion;
+        _stop.Dispose();
+    }
+
+    private sealed record Pending(byte[] Payload, int Index, int Remaining, string Event);
+}
