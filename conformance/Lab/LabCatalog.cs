@@ -10,6 +10,7 @@ internal static class LabCatalog
         new ReplayExperiment(),
         new ReorderingExperiment(),
         new DelayExperiment(),
+        new ResendHeaderExperiment(),
         new TimingOracleExperiment(),
         new PaddingExtensionExperiment(),
     ];

@@ -119,17 +119,21 @@ internal sealed class LabSession : IAsyncDisposable
     /// Calls a function and waits for its rpc_result, skipping what else the server sends meanwhile (updates pushed to
     /// the session, acknowledgements): the result object.
     /// </summary>
-    public static async Task<TlObject> CallAsync(Probe probe, TlObject function, CancellationToken cancel)
+    public static async Task<TlObject> CallAsync(Probe probe, TlObject function, CancellationToken cancel) =>
+        (await CallForAnswerAsync(probe, function, cancel)).Body.Get<TlObject>("result");
+
+    /// <summary>As <see cref="CallAsync"/>, but the rpc_result message itself, with the msg_id the server gave it.</summary>
+    public static async Task<ServerMessage> CallForAnswerAsync(Probe probe, TlObject function, CancellationToken cancel)
     {
         byte[] wire = probe.Seal(function, out EnvelopeHeader header);
         var seen = new List<Reply> { await probe.ExchangeAsync(wire, cancel) };
         for (int i = 0; i < 20; i++)
         {
-            TlObject? result = seen[^1].Messages.Select(m => m.Body)
-                .FirstOrDefault(b => b.Combinator.Name == "rpc_result" && b.Get<long>("req_msg_id") == header.MsgId)?.Get<TlObject>("result");
-            if (result is not null)
+            ServerMessage? answer = seen[^1].Messages
+                .FirstOrDefault(m => m.Body.Combinator.Name == "rpc_result" && m.Body.Get<long>("req_msg_id") == header.MsgId);
+            if (answer is not null)
             {
-                return result;
+                return answer;
             }
 
             if (seen[^1].TimedOut || seen[^1].Closed)
@@ -143,15 +147,13 @@ internal sealed class LabSession : IAsyncDisposable
         throw new LabException($"{function.Combinator.Name} got no rpc_result; the server sent {string.Join("; ", seen)}");
     }
 
-    /// <summary>Decrypts a server-to-client packet with the key (the experimenter's view, never the proxy's).</summary>
-    public bool TryOpenServerPacket(byte[] packet, out EnvelopeHeader header, out byte[] data)
+    /// <summary>Decrypts a captured packet with the key (the experimenter's view, never the proxy's): its header, or null.</summary>
+    public EnvelopeHeader? OpenHeader(byte[] packet, PacketDirection direction)
     {
         using var key = AuthKey.FromBytes(Key.Key);
-        data = new byte[Math.Max(0, packet.Length - MessageEnvelope.WireHeaderSize)];
-        bool opened = MessageEnvelope.TryDecrypt(key, MessageDirection.ServerToClient, packet, data, out DecryptedEnvelope envelope);
-        header = envelope.Header;
-        data = opened ? envelope.MessageData(data).ToArray() : [];
-        return opened;
+        byte[] plaintext = new byte[Math.Max(0, packet.Length - MessageEnvelope.WireHeaderSize)];
+        MessageDirection way = direction == PacketDirection.ClientToServer ? MessageDirection.ClientToServer : MessageDirection.ServerToClient;
+        return MessageEnvelope.TryDecrypt(key, way, packet, plaintext, out DecryptedEnvelope envelope) ? envelope.Header : null;
     }
 
     public async ValueTask DisposeAsync()

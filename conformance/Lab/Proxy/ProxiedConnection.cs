@@ -126,6 +126,7 @@ public sealed class ProxiedConnection : IAsyncDisposable
     {
         int index = ++_counts[(int)direction];
         bool forward = true, duplicate = false;
+        Pending? replay = null;
         foreach (ProxyRule rule in _core.Rules.Where(r => r.Matches(direction, index)))
         {
             switch (rule.Action)
@@ -153,11 +154,7 @@ public sealed class ProxiedConnection : IAsyncDisposable
 
                     break;
                 case RuleAction.ReplayAfter:
-                    lock (_pending)
-                    {
-                        _pending[(int)direction].Add(new Pending(payload, index, rule.Argument, "replayed"));
-                    }
-
+                    replay = new Pending(payload, index, rule.Argument, "replayed"); // counted from the next packet on
                     break;
                 case RuleAction.Duplicate:
                     duplicate = true;
@@ -179,6 +176,14 @@ public sealed class ProxiedConnection : IAsyncDisposable
         foreach (Pending due in TakeDue(direction))
         {
             await WriteAsync(direction, due.Payload, due.Event, due.Index, _stop.Token);
+        }
+
+        if (replay is not null)
+        {
+            lock (_pending)
+            {
+                _pending[(int)direction].Add(replay);
+            }
         }
     }
 

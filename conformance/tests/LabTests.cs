@@ -1,0 +1,61 @@
+using System.Text.Json.Nodes;
+using Testbed.Conformance.Lab;
+using Testbed.Conformance.Lab.Experiments;
+
+namespace Testbed.Conformance.Tests;
+
+/// <summary>
+/// Each experiment of the replay lab, with a small budget, against the clean reference server and against the fault
+/// profile that models its weakness: the attack must fail on the first and succeed on the second, and the report
+/// must be written (Markdown, JSON, plots).
+/// </summary>
+public sealed class LabTests
+{
+    public static TheoryData<string> Experiments => [.. LabCatalog.All.Select(e => e.Name)];
+
+    [Theory]
+    [MemberData(nameof(Experiments))]
+    public async Task The_attack_fails_on_the_clean_server_and_works_on_its_fault_profile(string name)
+    {
+        LabExperiment experiment = LabCatalog.Find(name)!;
+        string directory = Directory.CreateTempSubdirectory($"lab-{name}-").FullName;
+        try
+        {
+            ExperimentResult clean = await LabRunner.RunOnReferenceAsync(experiment, null, LabBudget.Small, Path.Combine(directory, "clean"), CancellationToken.None);
+            ExperimentResult faulty = await LabRunner.RunOnReferenceAsync(experiment, experiment.Fault, LabBudget.Small, Path.Combine(directory, "fault"), CancellationToken.None);
+
+            Assert.True(clean.Verdict == LabVerdict.NotVulnerable, $"clean server: {Describe(clean)}");
+            Assert.True(faulty.Verdict == LabVerdict.Vulnerable, $"--fault {experiment.Fault}: {Describe(faulty)}");
+            foreach (string run in new[] { "clean", "fault" })
+            {
+                string report = await File.ReadAllTextAsync(Path.Combine(directory, run, "report.md"));
+                Assert.Contains("## Outcome", report, StringComparison.Ordinal);
+                JsonNode json = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(directory, run, "result.json")))!;
+                Assert.Equal(run == "clean" ? "not_vulnerable" : "vulnerable", (string?)json["verdict"]);
+                Assert.True(new FileInfo(Path.Combine(directory, run, "capture.jsonl")).Length > 0, "the proxy wrote no capture");
+                foreach (LabPlot plot in (run == "clean" ? clean : faulty).Plots)
+                {
+                    Assert.True(new FileInfo(Path.Combine(directory, run, plot.Name + ".png")).Length > 1000, $"{plot.Name}.png is missing or empty");
+                    Assert.Contains("<svg", await File.ReadAllTextAsync(Path.Combine(directory, run, plot.Name + ".svg")), StringComparison.Ordinal);
+                }
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Mann_whitney_separates_shifted_samples_and_not_equal_ones()
+    {
+        double[] a = [.. Enumerable.Range(0, 200).Select(i => 100.0 + (i % 17))];
+        double[] same = [.. a.Reverse()];
+        double[] shifted = [.. a.Select(v => v + 10)];
+        Assert.True(TimingOracleExperiment.MannWhitney(a, same).P > 0.9);
+        Assert.True(TimingOracleExperiment.MannWhitney(a, shifted).P < 1e-6);
+    }
+
+    private static string Describe(ExperimentResult result) =>
+        string.Join("; ", result.Cases.Select(c => $"{c.Case}: {c.Outcome} ({c.Evidence})")) + string.Join(" ", result.Notes);
+}
