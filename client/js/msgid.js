@@ -1,6 +1,6 @@
 // msg_id generation (docs/protocol.md §3.1): unix time in the high 32 bits, a fraction of a second below, the two
 // low bits 0 for a client; strictly increasing even when the clock stands still or steps back. The offset is
-// server time minus local time, from the handshake and corrected by bad_msg_notification 16/17.
+// server time minus local time, from the handshake and corrected by bad_msg_notification 16/17/20.
 
 export class MsgIdGenerator {
   constructor(offsetSeconds = 0) {
@@ -18,6 +18,9 @@ export class MsgIdGenerator {
     return id;
   }
 }
+
+/** The time a msg_id carries, in seconds with its fraction (a double keeps it to well under a microsecond). */
+export const msgIdSeconds = (msgId) => Number(BigInt.asUintN(64, msgId)) / 2 ** 32;
 
 /** The time a msg_id carries, as a Date. */
 export const msgIdTime = (msgId) => new Date(Number(BigInt.asUintN(64, msgId) >> 32n) * 1000);

@@ -4,7 +4,7 @@
 // rpc_result. Every packet, both ways, is reported to the inspector with the checks it passed or why it was refused.
 import { hex, random, readInt32, readInt64 } from './bytes.js';
 import * as mt from './mtproto.js';
-import { MsgIdGenerator, msgIdClass } from './msgid.js';
+import { MsgIdGenerator, msgIdClass, msgIdSeconds } from './msgid.js';
 
 export class RpcError extends Error {
   constructor(code, message) { super(`${code} ${message}`); this.code = code; this.errorMessage = message; }
@@ -163,9 +163,10 @@ export class Session {
         this.#resend(body.bad_msg_id);
         return;
       case 'bad_msg_notification':
-        if (body.error_code === 16 || body.error_code === 17) {
-          // The server's clock is in its msg_id: correct ours, then re-send under a new msg_id (§3.2).
-          this.msgIds.offsetSeconds = Number(BigInt.asUintN(64, msgId) >> 32n) - Date.now() / 1000;
+        if ([16, 17, 20].includes(body.error_code)) {
+          // The server's clock is in its msg_id: correct ours, then re-send under a new msg_id (§3.2). 20 too: a
+          // server refuses ids from before its start, which a client whose clock lags it can still make (§3.4).
+          this.msgIds.offsetSeconds = msgIdSeconds(msgId) - Date.now() / 1000;
         }
         this.#resend(body.bad_msg_id, [16, 17, 20, 32, 33].includes(body.error_code) ? null : new Error(`bad_msg_notification ${body.error_code}`));
         return;

@@ -15,5 +15,12 @@ internal static class LabCatalog
         new PaddingExtensionExperiment(),
     ];
 
+    /// <summary>The fault profiles that weaken the message layer (the handshake's are the conformance catalogue's business).</summary>
+    public static string[] MessageLayerFaults { get; } =
+    [
+        "accept-duplicates", "replay-window-one", "no-time-window", "reordering-tolerated", "salt-ignored", "session-id-unchecked",
+        "resends-reuse-header", "length-before-mac", "padding-unchecked",
+    ];
+
     public static LabExperiment? Find(string name) => All.FirstOrDefault(e => e.Name == name);
 }

@@ -87,18 +87,34 @@ internal static class LabCommand
     {
         var budget = BudgetOption();
         var output = new Option<string>("--out") { Description = "Where the reports and matrix.md go", DefaultValueFactory = _ => "lab-reports" };
-        var command = new Command("matrix", "Every experiment against the clean reference server and the fault profile that models its weakness.") { budget, output };
+        var every = new Option<bool>("--every-fault") { Description = "Run every experiment against every message-layer fault profile, not only its own" };
+        var command = new Command("matrix", "Every experiment against the clean reference server and the fault profile that models its weakness.") { budget, output, every };
         command.SetAction(async (parse, cancel) =>
         {
             string root = parse.GetValue(output)!;
-            var table = new StringBuilder("| experiment | clean server | fault profile | with the fault |\n|---|---|---|---|\n");
+            string[] faults = parse.GetValue(every) ? LabCatalog.MessageLayerFaults : [.. LabCatalog.All.Select(e => e.Fault)];
+            var table = new StringBuilder("| experiment | clean server | " + string.Join(" | ", faults.Select(f => $"`{f}`")) + " |\n");
+            table.AppendLine("|---|---|" + string.Concat(faults.Select(_ => "---|")));
             bool expected = true;
             foreach (LabExperiment experiment in LabCatalog.All)
             {
-                ExperimentResult clean = await LabRunner.RunOnReferenceAsync(experiment, null, parse.GetValue(budget), Path.Combine(root, $"{experiment.Name}-clean"), cancel);
-                ExperimentResult faulty = await LabRunner.RunOnReferenceAsync(experiment, experiment.Fault, parse.GetValue(budget), Path.Combine(root, $"{experiment.Name}-{experiment.Fault}"), cancel);
-                expected &= clean.Verdict == LabVerdict.NotVulnerable && faulty.Verdict == LabVerdict.Vulnerable;
-                string row = $"| [{experiment.Title}]({experiment.Name}-clean/report.md) | {LabReport.VerdictText(clean.Verdict)} | `{experiment.Fault}` | [{LabReport.VerdictText(faulty.Verdict)}]({experiment.Name}-{experiment.Fault}/report.md) |";
+                var cells = new List<string>();
+                foreach (string? fault in faults.Prepend(null))
+                {
+                    if (!parse.GetValue(every) && fault is not null && fault != experiment.Fault)
+                    {
+                        cells.Add("");
+                        continue;
+                    }
+
+                    string name = $"{experiment.Name}-{fault ?? "clean"}";
+                    ExperimentResult result = await LabRunner.RunOnReferenceAsync(experiment, fault, parse.GetValue(budget), Path.Combine(root, name), cancel);
+                    expected &= fault is null ? result.Verdict == LabVerdict.NotVulnerable : fault != experiment.Fault || result.Verdict == LabVerdict.Vulnerable;
+                    string verdict = LabReport.VerdictText(result.Verdict);
+                    cells.Add($"[{(fault == experiment.Fault ? $"**{verdict}**" : verdict)}]({name}/report.md)");
+                }
+
+                string row = $"| {experiment.Title} (`{experiment.Name}`) | {string.Join(" | ", cells)} |";
                 table.AppendLine(row);
                 parse.InvocationConfiguration.Output.WriteLine(row);
             }

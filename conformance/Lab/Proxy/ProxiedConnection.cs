@@ -20,6 +20,7 @@ public sealed class ProxiedConnection : IAsyncDisposable
     private readonly List<Pending>[] _pending = [[], []];
     private readonly CancellationTokenSource _stop = new();
     private FrameWriter[] _writers = [];
+    private int _disposed;
 
     internal ProxiedConnection(ProxyCore core, int id, string transport, Stream client, Stream server)
     {
@@ -238,8 +239,14 @@ public sealed class ProxiedConnection : IAsyncDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>Cuts both sides (an experiment may do this to a live connection); safe to call more than once.</remarks>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         await Completion;
         _stop.Dispose();

@@ -30,6 +30,9 @@ public sealed class WebInterceptingProxy : IAsyncDisposable
     /// <summary>The rules, the capture and the connections.</summary>
     public ProxyCore Core { get; }
 
+    /// <summary>The port it listens on.</summary>
+    public int Port => new Uri(_app.Urls.First()).Port;
+
     /// <summary>Starts listening on <paramref name="listen"/>, relaying to the server at <paramref name="upstream"/> (http://host:port).</summary>
     public static async Task<WebInterceptingProxy> StartAsync(IPEndPoint listen, Uri upstream, ProxyCore core)
     {
