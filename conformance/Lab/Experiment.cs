@@ -42,10 +42,16 @@ internal sealed class ExperimentResult
     /// <summary>Anything a reader should know about this run (a case skipped and why, a caveat).</summary>
     public List<string> Notes { get; } = [];
 
-    /// <summary>Vulnerable when any case shows the weakness; not vulnerable when cases ran and none did.</summary>
+    /// <summary>Whether a set-up step failed before every case ran (see <see cref="Notes"/>).</summary>
+    public bool Stopped { get; set; }
+
+    /// <summary>
+    /// Vulnerable when any case shows the weakness; not vulnerable when cases ran, none did, and the experiment
+    /// finished; inconclusive otherwise.
+    /// </summary>
     public LabVerdict Verdict =>
         Cases.Any(c => c.AttackWorked == true) ? LabVerdict.Vulnerable
-        : Cases.Any(c => c.AttackWorked == false) ? LabVerdict.NotVulnerable
+        : Cases.Any(c => c.AttackWorked == false) && !Stopped ? LabVerdict.NotVulnerable
         : LabVerdict.Inconclusive;
 
     public LabCase Add(string @case, string outcome, bool? attackWorked, string evidence)

@@ -19,7 +19,16 @@ internal static class LabRunner
         var result = new ExperimentResult { Experiment = experiment, Target = target.Description };
         await using (LabSession lab = await LabSession.OpenAsync(target, directory is null ? null : Path.Combine(directory, "capture.jsonl"), budget, cancel))
         {
-            await experiment.RunAsync(lab, result, cancel);
+            try
+            {
+                await experiment.RunAsync(lab, result, cancel);
+            }
+            catch (LabException e)
+            {
+                // A set-up step failed (a fault can break more than its own rule): what ran is kept, the verdict says so.
+                result.Notes.Add($"The experiment stopped before it finished: {e.Message}");
+                result.Stopped = true;
+            }
         }
 
         if (directory is not null)

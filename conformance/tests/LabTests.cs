@@ -46,6 +46,37 @@ public sealed class LabTests
         }
     }
 
+    [Theory]
+    [InlineData("lab run no-such-experiment", "no experiment 'no-such-experiment'")]
+    [InlineData("lab proxy --upstream 127.0.0.1:1 --rule c2s:x:drop", "the index must be a packet number")]
+    [InlineData("lab proxy --upstream 127.0.0.1:1 --listen nowhere", "--listen must be ip:port")]
+    [InlineData("lab run replay --target http://127.0.0.1:1/api --rsa-key none.pem", "the lab's experiments run over MTProto TCP")]
+    public void Bad_lab_commands_exit_2_with_a_message_that_says_why(string command, string message)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        Assert.Equal(2, Program.Run(command.Split(' '), output, error));
+        Assert.Contains(message, error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Lab_run_writes_its_report_and_prints_the_verdict()
+    {
+        string directory = Directory.CreateTempSubdirectory("lab-cli-").FullName;
+        try
+        {
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+            Assert.Equal(0, Program.Run(["lab", "run", "padding-extension", "--fault", "padding-unchecked", "--budget", "small", "--out", directory], output, error));
+            Assert.Contains("padding-extension against reference server, fault padding-unchecked: VULNERABLE", output.ToString(), StringComparison.Ordinal);
+            Assert.True(File.Exists(Path.Combine(directory, "padding-extension-padding-unchecked", "report.md")));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     [Fact]
     public void Mann_whitney_separates_shifted_samples_and_not_equal_ones()
     {
