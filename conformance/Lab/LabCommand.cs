@@ -166,7 +166,7 @@ internal static class LabCommand
             }
 
             string upstreamText = parse.GetValue(upstream)!;
-            using var recording = new Capture(parse.GetValue(capture), listenAt.ToString(), upstreamText);
+            using var recording = new Capture(parse.GetValue(capture), listenAt.ToString(), upstreamText, keepInMemory: false);
             var core = new ProxyCore(recording, parsed);
             IAsyncDisposable proxy;
             try
@@ -192,7 +192,7 @@ internal static class LabCommand
             }
 
             await proxy.DisposeAsync();
-            console.WriteLine($"{recording.Records.Count(r => r.Payload is not null)} packets recorded in {parse.GetValue(capture)}");
+            console.WriteLine($"{recording.PacketCount} packets recorded in {parse.GetValue(capture)}");
             return ExitCodes.Success;
         });
         return command;

@@ -5,6 +5,7 @@ using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Testbed.Conformance.Lab.Proxy;
 using Testbed.Protocol.Transport;
+using Testbed.Server.Tests;
 
 namespace Testbed.Conformance.Tests;
 
@@ -48,6 +49,23 @@ public sealed class ProxyTests
         await upstream.WaitForAsync(1);
         Assert.Equal(48, upstream.Lengths.Single());
         Assert.Contains(capture.Records, r => r.Event == "modified" && r.Payload!.Length == 48);
+    }
+
+    [Fact]
+    public async Task The_web_proxy_carries_a_handshake_over_http_and_serves_the_page_untouched()
+    {
+        await using RunningServer server = await RunningServer.StartAsync();
+        using var capture = new Capture(null, "test", server.HttpBase.ToString());
+        await using WebInterceptingProxy proxy = await WebInterceptingProxy.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), server.HttpBase,
+            new ProxyCore(capture, []));
+        var target = new Testbed.Conformance.Running.Target(new Uri($"http://127.0.0.1:{proxy.Port}/api"), TransportFraming.Intermediate, server.PublicKey, 1);
+        await Testbed.Conformance.Running.SharedKey.CreateAsync(target, CancellationToken.None);
+
+        Assert.True(capture.Packets(PacketDirection.ClientToServer).Count >= 4, "the handshake's three steps and a ping go through the proxy");
+        Assert.Equal(capture.Packets(PacketDirection.ClientToServer).Count, capture.Packets(PacketDirection.ServerToClient).Count);
+        using var http = new HttpClient();
+        Assert.Equal(await http.GetStringAsync(new Uri(server.HttpBase, "/schema/chat.tl")),
+            await http.GetStringAsync(new Uri($"http://127.0.0.1:{proxy.Port}/schema/chat.tl")));
     }
 
     [Property]

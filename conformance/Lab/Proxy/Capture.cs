@@ -20,7 +20,8 @@ namespace Testbed.Conformance.Lab.Proxy;
 public sealed record CaptureRecord(long TimeMicros, int Connection, string Event, PacketDirection? Direction, int Index, string? Detail, byte[]? Payload);
 
 /// <summary>
-/// The proxy's record of a session: kept in memory for experiments and, when a path is given, written as it happens
+/// The proxy's record of a session: kept in memory for experiments (unless told not to: a long-running proxy must
+/// not grow without bound) and, when a path is given, written as it happens
 /// to a capture file in the documented format (docs/lab.md): JSON Lines, a header line
 /// <c>{"format":"mtproto-testbed-capture","version":1,...}</c>, then one <see cref="CaptureRecord"/> per line.
 /// </summary>
@@ -33,11 +34,18 @@ public sealed class Capture : IDisposable
     private readonly List<CaptureRecord> _records = [];
     private readonly StreamWriter? _file;
     private readonly Lock _lock = new();
+    private readonly bool _keepInMemory;
     private bool _closed;
+    private long _packets;
 
     /// <summary>Starts a capture, writing to <paramref name="path"/> when it is given.</summary>
-    public Capture(string? path, string listen, string upstream)
+    /// <param name="path">The capture file, or null for memory only.</param>
+    /// <param name="listen">Where the proxy listens (for the header line).</param>
+    /// <param name="upstream">The server (for the header line).</param>
+    /// <param name="keepInMemory">Whether <see cref="Records"/> keeps every record (experiments read it back).</param>
+    public Capture(string? path, string listen, string upstream, bool keepInMemory = true)
     {
+        _keepInMemory = keepInMemory;
         if (path is null)
         {
             return;
@@ -67,6 +75,9 @@ public sealed class Capture : IDisposable
         }
     }
 
+    /// <summary>How many packet events were recorded.</summary>
+    public long PacketCount => Interlocked.Read(ref _packets);
+
     /// <summary>The packets recorded so far going <paramref name="direction"/> (on <paramref name="connection"/>, when given) with <paramref name="event"/>.</summary>
     public IReadOnlyList<CaptureRecord> Packets(PacketDirection direction, int? connection = null, string @event = "forwarded") =>
         [.. Records.Where(r => r.Direction == direction && r.Event == @event && (connection is null || r.Connection == connection))];
@@ -77,7 +88,12 @@ public sealed class Capture : IDisposable
         var record = new CaptureRecord(_clock.Elapsed.Ticks / 10, connection, @event, direction, index, detail, payload);
         lock (_lock)
         {
-            _records.Add(record);
+            if (_keepInMemory)
+            {
+                _records.Add(record);
+            }
+
+            _packets += payload is null ? 0 : 1;
             if (!_closed)
             {
                 _file?.WriteLine(ToJson(record).ToJsonString());

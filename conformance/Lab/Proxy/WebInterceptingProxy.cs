@@ -19,6 +19,7 @@ public sealed class WebInterceptingProxy : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly HttpClient _http;
+    private readonly int[] _counts = new int[2]; // HTTP packets per direction, for rule indexes
 
     private WebInterceptingProxy(WebApplication app, HttpClient http, ProxyCore core)
     {
@@ -118,7 +119,7 @@ public sealed class WebInterceptingProxy : IAsyncDisposable
     // The rules for one HTTP packet: null when it is dropped.
     private Task<byte[]?> ApplyAsync(int connection, PacketDirection direction, byte[] payload, out bool duplicate)
     {
-        int index = Core.Capture.Packets(direction, connection).Count + 1;
+        int index = Interlocked.Increment(ref _counts[(int)direction]);
         duplicate = false;
         TimeSpan delay = TimeSpan.Zero;
         foreach (ProxyRule rule in Core.Rules.Where(r => r.Matches(direction, index)))
