@@ -1,3 +1,4 @@
+using Testbed.Protocol.Messages;
 using Testbed.Protocol.Envelope;
 using Testbed.Protocol.Handshake;
 using Testbed.Protocol.Tl;
@@ -42,8 +43,11 @@ public sealed class HandshakeFlowTests
     [InlineData(1, 3600)]
     public void Client_and_server_agree_on_a_new_key(int? dc, int? expiresIn)
     {
-        HandshakeServer server = NewServer();
-        var client = new HandshakeClient([ServerKey.PublicKey], new HandshakeClientOptions { DataCenter = dc, TemporaryKeyExpiresIn = expiresIn });
+        // One clock for both sides, stopped 0.7 s into a second: server_time carries whole seconds, so the client's
+        // offset is exactly -0.7 s however long the steps take on a busy machine.
+        var clock = new ManualClock { Now = new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero).AddMilliseconds(700) };
+        HandshakeServer server = NewServer(clock: clock);
+        var client = new HandshakeClient([ServerKey.PublicKey], new HandshakeClientOptions { DataCenter = dc, TemporaryKeyExpiresIn = expiresIn, Clock = clock });
         byte[] reqDh = client.OnResPq(Reply(server.Handle(client.Start())));
         byte[] setDh = client.OnServerDhParams(Reply(server.Handle(reqDh)));
         var completed = Assert.IsType<HandshakeCompleted>(server.Handle(setDh));
@@ -53,7 +57,20 @@ public sealed class HandshakeFlowTests
         Assert.Equal(completed.ServerSalt, done.ServerSalt);
         Assert.Equal(expiresIn is null ? dc : dc ?? 1, completed.DataCenter);
         Assert.Equal(expiresIn, completed.ExpiresInSeconds);
-        Assert.InRange(done.ServerTimeOffset.TotalSeconds, -2, 2);
+        Assert.Equal(TimeSpan.FromMilliseconds(-700), done.ServerTimeOffset);
+    }
+
+    [Theory]
+    [InlineData(0.2, 0.2)]     // the server's msg_id says 0.2 s ahead: taken, to the microsecond
+    [InlineData(-1.5, -1.5)]
+    [InlineData(10.0, -0.7)]   // 10 s from what server_time said: the msg_id is not the server's clock, kept out
+    public void The_offset_comes_from_the_server_msg_id_when_it_agrees_with_server_time(double msgIdAhead, double expected)
+    {
+        var receivedAt = new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
+        var done = new HandshakeClientDone(new byte[256], 1, TimeSpan.FromSeconds(-0.7));
+        long serverMsgId = (MsgId.FromTime(receivedAt.AddSeconds(msgIdAhead)) & ~3L) | 1;
+        TimeSpan offset = done.WithOffsetFromServerMsgId(serverMsgId, receivedAt).ServerTimeOffset;
+        Assert.InRange(offset.TotalSeconds, expected - 1e-6, expected + 1e-6);
     }
 
     [Fact]
