@@ -1,6 +1,6 @@
-using Testbed.Protocol.Messages;
 using Testbed.Protocol.Envelope;
 using Testbed.Protocol.Handshake;
+using Testbed.Protocol.Messages;
 using Testbed.Protocol.Tl;
 
 namespace Testbed.Protocol.Tests;
