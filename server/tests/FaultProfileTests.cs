@@ -74,9 +74,16 @@ public sealed class FaultProfileTests
         await connection.RoundTripAsync(first);
         await connection.RoundTripAsync(second);
         string answer = await Answer(connection, session, first);
-        string events = await File.ReadAllTextAsync(Path.Combine(dataDirectory, SecurityEventLog.FileName));
-        bool refused = events.Contains("\"replay_refused\"", StringComparison.Ordinal)
-            || events.Contains("\"message_refused\"", StringComparison.Ordinal);
+
+        // The answer can arrive before the server has written the event that explains it: look for up to 2 s.
+        bool refused = false;
+        for (int attempt = 0; attempt < 40 && !refused; attempt++)
+        {
+            string events = await File.ReadAllTextAsync(Path.Combine(dataDirectory, SecurityEventLog.FileName));
+            refused = events.Contains("\"replay_refused\"", StringComparison.Ordinal) || events.Contains("\"message_refused\"", StringComparison.Ordinal);
+            await Task.Delay(refused ? 0 : 50);
+        }
+
         return refused ? $"refused ({answer})" : $"processed again ({answer})";
     };
 
