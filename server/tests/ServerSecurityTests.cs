@@ -17,7 +17,7 @@ public sealed class ServerSecurityTests
         await http.PostAsync(new byte[40]); // an unencrypted message too short to be one
         await http.PostAsync([.. BitConverter.GetBytes(0x1122334455667788L), .. new byte[64]]); // unknown auth key
 
-        string text = await File.ReadAllTextAsync(Path.Combine(server.DataDirectory, SecurityEventLog.FileName));
+        string text = await SecurityEvents.ReadWhenAsync(server.DataDirectory, t => t.Contains("\"unknown_auth_key\"", StringComparison.Ordinal));
         JsonElement[] events = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
         using var key = AuthKey.FromBytes(done.AuthKey);
         Assert.Contains(events, e => e.GetProperty("event").GetString() == "auth_key_created"

@@ -59,7 +59,7 @@ public sealed class ServerSessionTests : RunningServerTest
         Assert.True(replayHeader.MsgId > firstHeader.MsgId);
         Assert.Equal(5, Assert.Single(ClientFlows.Open(session, replay)).Get<long>("ping_id"));
 
-        string events = await File.ReadAllTextAsync(Path.Combine(Server.DataDirectory, SecurityEventLog.FileName));
+        string events = await SecurityEvents.ReadWhenAsync(Server.DataDirectory, e => e.Contains("\"replay_refused\"", StringComparison.Ordinal));
         Assert.Contains("\"replay_refused\"", events, StringComparison.Ordinal);
     }
 
