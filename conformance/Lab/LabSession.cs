@@ -92,9 +92,11 @@ internal sealed class LabSession : IAsyncDisposable
         ClockAdvance = TimeSpan.Zero;
     }
 
-    /// <summary>The proxied connection a probe's packets went through last: the one its latest packet was seen on.</summary>
-    public ProxiedConnection LastConnection() =>
-        Proxy.Core.Connections[Capture.Records.Last(r => r.Direction == PacketDirection.ClientToServer).Connection];
+    /// <summary>
+    /// The newest proxied connection: the one the probe opened last goes through, once its first message was answered
+    /// (experiments open one proxied probe at a time, and call this after <see cref="OpenProbeAsync"/>).
+    /// </summary>
+    public ProxiedConnection LastConnection() => Proxy.Core.Connections[Proxy.Core.Connections.Keys.Max()];
 
     /// <summary>The last packet a client sent through the proxy, as captured.</summary>
     public byte[] LastClientPacket() => Capture.Packets(PacketDirection.ClientToServer)[^1].Payload!;

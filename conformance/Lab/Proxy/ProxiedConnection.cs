@@ -228,9 +228,10 @@ public sealed class ProxiedConnection : IAsyncDisposable
                 throw new InvalidOperationException("The connection's framing is not known yet.");
             }
 
+            // Recorded as it leaves: the answer it provokes can come back before a write returns.
             byte[] frame = _writers[(int)direction].Frame(payload);
-            await (direction == PacketDirection.ClientToServer ? _server : _client).WriteAsync(frame, cancel);
             _core.Capture.Add(Id, @event, direction, index, null, payload);
+            await (direction == PacketDirection.ClientToServer ? _server : _client).WriteAsync(frame, cancel);
         }
         finally
         {
