@@ -66,21 +66,26 @@ internal sealed class ExperimentResult
 /// One published attack as a repeatable experiment: what it does (its procedure, for the report), the fault profile
 /// of the reference server that reproduces the weakness it needs, and the paper it comes from.
 /// </summary>
-internal abstract class LabExperiment
+/// <param name="name">The name on the command line.</param>
+/// <param name="title">The report's title.</param>
+/// <param name="fault">The reference server's fault profile that has the weakness (what the attack must succeed against).</param>
+/// <param name="reference">Where the attack is published.</param>
+/// <param name="procedure">What the experiment does, step by step, for the report.</param>
+internal abstract class LabExperiment(string name, string title, string fault, string reference, string procedure)
 {
     /// <summary>The name on the command line.</summary>
-    public abstract string Name { get; }
+    public string Name { get; } = name;
 
-    public abstract string Title { get; }
+    public string Title { get; } = title;
 
     /// <summary>The reference server's fault profile that has the weakness (what the attack must succeed against).</summary>
-    public abstract string Fault { get; }
+    public string Fault { get; } = fault;
 
     /// <summary>Where the attack is published.</summary>
-    public abstract string Reference { get; }
+    public string Reference { get; } = reference;
 
     /// <summary>What the experiment does, step by step, for the report.</summary>
-    public abstract string Procedure { get; }
+    public string Procedure { get; } = procedure;
 
     public abstract Task RunAsync(LabSession lab, ExperimentResult result, CancellationToken cancel);
 }

@@ -12,24 +12,18 @@ namespace Testbed.Conformance.Lab.Experiments;
 /// beyond the 300 s window. The server's lab clock is moved forward by the delay instead of waiting, so the sweep
 /// takes seconds; to the server it is the same as the time having passed.
 /// </summary>
-internal sealed class DelayExperiment : LabExperiment
-{
-    private const int WindowSeconds = 300;
-
-    public override string Name => "delay";
-
-    public override string Title => "Delaying a message past the time window";
-
-    public override string Fault => "no-time-window";
-
-    public override string Reference => "MTProto service messages, bad_msg_notification 16 (msg_id too low); Albrecht et al. 2022 §IV";
-
-    public override string Procedure =>
-        "For each delay, a new session of the client sends ping(ping_id) through the proxy, which drops it on the way and keeps "
+internal sealed class DelayExperiment() : LabExperiment(
+    "delay",
+    "Delaying a message past the time window",
+    "no-time-window",
+    "MTProto service messages, bad_msg_notification 16 (msg_id too low); Albrecht et al. 2022 §IV",
+    "For each delay, a new session of the client sends ping(ping_id) through the proxy, which drops it on the way and keeps "
         + "the ciphertext (rule drop, i.e. hold). The server's lab clock (POST /lab/clock?advance=) then moves forward by the "
         + "delay, and the proxy releases the held packet on the same connection. A pong means the server accepted the message "
         + $"that late. A hardened server accepts delays inside its {WindowSeconds} s window and refuses later ones (16); the attack "
-        + $"worked when a message held more than {WindowSeconds} s was accepted.";
+        + $"worked when a message held more than {WindowSeconds} s was accepted.")
+{
+    private const int WindowSeconds = 300;
 
     public override async Task RunAsync(LabSession lab, ExperimentResult result, CancellationToken cancel)
     {

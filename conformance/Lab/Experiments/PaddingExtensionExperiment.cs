@@ -9,21 +9,15 @@ namespace Testbed.Conformance.Lab.Experiments;
 /// to a client's packet on the way. MTProto 2.0's msg_key covers the padding, and the padding is 12 to 1024 bytes,
 /// so a hardened server refuses the longer packet; a server that ignores trailing blocks accepts it.
 /// </summary>
-internal sealed class PaddingExtensionExperiment : LabExperiment
-{
-    public override string Name => "padding-extension";
-
-    public override string Title => "Padding-length extension";
-
-    public override string Fault => "padding-unchecked";
-
-    public override string Reference => "Jakobsen & Orlandi, On the CCA (in)security of MTProto, SPSM 2016";
-
-    public override string Procedure =>
-        "A client sends ping(ping_id) through the proxy. The proxy appends random 16-byte blocks to the ciphertext (rule "
+internal sealed class PaddingExtensionExperiment() : LabExperiment(
+    "padding-extension",
+    "Padding-length extension",
+    "padding-unchecked",
+    "Jakobsen & Orlandi, On the CCA (in)security of MTProto, SPSM 2016",
+    "A client sends ping(ping_id) through the proxy. The proxy appends random 16-byte blocks to the ciphertext (rule "
         + "append-block, once per block) and forwards the longer packet in place of the original. A pong means the server "
-        + "accepted the extended message. A control case sends the packet unmodified.";
-
+        + "accepted the extended message. A control case sends the packet unmodified.")
+{
     public override async Task RunAsync(LabSession lab, ExperimentResult result, CancellationToken cancel)
     {
         foreach (int blocks in new[] { 0, 1, 4 })

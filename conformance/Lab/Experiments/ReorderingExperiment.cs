@@ -12,23 +12,17 @@ namespace Testbed.Conformance.Lab.Experiments;
 /// messages; the proxy holds the first back and releases it after the later ones. On a server that accepts a lower
 /// msg_id late, Bob's history reads 2, 3, 1 and Alice is never told.
 /// </summary>
-internal sealed class ReorderingExperiment : LabExperiment
-{
-    public override string Name => "reordering";
-
-    public override string Title => "Reordering a conversation (2022 attack 1)";
-
-    public override string Fault => "reordering-tolerated";
-
-    public override string Reference => "Albrecht, Mareková, Paterson, Stepanovs, Four Attacks and a Proof for Telegram, IEEE S&P 2022, attack 1";
-
-    public override string Procedure =>
-        "Alice (through the proxy) and Bob (directly) register in the chat. Alice sends Bob three messages, \"1\", \"2\" and \"3\", "
+internal sealed class ReorderingExperiment() : LabExperiment(
+    "reordering",
+    "Reordering a conversation (2022 attack 1)",
+    "reordering-tolerated",
+    "Albrecht, Mareková, Paterson, Stepanovs, Four Attacks and a Proof for Telegram, IEEE S&P 2022, attack 1",
+    "Alice (through the proxy) and Bob (directly) register in the chat. Alice sends Bob three messages, \"1\", \"2\" and \"3\", "
         + "each in its own packet, without waiting. The proxy holds Alice's first packet back and releases it after one or two of "
         + "the later packets (rule hold=N). Bob then reads the conversation with chat.getHistory. The attack worked when Bob's "
         + "history shows the messages out of the order Alice sent them; Alice was told when she got a bad_msg_notification or an "
-        + "rpc_error for the held message.";
-
+        + "rpc_error for the held message.")
+{
     public override async Task RunAsync(LabSession lab, ExperimentResult result, CancellationToken cancel)
     {
         SharedKey bobKey = await lab.NewKeyAsync(cancel);

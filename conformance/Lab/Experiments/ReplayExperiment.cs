@@ -12,22 +12,16 @@ namespace Testbed.Conformance.Lab.Experiments;
 /// connection, after a server restart. The packet is a ping, so "processed again" has evidence the client can see:
 /// a second pong for the same ping_id under a msg_id the server had not used for it.
 /// </summary>
-internal sealed class ReplayExperiment : LabExperiment
-{
-    public override string Name => "replay";
-
-    public override string Title => "Replay of captured client packets";
-
-    public override string Fault => "accept-duplicates";
-
-    public override string Reference => "Sušánka & Kokeš, Security Analysis of the Telegram IM, ROOTS 2017; MTProto msg_id rules";
-
-    public override string Procedure =>
-        "A client sends ping(ping_id) through the proxy and gets its pong. The proxy, which sees only ciphertext, sends the same "
+internal sealed class ReplayExperiment() : LabExperiment(
+    "replay",
+    "Replay of captured client packets",
+    "accept-duplicates",
+    "Sušánka & Kokeš, Security Analysis of the Telegram IM, ROOTS 2017; MTProto msg_id rules",
+    "A client sends ping(ping_id) through the proxy and gets its pong. The proxy, which sees only ciphertext, sends the same "
         + "captured packet again: at once; after N more messages of the same session; after the server's clock has moved past the "
         + "next salt rotation; on a new connection of its own; after the server restarted. A pong for that ping_id under a new "
-        + "server msg_id means the server processed the message again.";
-
+        + "server msg_id means the server processed the message again.")
+{
     public override async Task RunAsync(LabSession lab, ExperimentResult result, CancellationToken cancel)
     {
         await ReplaySameConnectionAsync(lab, result, "immediately", (_, _) => Task.CompletedTask, cancel);

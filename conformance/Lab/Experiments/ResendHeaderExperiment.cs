@@ -14,25 +14,19 @@ namespace Testbed.Conformance.Lab.Experiments;
 /// two ciphertexts must not share msg_id and seq_no. The proxy records every packet while re-sends are provoked; the
 /// experiment then opens each captured packet with the key and looks for two different ciphertexts under one header.
 /// </summary>
-internal sealed class ResendHeaderExperiment : LabExperiment
-{
-    public override string Name => "resend-header";
-
-    public override string Title => "Re-sends under the same header (2022 attack 2)";
-
-    public override string Fault => "resends-reuse-header";
-
-    public override string Reference => "Albrecht, Mareková, Paterson, Stepanovs, Four Attacks and a Proof for Telegram, IEEE S&P 2022, attack 2";
-
-    public override string Procedure =>
-        "Re-sends are provoked while the proxy records: (1) the server's, by leaving its rpc_result unacknowledged and asking for "
+internal sealed class ResendHeaderExperiment() : LabExperiment(
+    "resend-header",
+    "Re-sends under the same header (2022 attack 2)",
+    "resends-reuse-header",
+    "Albrecht, Mareková, Paterson, Stepanovs, Four Attacks and a Proof for Telegram, IEEE S&P 2022, attack 2",
+    "Re-sends are provoked while the proxy records: (1) the server's, by leaving its rpc_result unacknowledged and asking for "
         + "it again with msg_resend_req; (2) the server's, by moving the session to a new connection, where it re-sends what was "
         + "not acknowledged; (3) the C# client library's, by moving the server's lab clock 400 s ahead so that the client's next "
         + "request is refused with 16 and re-sent. Each captured packet of the re-sending side is then opened with the key "
         + "(which the proxy never has) and its outer (msg_id, seq_no) noted. The attack worked when two different ciphertexts "
         + "carry the same header. A message re-sent inside a new container keeps its own msg_id there, which is allowed: the "
-        + "outer header is new. The browser client's re-sends are checked by the browser test suite through the same proxy.";
-
+        + "outer header is new. The browser client's re-sends are checked by the browser test suite through the same proxy.")
+{
     public override async Task RunAsync(LabSession lab, ExperimentResult result, CancellationToken cancel)
     {
         await ServerResendAsync(lab, result, "the server, after msg_resend_req", async (probe, requestId, c) =>

@@ -16,27 +16,21 @@ namespace Testbed.Conformance.Lab.Experiments;
 /// differently — with a different error, or later or sooner — and so tells an attacker something about plaintext it
 /// cannot decrypt. The experiment measures the answer and its time for both, interleaved at random.
 /// </summary>
-internal sealed class TimingOracleExperiment : LabExperiment
-{
-    // A difference in medians below this is within what the loopback network and the scheduler add on this machine.
-    private static readonly TimeSpan MinimumEffect = TimeSpan.FromMicroseconds(5);
-
-    public override string Name => "timing-oracle";
-
-    public override string Title => "Length-before-MAC timing and error oracle (2022 attack 3)";
-
-    public override string Fault => "length-before-mac";
-
-    public override string Reference => "Albrecht, Mareková, Paterson, Stepanovs, Four Attacks and a Proof for Telegram, IEEE S&P 2022, attack 3";
-
-    public override string Procedure =>
-        "Two classes of packets under the experiment's auth key, each with a random msg_key and a ciphertext made so that it "
+internal sealed class TimingOracleExperiment() : LabExperiment(
+    "timing-oracle",
+    "Length-before-MAC timing and error oracle (2022 attack 3)",
+    "length-before-mac",
+    "Albrecht, Mareková, Paterson, Stepanovs, Four Attacks and a Proof for Telegram, IEEE S&P 2022, attack 3",
+    "Two classes of packets under the experiment's auth key, each with a random msg_key and a ciphertext made so that it "
         + "decrypts, under the keys that msg_key derives, to a chosen plaintext: class A has a well-formed plaintext (so only "
         + "msg_key is wrong), class B the same with message_data_length set far beyond the packet (so the length is wrong too). "
         + "Each sample opens a TCP connection directly to the server (not through the proxy, whose own delay would add noise), "
         + "sends one packet and times the answer from the send to the first byte back. Samples of the two classes are interleaved "
         + "at random. The attack worked when the answers differ, or when the times differ: a Mann-Whitney U test with "
-        + $"p < 0.001 and medians more than {MinimumEffect.TotalMicroseconds} µs apart.";
+        + $"p < 0.001 and medians more than {MinimumEffect.TotalMicroseconds} µs apart.")
+{
+    // A difference in medians below this is within what the loopback network and the scheduler add on this machine.
+    private static readonly TimeSpan MinimumEffect = TimeSpan.FromMicroseconds(5);
 
     public override async Task RunAsync(LabSession lab, ExperimentResult result, CancellationToken cancel)
     {
