@@ -1,6 +1,7 @@
 // The chat UI and the protocol inspector over TestbedClient. Messages are kept per peer by id, so a message that
 // arrives twice (an update and the history, or a re-send) is shown once; sends carry a random_id and are retried
-// with the same one after a reconnection, which the server turns into one message.
+// with the same one after a reconnection, which the server turns into one message. A send the server refuses stays
+// in the conversation with the reason, to retry or edit.
 import { hex, random, readInt64 } from './bytes.js';
 import { msgIdClass, msgIdTime } from './msgid.js';
 import { RpcError } from './session.js';
@@ -13,13 +14,24 @@ const encode = (value) => new TextEncoder().encode(value);
 const params = new URLSearchParams(location.search);
 const transportKind = params.get('transport') ?? localStorage.getItem('testbed.transport') ?? 'websocket';
 $('transport').value = transportKind;
+// ?handshake-timeout=MS: how long a handshake step waits for its answer (the client's default when absent).
+const handshakeTimeout = params.has('handshake-timeout') ? Number(params.get('handshake-timeout')) : undefined;
 
-const state = { me: null, users: new Map(), peer: null, messages: new Map(), unread: new Map(), lastId: 0n, outbox: new Map() };
+const state = {
+  me: null,
+  users: new Map(),
+  peer: null,
+  messages: new Map(),
+  unread: new Map(),
+  lastId: 0n,
+  outbox: new Map(), // random_id -> {to, text, error?}: sending, or refused with error
+};
 
 const client = new TestbedClient({
   transport: transportKind,
+  handshakeTimeoutMs: handshakeTimeout,
   on: {
-    status: (message, kind) => { $('status').textContent = message; $('status').dataset.state = kind; },
+    status: showStatus,
     step: addStep,
     packet: addPacket,
     update: onUpdate,
@@ -32,6 +44,7 @@ window.testbed = client; // for the end-to-end tests and the curious
 // ---- chat ----
 
 async function onConnected(reconnected) {
+  $('keep').checked = client.kept;
   try {
     state.me = await client.call({ _: 'chat.getSelf' });
     showMe();
@@ -52,7 +65,9 @@ async function refresh(reconnected) {
     messages.forEach(addMessage);
     if (messages.length < 100) break;
   }
-  for (const [randomId, pending] of state.outbox) sendMessage(pending.to, pending.text, randomId); // retried sends
+  for (const [randomId, pending] of state.outbox) {
+    if (!pending.error) sendMessage(pending.to, pending.text, randomId); // cut off by the disconnection: sent again
+  }
   renderUsers();
   if (state.peer !== null && reconnected) renderMessages();
 }
@@ -121,7 +136,8 @@ function addMessage(message) {
   const isNew = !state.messages.get(peer).has(message.id);
   state.messages.get(peer).set(message.id, message);
   if (message.id > state.lastId) state.lastId = message.id;
-  for (const [randomId, pending] of state.outbox) if (pending.to === message.to_id && message.random_id === randomId && message.from_id === state.me.id) state.outbox.delete(randomId);
+  const pending = state.outbox.get(message.random_id);
+  if (message.from_id === state.me.id && pending?.to === message.to_id) state.outbox.delete(message.random_id);
   return isNew;
 }
 
@@ -131,7 +147,7 @@ function renderMessages() {
   const pending = [...state.outbox.entries()].filter(([, p]) => p.to === state.peer);
   list.replaceChildren(
     ...known.map((m) => bubble(text(m.text), m.from_id === state.me.id, new Date(m.date * 1000), false, m.id)),
-    ...pending.map(([, p]) => bubble(p.text, true, null, true)));
+    ...pending.map(([randomId, p]) => (p.error ? refusedBubble(randomId, p) : bubble(p.text, true, null, true))));
   list.scrollTop = list.scrollHeight;
 }
 
@@ -144,6 +160,52 @@ function bubble(body, mine, date, pending, id) {
   time.textContent = pending ? 'sending…' : date.toLocaleTimeString();
   item.append(time);
   return item;
+}
+
+// The server's limit counts UTF-16 code units (C#'s string.Length), as String.length does here. Near it, a counter;
+// past it, a warning — the text is never cut, and sending it anyway gets the server's MESSAGE_TOO_LONG beside it.
+const MAX_TEXT = 4096;
+const COUNTER_FROM = MAX_TEXT - 200;
+
+/** What the server's refusal means to the writer. */
+const SEND_ERRORS = {
+  MESSAGE_TOO_LONG: `longer than ${MAX_TEXT} characters`,
+  MESSAGE_EMPTY: 'nothing but spaces',
+  PEER_ID_INVALID: 'no such user',
+};
+
+/** A message the server refused: its text, the reason in a warning style, and Retry / Edit. */
+function refusedBubble(randomId, pending) {
+  const item = document.createElement('li');
+  item.className = 'mine failed';
+  item.textContent = pending.text;
+  const problem = document.createElement('p');
+  problem.className = 'send-error';
+  problem.dataset.testid = 'send-error';
+  problem.setAttribute('role', 'alert');
+  const meaning = SEND_ERRORS[pending.error];
+  problem.textContent = `not sent: ${pending.error}${meaning ? ` (${meaning})` : ''}`;
+  const retry = document.createElement('button');
+  retry.type = 'button';
+  retry.textContent = 'Retry';
+  retry.dataset.testid = 'retry-send';
+  retry.addEventListener('click', () => sendMessage(pending.to, pending.text, randomId));
+  const edit = document.createElement('button');
+  edit.type = 'button';
+  edit.textContent = 'Edit';
+  edit.dataset.testid = 'edit-send';
+  edit.addEventListener('click', () => editRefused(randomId));
+  item.append(problem, retry, edit);
+  return item;
+}
+
+/** Takes a refused message back into the composer. */
+function editRefused(randomId) {
+  $('text').value = state.outbox.get(randomId).text;
+  state.outbox.delete(randomId);
+  renderMessages();
+  showCounter();
+  $('text').focus();
 }
 
 function onUpdate(update) {
@@ -163,8 +225,10 @@ async function sendMessage(to, body, randomId) {
     addMessage(await client.call({ _: 'chat.sendMessage', to_id: to, random_id: randomId, text: encode(body) }));
     if (to === state.peer) renderMessages();
   } catch (e) {
-    if (e instanceof RpcError) { state.outbox.delete(randomId); $('status').textContent = `not sent: ${e.errorMessage}`; renderMessages(); }
-    // otherwise the connection dropped: the message stays in the outbox and is sent again, same random_id, on reconnect
+    // A connection that dropped leaves the message in the outbox, sent again (same random_id) on reconnection.
+    if (!(e instanceof RpcError)) return;
+    state.outbox.set(randomId, { to, text: body, error: e.errorMessage });
+    if (to === state.peer) renderMessages();
   }
 }
 
@@ -173,15 +237,33 @@ $('composer').addEventListener('submit', (event) => {
   const body = $('text').value;
   if (!body.trim() || state.peer === null) return;
   $('text').value = '';
+  showCounter();
   sendMessage(state.peer, body, readInt64(random(8), 0));
 });
 
+function showCounter() {
+  const length = $('text').value.length;
+  const counter = $('counter');
+  counter.hidden = length < COUNTER_FROM;
+  counter.dataset.over = String(length > MAX_TEXT);
+  counter.textContent = length > MAX_TEXT ? `${length} / ${MAX_TEXT}: ${length - MAX_TEXT} too many` : `${length} / ${MAX_TEXT}`;
+}
+
+$('text').addEventListener('input', showCounter);
+
 // ---- header ----
+
+function showStatus(message, kind) {
+  $('status').textContent = message;
+  $('status').dataset.state = kind;
+}
 
 $('transport').addEventListener('change', () => {
   localStorage.setItem('testbed.transport', $('transport').value);
   location.search = '';
 });
+
+$('keep').addEventListener('change', () => client.keep($('keep').checked));
 
 $('forget').addEventListener('click', () => {
   client.forgetKey();

@@ -1,39 +1,78 @@
 // The browser client's connection logic: pin the server's RSA key, create or reuse the auth key, run the session
-// over WebSocket or HTTP, and reconnect with back-off to the same key and session. The auth key is kept in
-// localStorage (see the README for what that means outside a testbed).
-import { fromHex, hex, readInt32 } from './bytes.js';
+// over WebSocket or HTTP, and reconnect with back-off to the same key and session. The auth key is this tab's own,
+// kept in sessionStorage; the pinned server key, and an identity the user chose to keep, in localStorage (see
+// docs/browser.md, and the README for what that means outside a testbed).
+import { equal, fromHex, hex, readInt32 } from './bytes.js';
 import { createAuthKey, HandshakeError, MsgIdGenerator, openUnencrypted, unencrypted } from './handshake.js';
 import * as mt from './mtproto.js';
 import { Session } from './session.js';
 import { TlSchema } from './tl.js';
 import { HttpTransport, WebSocketTransport } from './transport.js';
 
-const STORE = 'testbed.v1';
-const HTTP_WAIT = { _: 'http_wait', max_delay: 0, wait_after: 0, max_wait: 25000 };
+const IDENTITY = 'testbed.identity';      // this tab's auth key, salt and clock offset
+const PINNED = 'testbed.pinned-rsa-key';  // the server's RSA key as first seen, for every tab
+const KEPT = 'testbed.kept-identity';     // the identity a new tab starts with, when the user kept one
+const HTTP_WAIT = {
+  _: 'http_wait',
+  max_delay: 0,
+  wait_after: 0,
+  max_wait: 25000,
+};
+
+/** A handshake step that got no usable answer: the network lost something, so a fresh handshake may succeed. */
+class HandshakeLost extends Error {}
 
 export class TestbedClient {
   /**
-   * @param {{ origin?: string, transport?: 'websocket'|'http', storage?: Storage, on?: object }} options
-   * on.status(text, state), on.step(step), on.packet(entry), on.update(body), on.connected(reconnected), on.failed(error)
+   * @param {{ origin?: string, transport?: 'websocket'|'http', storage?: Storage, shared?: Storage,
+   *           handshakeTimeoutMs?: number, handshakeAttempts?: number, on?: object }} options
+   * storage holds this tab's identity (sessionStorage: a reload keeps it, another tab has its own); shared holds the
+   * pinned key and a kept identity (localStorage). on.status(text, state), on.step(step), on.packet(entry),
+   * on.update(body), on.connected(reconnected), on.failed(error)
    */
-  constructor({ origin = location.origin, transport = 'websocket', storage = localStorage, on = {} } = {}) {
+  constructor({
+    origin = location.origin,
+    transport = 'websocket',
+    storage = sessionStorage,
+    shared = localStorage,
+    handshakeTimeoutMs = 10000,
+    handshakeAttempts = 3,
+    on = {},
+  } = {}) {
     this.origin = origin;
     this.transportKind = transport;
     this.storage = storage;
+    this.shared = shared;
+    this.handshakeTimeoutMs = handshakeTimeoutMs;
+    this.handshakeAttempts = handshakeAttempts;
     this.on = { status() {}, step() {}, packet() {}, update() {}, connected() {}, failed() {}, ...on };
     this.session = null;
     this.stopped = false;
     this.handshakeMs = null;
+    const kept = shared.getItem(KEPT);
+    if (!storage.getItem(IDENTITY) && kept) storage.setItem(IDENTITY, kept);
   }
 
-  /** What is kept across reloads: the pinned key, the auth key, the salt, the clock offset. */
-  get saved() { return JSON.parse(this.storage.getItem(STORE) ?? '{}'); }
-  set saved(value) { this.storage.setItem(STORE, JSON.stringify(value)); }
+  /** This tab's identity, kept across reloads: the auth key, its id, the salt, the clock offset. */
+  get saved() { return JSON.parse(this.storage.getItem(IDENTITY) ?? '{}'); }
+  set saved(value) { this.storage.setItem(IDENTITY, JSON.stringify(value)); }
 
-  /** Forgets the auth key (the next start makes a new one); the pinned server key stays pinned. */
+  /** Whether new tabs start as this tab's user. */
+  get kept() {
+    const { keyId } = this.saved;
+    return keyId !== undefined && JSON.parse(this.shared.getItem(KEPT) ?? '{}').keyId === keyId;
+  }
+
+  /** Makes new tabs (and this browser after a restart) start as this tab's user, or stops doing so. */
+  keep(yes) {
+    if (yes) this.shared.setItem(KEPT, JSON.stringify(this.saved));
+    else if (this.kept) this.shared.removeItem(KEPT);
+  }
+
+  /** Forgets this tab's auth key (the next start makes a new one); the pinned server key stays pinned. */
   forgetKey() {
-    const { pinnedPem } = this.saved;
-    this.saved = { pinnedPem };
+    this.keep(false);
+    this.storage.removeItem(IDENTITY);
   }
 
   async start() {
@@ -45,9 +84,8 @@ export class TestbedClient {
     this.info = info;
     this.schema = new TlSchema(`${mtprotoTl}\n${chatTl}`);
     // Trust on first use: the key seen first is pinned; a server that later offers another one is refused.
-    const saved = this.saved;
-    if (!saved.pinnedPem) this.saved = { ...saved, pinnedPem: info.rsaKeys[0].pem };
-    this.serverKey = mt.parseRsaPublicPem(this.saved.pinnedPem);
+    if (!this.shared.getItem(PINNED)) this.shared.setItem(PINNED, info.rsaKeys[0].pem);
+    this.serverKey = mt.parseRsaPublicPem(this.shared.getItem(PINNED));
     this.serverKey.fingerprint = await mt.rsaFingerprint(this.serverKey);
     await this.#connect(false);
   }
@@ -70,41 +108,133 @@ export class TestbedClient {
     const transport = await this.#openTransport();
     this.transport = transport;
     transport.onClose = (reason) => { if (!this.stopped && this.transport === transport) this.#reconnect(reason); };
-    if (!this.saved.authKey) await this.#handshake(transport);
-    const saved = this.saved;
-    if (!this.session) {
-      this.session = new Session({
-        schema: this.schema, authKey: fromHex(saved.authKey), keyId: fromHex(saved.keyId), salt: BigInt(saved.salt),
-        timeOffset: saved.timeOffset, onUpdate: (u) => this.on.update(u), onPacket: (p) => this.#packet(p),
-      });
-    }
+    if (!this.saved.authKey && !(await this.#handshake(transport))) return;
+    this.session ??= this.#newSession();
     this.session.attach(transport);
     this.on.status(`connected over ${transport.name}`, 'connected');
     if (transport.name === 'http') this.#poll(transport);
     await this.on.connected(reconnecting);
   }
 
+  /** A session of this tab's auth key (a new session_id, its own msg_ids and seq_nos). */
+  #newSession() {
+    const saved = this.saved;
+    return new Session({
+      schema: this.schema,
+      authKey: fromHex(saved.authKey),
+      keyId: fromHex(saved.keyId),
+      salt: BigInt(saved.salt),
+      timeOffset: saved.timeOffset,
+      onUpdate: (u) => this.on.update(u),
+      onPacket: (p) => this.#packet(p),
+    });
+  }
+
+  /**
+   * Creates the auth key, with a fresh handshake when a step gets no answer in time or a transport error instead
+   * (a packet lost on the way, a proxy that failed), at most handshakeAttempts in all. A failed check is final.
+   * Returns whether a key was made; when not, the client has stopped and the status says what to check.
+   */
   async #handshake(transport) {
-    this.on.status('creating an auth key…', 'connecting');
+    for (let attempt = 1; ; attempt++) {
+      const started = performance.now();
+      this.on.status(attempt === 1 ? 'creating an auth key…' : `creating an auth key, attempt ${attempt}/${this.handshakeAttempts}…`, 'connecting');
+      try {
+        await this.#createAuthKey(transport);
+        return true;
+      } catch (e) {
+        if (!(e instanceof HandshakeLost)) throw e;
+        this.on.step({
+          name: 'lost',
+          ms: performance.now() - started,
+          values: { attempt: `${attempt}/${this.handshakeAttempts}`, problem: e.message },
+        });
+        const lastTry = attempt === this.handshakeAttempts || this.transport !== transport || !transport.isOpen;
+        if (lastTry) {
+          this.stopped = true;
+          this.transport?.close();
+          this.on.status(`no auth key after ${attempt} attempt(s): ${e.message}. Check that the server is running and reachable `
+            + `at ${this.origin} and that nothing in between (a proxy, a firewall) drops packets, then reload.`, 'failed');
+          return false;
+        }
+        this.on.status(`${e.message}, retrying ${attempt + 1}/${this.handshakeAttempts}`, 'connecting');
+      }
+    }
+  }
+
+  async #createAuthKey(transport) {
+    const started = performance.now();
+    const key = await createAuthKey({
+      schema: this.schema,
+      exchange: this.#exchange(transport),
+      serverKey: this.serverKey,
+      dc: this.info.dataCenter ?? 1,
+      onStep: (s) => this.on.step(s),
+    });
+    this.handshakeMs = performance.now() - started;
+    this.on.step({
+      name: 'auth key ready',
+      ms: this.handshakeMs,
+      values: { auth_key_id: hex(key.keyId), total_ms: Math.round(this.handshakeMs) },
+    });
+    this.saved = {
+      authKey: hex(key.authKey),
+      keyId: hex(key.keyId),
+      salt: key.salt.toString(),
+      timeOffset: key.timeOffset,
+    };
+    this.session = null;
+  }
+
+  /**
+   * One handshake's exchange over `transport`: sends an unencrypted message, resolves with the answer's data. Throws
+   * HandshakeLost when no answer comes within handshakeTimeoutMs or a transport error comes instead. An answer
+   * whose nonce is not this query's belongs to an abandoned attempt (it arrived after its timeout) and is ignored.
+   */
+  #exchange(transport) {
     const msgIds = new MsgIdGenerator();
-    const exchange = (data) => new Promise((resolve, reject) => {
+    const seconds = this.handshakeTimeoutMs / 1000;
+    return (data) => new Promise((resolve, reject) => {
+      const query = this.schema.deserialize(data);
+      const timer = setTimeout(() => reject(new HandshakeLost(`no answer to ${query._} after ${seconds} s`)), this.handshakeTimeoutMs);
+      const settle = (settler, value) => { clearTimeout(timer); settler(value); };
       transport.onPacket = (packet) => {
-        if (packet.length === 4) { reject(new Error(`the server refused with transport error ${readInt32(packet, 0)}`)); return; }
-        try { resolve(openUnencrypted(packet)); } catch (e) { reject(e); }
+        if (packet.length === 4) {
+          settle(reject, new HandshakeLost(`transport error ${readInt32(packet, 0)} in answer to ${query._}`));
+          return;
+        }
+        let answer;
+        try {
+          answer = openUnencrypted(packet);
+        } catch (e) {
+          settle(reject, e);
+          return;
+        }
+        const body = this.schema.deserialize(answer);
+        const entry = {
+          direction: 'in',
+          transport: transport.name,
+          size: packet.length,
+          handshake: true,
+          body,
+        };
+        if (!equal(body.nonce, query.nonce)) {
+          this.#packet({ ...entry, refused: 'an answer to an abandoned handshake attempt' });
+          return;
+        }
+        this.#packet(entry);
+        settle(resolve, answer);
       };
       const packet = unencrypted(msgIds, data);
-      this.#packet({ direction: 'out', transport: transport.name, size: packet.length, handshake: true, body: this.schema.deserialize(data) });
-      transport.send(packet).catch(reject);
-    }).then((answer) => {
-      this.#packet({ direction: 'in', transport: transport.name, size: answer.length + 20, handshake: true, body: this.schema.deserialize(answer) });
-      return answer;
+      this.#packet({
+        direction: 'out',
+        transport: transport.name,
+        size: packet.length,
+        handshake: true,
+        body: query,
+      });
+      transport.send(packet).catch((e) => settle(reject, new HandshakeLost(`${query._} not sent: ${e.message}`)));
     });
-    const started = performance.now();
-    const key = await createAuthKey({ schema: this.schema, exchange, serverKey: this.serverKey, dc: this.info.dataCenter ?? 1, onStep: (s) => this.on.step(s) });
-    this.handshakeMs = performance.now() - started;
-    this.on.step({ name: 'auth key ready', ms: this.handshakeMs, values: { auth_key_id: hex(key.keyId), total_ms: Math.round(this.handshakeMs) } });
-    this.saved = { ...this.saved, authKey: hex(key.authKey), keyId: hex(key.keyId), salt: key.salt.toString(), timeOffset: key.timeOffset };
-    this.session = null;
   }
 
   #packet(entry) {
@@ -118,10 +248,18 @@ export class TestbedClient {
     this.on.packet(entry);
   }
 
+  /**
+   * Long polling over HTTP, in a session of its own: a held http_wait would stop the main session's queue (each of
+   * its POSTs waits for the previous answer, see Session#send) for up to 25 s. Acknowledgements of what a poll
+   * brought go out before the next poll, for the same reason.
+   */
   async #poll(transport) {
+    const poller = this.#newSession();
+    poller.attach(new HttpTransport(`${this.origin}/api`));
     while (!this.stopped && this.transport === transport) {
       try {
-        await this.session.notify(HTTP_WAIT); // returns when the long poll is answered
+        await poller.notify(HTTP_WAIT); // returns when the long poll is answered
+        await poller.flushAcks();
       } catch {
         await new Promise((r) => setTimeout(r, 1000));
       }

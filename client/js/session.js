@@ -36,10 +36,17 @@ export class Session {
     this.transport = null;
   }
 
+  /** The delivery of the last message handed to the transport (see #send). */
+  #outgoing = Promise.resolve();
+
   /** Moves the session to a (new) transport: same key, same session. */
   attach(transport) {
     this.transport = transport;
-    transport.onPacket = (packet) => this.#receive(packet).catch((e) => this.onPacket({ direction: 'in', size: packet.length, refused: `client bug: ${e.message}` }));
+    transport.onPacket = (packet) => this.#receive(packet).catch((e) => this.onPacket({
+      direction: 'in',
+      size: packet.length,
+      refused: `client bug: ${e.message}`,
+    }));
   }
 
   /** Calls a function; resolves with its result, rejects with RpcError for rpc_error. */
@@ -63,12 +70,39 @@ export class Session {
     return seqNo;
   }
 
-  async #send(body) {
+  /**
+   * Sends one message; resolves with its msg_id and `sending` (settles when the transport has delivered it; over
+   * HTTP, when its answer has been handled). Messages leave one at a time in msg_id order: each waits until the one
+   * before has been delivered. Over HTTP every POST is a request of its own, and two in flight can reach the server
+   * in either order — the later msg_id first makes the server refuse the earlier one (strict order, docs/protocol.md
+   * §3.7 step 5). Over a WebSocket the wait ends at once, and the queue only keeps msg_ids made before an await in
+   * order.
+   */
+  #send(body) {
+    const turn = this.#outgoing.then(() => this.#seal(body));
+    this.#outgoing = turn.then(({ sending }) => sending).catch(() => {});
+    return turn;
+  }
+
+  async #seal(body) {
     const data = this.schema.serialize(body);
     const contentRelated = !NOT_CONTENT_RELATED.has(body._);
-    const header = { salt: this.salt, sessionId: this.sessionId, msgId: this.msgIds.next(), seqNo: this.#nextSeqNo(contentRelated) };
+    const header = {
+      salt: this.salt,
+      sessionId: this.sessionId,
+      msgId: this.msgIds.next(),
+      seqNo: this.#nextSeqNo(contentRelated),
+    };
     const wire = await mt.encryptMessage(this.authKey, this.keyId, mt.CLIENT_TO_SERVER, header, data);
-    this.onPacket({ direction: 'out', transport: this.transport.name, msgId: header.msgId, seqNo: header.seqNo, msgKey: hex(wire.subarray(8, 24)), size: wire.length, body });
+    this.onPacket({
+      direction: 'out',
+      transport: this.transport.name,
+      msgId: header.msgId,
+      seqNo: header.seqNo,
+      msgKey: hex(wire.subarray(8, 24)),
+      size: wire.length,
+      body,
+    });
     const sending = this.transport.send(wire);
     return { msgId: header.msgId, sending };
   }
@@ -171,7 +205,8 @@ export class Session {
         this.#resend(body.bad_msg_id, [16, 17, 20, 32, 33].includes(body.error_code) ? null : new Error(`bad_msg_notification ${body.error_code}`));
         return;
       case 'msg_detailed_info':
-        if (this.pending.has(body.msg_id)) await this.notify({ _: 'msg_resend_req', msg_ids: [body.answer_msg_id] });
+        // Not awaited: over HTTP the packet being handled is still being delivered, and this one queues behind it.
+        if (this.pending.has(body.msg_id)) this.notify({ _: 'msg_resend_req', msg_ids: [body.answer_msg_id] }).catch(() => {});
         return;
       case 'msgs_ack': case 'msg_new_detailed_info':
         return;
@@ -180,12 +215,19 @@ export class Session {
     }
   }
 
+  /** Sends the acknowledgements waiting for the batch timer now; resolves when they have been delivered. */
+  async flushAcks() {
+    clearTimeout(this.ackTimer);
+    this.ackTimer = null;
+    const ids = this.acks.splice(0, 8192);
+    if (ids.length) await this.notify({ _: 'msgs_ack', msg_ids: ids });
+  }
+
   #scheduleAcks() {
     if (this.acks.length === 0 || this.ackTimer) return;
     this.ackTimer = setTimeout(() => {
       this.ackTimer = null;
-      const ids = this.acks.splice(0, 8192);
-      if (ids.length && this.transport?.isOpen) this.notify({ _: 'msgs_ack', msg_ids: ids }).catch(() => {});
+      if (this.transport?.isOpen) this.flushAcks().catch(() => {});
     }, 100);
   }
 }

@@ -64,16 +64,24 @@ export class HttpTransport {
 
   constructor(url) { this.url = url; }
 
-  /** Posts one packet; the answer (if any) goes to onPacket. Resolves when the answer has arrived. */
+  /**
+   * Posts one packet; the answer (if any) goes to onPacket. Resolves when the answer has been handled, so a session
+   * that waits for it knows the server has processed this packet before it posts the next (see Session#send).
+   */
   async send(packet, signal) {
-    const response = await fetch(this.url, { method: 'POST', body: packet, headers: { 'Content-Type': 'application/octet-stream' }, signal });
+    const response = await fetch(this.url, {
+      method: 'POST',
+      body: packet,
+      headers: { 'Content-Type': 'application/octet-stream' },
+      signal,
+    });
     const body = new Uint8Array(await response.arrayBuffer());
     if (!response.ok) {
       const code = new Uint8Array(4);
       new DataView(code.buffer).setInt32(0, -response.status, true);
-      this.onPacket(code);
+      await this.onPacket(code);
     } else if (body.length > 0) {
-      this.onPacket(body);
+      await this.onPacket(body);
     }
   }
 

@@ -3,24 +3,34 @@ using Microsoft.Playwright;
 namespace Testbed.Client.Tests;
 
 /// <summary>One simulated user: a browser context with the client page open, and the steps a person takes.</summary>
-internal sealed class ChatPage(IBrowserContext context, IPage page) : IAsyncDisposable
+/// <remarks>A page opened with <see cref="OpenTabAsync"/> shares its opener's context (and localStorage) and closes only itself.</remarks>
+internal sealed class ChatPage(IBrowserContext context, IPage page, bool ownsContext = true) : IAsyncDisposable
 {
     public static readonly float Patience = 20_000;
 
     public IPage Page => page;
 
-    public static async Task<ChatPage> OpenAsync(IBrowser browser, Uri server, string transport = "websocket")
+    /// <summary>A new user; <paramref name="query"/> is more of the page's query string (<c>&amp;name=value</c>...).</summary>
+    public static async Task<ChatPage> OpenAsync(IBrowser browser, Uri server, string transport = "websocket", string query = "")
     {
         IBrowserContext context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 800 } });
         IPage page = await context.NewPageAsync();
         var chat = new ChatPage(context, page);
-        await chat.GotoAsync(server, transport);
+        await chat.GotoAsync(server, transport, query);
         return chat;
     }
 
-    public async Task GotoAsync(Uri server, string transport = "websocket")
+    /// <summary>Another tab in this page's browser context: the same localStorage, its own sessionStorage.</summary>
+    public async Task<ChatPage> OpenTabAsync(Uri server, string transport = "websocket")
     {
-        await page.GotoAsync(new Uri(server, $"/?transport={transport}").ToString());
+        var tab = new ChatPage(context, await context.NewPageAsync(), ownsContext: false);
+        await tab.GotoAsync(server, transport);
+        return tab;
+    }
+
+    public async Task GotoAsync(Uri server, string transport = "websocket", string query = "")
+    {
+        await page.GotoAsync(new Uri(server, $"/?transport={transport}{query}").ToString());
         await WaitConnectedAsync();
     }
 
@@ -48,17 +58,32 @@ internal sealed class ChatPage(IBrowserContext context, IPage page) : IAsyncDisp
         await page.PressAsync("[data-testid=message-input]", "Enter");
     }
 
-    /// <summary>Waits until the conversation shows exactly these texts (sent and received), in this order.</summary>
+    /// <summary>Waits until the conversation shows exactly these texts (sent and received, not refused), in this order.</summary>
     public async Task ExpectMessagesAsync(params string[] texts)
     {
         string expected = string.Join("|", texts);
         await page.WaitForFunctionAsync(
-            "expected => [...document.querySelectorAll('[data-testid=messages] li:not(.pending)')].map(li => li.firstChild.textContent).join('|') === expected",
+            "expected => [...document.querySelectorAll('[data-testid=messages] li:not(.pending):not(.failed)')].map(li => li.firstChild.textContent).join('|') === expected",
             expected, new PageWaitForFunctionOptions { Timeout = Patience });
     }
+
+    /// <summary>Waits until the conversation shows <paramref name="count"/> delivered messages (in whatever order they arrived).</summary>
+    public Task ExpectMessageCountAsync(int count) =>
+        page.WaitForFunctionAsync("count => document.querySelectorAll('[data-testid=messages] li:not(.pending)').length === count", count,
+            new PageWaitForFunctionOptions { Timeout = Patience });
 
     public Task<string[]> MessagesAsync() =>
         page.EvalOnSelectorAllAsync<string[]>("[data-testid=messages] li", "items => items.map(li => li.firstChild.textContent)");
 
-    public async ValueTask DisposeAsync() => await context.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        if (ownsContext)
+        {
+            await context.DisposeAsync();
+        }
+        else
+        {
+            await page.CloseAsync();
+        }
+    }
 }
