@@ -61,7 +61,11 @@ async function refresh(reconnected) {
   users.forEach(addUser);
   // Catch up on what arrived while away (the server's history is the source of truth).
   for (;;) {
-    const { messages } = await client.call({ _: 'chat.getDifference', after_id: state.lastId, limit: 100 });
+    const { messages } = await client.call({
+      _: 'chat.getDifference',
+      after_id: state.lastId,
+      limit: 100,
+    });
     messages.forEach(addMessage);
     if (messages.length < 100) break;
   }
@@ -107,7 +111,12 @@ function renderUsers() {
     if (user.online) name.className = 'online';
     button.append(name);
     const unread = state.unread.get(user.id) ?? 0;
-    if (unread) { const badge = document.createElement('span'); badge.className = 'unread'; badge.textContent = unread; button.append(badge); }
+    if (unread) {
+      const badge = document.createElement('span');
+      badge.className = 'unread';
+      badge.textContent = unread;
+      button.append(badge);
+    }
     button.addEventListener('click', () => openConversation(user.id));
     item.append(button);
     return item;
@@ -122,7 +131,12 @@ async function openConversation(peerId) {
   $('composer').querySelector('button').disabled = false;
   renderUsers();
   renderMessages();
-  const { messages } = await client.call({ _: 'chat.getHistory', peer_id: peerId, offset_id: 0n, limit: 100 });
+  const { messages } = await client.call({
+    _: 'chat.getHistory',
+    peer_id: peerId,
+    offset_id: 0n,
+    limit: 100,
+  });
   messages.forEach(addMessage);
   renderMessages();
   $('text').focus();
@@ -209,20 +223,32 @@ function editRefused(randomId) {
 }
 
 function onUpdate(update) {
-  if (update._ === 'chat.updateUser') { addUser(update.user); renderUsers(); return; }
+  if (update._ === 'chat.updateUser') {
+    addUser(update.user);
+    renderUsers();
+    return;
+  }
   if (update._ !== 'chat.updateNewMessage' || !state.me) return;
   const message = update.message;
   if (!addMessage(message)) return;
   const peer = peerOf(message);
   if (peer === state.peer) renderMessages();
-  else if (message.from_id !== state.me.id) { state.unread.set(peer, (state.unread.get(peer) ?? 0) + 1); renderUsers(); }
+  else if (message.from_id !== state.me.id) {
+    state.unread.set(peer, (state.unread.get(peer) ?? 0) + 1);
+    renderUsers();
+  }
 }
 
 async function sendMessage(to, body, randomId) {
   state.outbox.set(randomId, { to, text: body });
   if (to === state.peer) renderMessages();
   try {
-    addMessage(await client.call({ _: 'chat.sendMessage', to_id: to, random_id: randomId, text: encode(body) }));
+    addMessage(await client.call({
+      _: 'chat.sendMessage',
+      to_id: to,
+      random_id: randomId,
+      text: encode(body),
+    }));
     if (to === state.peer) renderMessages();
   } catch (e) {
     // A connection that dropped leaves the message in the outbox, sent again (same random_id) on reconnection.

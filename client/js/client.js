@@ -138,7 +138,8 @@ export class TestbedClient {
   async #handshake(transport) {
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
-      this.on.status(attempt === 1 ? 'creating an auth key…' : `creating an auth key, attempt ${attempt}/${this.handshakeAttempts}…`, 'connecting');
+      const which = attempt === 1 ? '' : `, attempt ${attempt}/${this.handshakeAttempts}`;
+      this.on.status(`creating an auth key${which}…`, 'connecting');
       try {
         await this.#createAuthKey(transport);
         return true;
@@ -153,8 +154,9 @@ export class TestbedClient {
         if (lastTry) {
           this.stopped = true;
           this.transport?.close();
-          this.on.status(`no auth key after ${attempt} attempt(s): ${e.message}. Check that the server is running and reachable `
-            + `at ${this.origin} and that nothing in between (a proxy, a firewall) drops packets, then reload.`, 'failed');
+          const check = `Check that the server is running and reachable at ${this.origin} and that nothing in between `
+            + '(a proxy, a firewall) drops packets, then reload.';
+          this.on.status(`no auth key after ${attempt} attempt(s): ${e.message}. ${check}`, 'failed');
           return false;
         }
         this.on.status(`${e.message}, retrying ${attempt + 1}/${this.handshakeAttempts}`, 'connecting');
@@ -196,7 +198,8 @@ export class TestbedClient {
     const seconds = this.handshakeTimeoutMs / 1000;
     return (data) => new Promise((resolve, reject) => {
       const query = this.schema.deserialize(data);
-      const timer = setTimeout(() => reject(new HandshakeLost(`no answer to ${query._} after ${seconds} s`)), this.handshakeTimeoutMs);
+      const lost = () => reject(new HandshakeLost(`no answer to ${query._} after ${seconds} s`));
+      const timer = setTimeout(lost, this.handshakeTimeoutMs);
       const settle = (settler, value) => { clearTimeout(timer); settler(value); };
       transport.onPacket = (packet) => {
         if (packet.length === 4) {

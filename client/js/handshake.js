@@ -31,9 +31,16 @@ export async function createAuthKey({ schema, exchange, serverKey, dc, onStep = 
     const answer = await call({ _: 'req_pq_multi', nonce });
     expect(answer._ === 'resPQ', `expected resPQ, got ${answer._}`);
     expect(equal(answer.nonce, nonce), 'resPQ nonce is not ours');
-    expect(answer.server_public_key_fingerprints.includes(fingerprint),
-      `the server does not offer the pinned RSA key (fingerprint ${fp(fingerprint)}); it offers ${answer.server_public_key_fingerprints.map(fp).join(', ')}`);
-    return { show: { nonce: hex(nonce), server_nonce: hex(answer.server_nonce), pq: toBigInt(answer.pq).toString(), fingerprint: fp(fingerprint) }, answer };
+    const offered = answer.server_public_key_fingerprints;
+    expect(offered.includes(fingerprint),
+      `the server does not offer the pinned RSA key (fingerprint ${fp(fingerprint)}); it offers ${offered.map(fp).join(', ')}`);
+    const show = {
+      nonce: hex(nonce),
+      server_nonce: hex(answer.server_nonce),
+      pq: toBigInt(answer.pq).toString(),
+      fingerprint: fp(fingerprint),
+    };
+    return { show, answer };
   });
   const serverNonce = resPq.answer.server_nonce;
 
@@ -44,9 +51,26 @@ export async function createAuthKey({ schema, exchange, serverKey, dc, onStep = 
     const factorStart = performance.now();
     const [p, q] = mt.factorPq(pq);
     const factorMs = performance.now() - factorStart;
-    const inner = schema.serialize({ _: 'p_q_inner_data_dc', pq: resPq.answer.pq, p: fromBigInt(p), q: fromBigInt(q), nonce, server_nonce: serverNonce, new_nonce: newNonce, dc });
+    const inner = schema.serialize({
+      _: 'p_q_inner_data_dc',
+      pq: resPq.answer.pq,
+      p: fromBigInt(p),
+      q: fromBigInt(q),
+      nonce,
+      server_nonce: serverNonce,
+      new_nonce: newNonce,
+      dc,
+    });
     const encrypted = await mt.rsaPadEncrypt(inner, serverKey);
-    const answer = await call({ _: 'req_DH_params', nonce, server_nonce: serverNonce, p: fromBigInt(p), q: fromBigInt(q), public_key_fingerprint: fingerprint, encrypted_data: encrypted });
+    const answer = await call({
+      _: 'req_DH_params',
+      nonce,
+      server_nonce: serverNonce,
+      p: fromBigInt(p),
+      q: fromBigInt(q),
+      public_key_fingerprint: fingerprint,
+      encrypted_data: encrypted,
+    });
     expect(answer._ === 'server_DH_params_ok', `the server answered ${answer._}`);
     expect(equal(answer.nonce, nonce) && equal(answer.server_nonce, serverNonce), 'server_DH_params_ok nonces are not ours');
     return { show: { p: p.toString(), q: q.toString(), factor_ms: Math.round(factorMs * 10) / 10 }, answer };
@@ -68,7 +92,13 @@ export async function createAuthKey({ schema, exchange, serverKey, dc, onStep = 
     const gaProblem = mt.checkPublicValue(gA, dhPrime);
     expect(gaProblem === null, `g_a refused: ${gaProblem}`);
     return {
-      show: { g: inner.g, dh_prime_bits: dhPrime.toString(2).length, known_prime: dhPrime === mt.PUBLISHED_PRIME, g_a_bytes: inner.g_a.length, server_time: inner.server_time },
+      show: {
+        g: inner.g,
+        dh_prime_bits: dhPrime.toString(2).length,
+        known_prime: dhPrime === mt.PUBLISHED_PRIME,
+        g_a_bytes: inner.g_a.length,
+        server_time: inner.server_time,
+      },
       g: inner.g, serverTime: inner.server_time, dhPrime, gA,
     };
   });
@@ -83,14 +113,30 @@ export async function createAuthKey({ schema, exchange, serverKey, dc, onStep = 
         b = toBigInt(random(256));
         gB = modPow(BigInt(dh.g), b, dh.dhPrime);
       } while (mt.checkPublicValue(gB, dh.dhPrime) !== null);
-      const inner = schema.serialize({ _: 'client_DH_inner_data', nonce, server_nonce: serverNonce, retry_id: retryId, g_b: fromBigInt(gB) });
+      const inner = schema.serialize({
+        _: 'client_DH_inner_data',
+        nonce,
+        server_nonce: serverNonce,
+        retry_id: retryId,
+        g_b: fromBigInt(gB),
+      });
       const withHash = concat(await sha1(inner), inner);
       const padded = concat(withHash, random((16 - (withHash.length % 16)) % 16));
-      const answer = await call({ _: 'set_client_DH_params', nonce, server_nonce: serverNonce, encrypted_data: igeEncrypt(tmp.key, tmp.iv, padded) });
+      const answer = await call({
+        _: 'set_client_DH_params',
+        nonce,
+        server_nonce: serverNonce,
+        encrypted_data: igeEncrypt(tmp.key, tmp.iv, padded),
+      });
       const authKey = fromBigInt(modPow(dh.gA, b, dh.dhPrime), 256);
       const ids = await mt.keyIds(authKey);
       expect(equal(answer.nonce, nonce) && equal(answer.server_nonce, serverNonce), `${answer._} nonces are not ours`);
-      return { show: { g_b_bytes: fromBigInt(gB).length, auth_key_id: hex(ids.id), answer: answer._ }, answer, authKey, ids };
+      const show = {
+        g_b_bytes: fromBigInt(gB).length,
+        auth_key_id: hex(ids.id),
+        answer: answer._,
+      };
+      return { show, answer, authKey, ids };
     });
     const { answer, authKey, ids } = result;
     if (answer._ === 'dh_gen_ok') {

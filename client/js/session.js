@@ -131,12 +131,23 @@ export class Session {
   async #receive(packet) {
     if (packet.length === 4) {
       const code = readInt32(packet, 0);
-      this.onPacket({ direction: 'in', transport: this.transport.name, size: 4, refused: `transport error ${code}`, transportError: code });
+      this.onPacket({
+        direction: 'in',
+        transport: this.transport.name,
+        size: 4,
+        refused: `transport error ${code}`,
+        transportError: code,
+      });
       this.failPending(Object.assign(new Error(`transport error ${code}`), { transportError: code }));
       return;
     }
     const opened = await mt.decryptMessage(this.authKey, this.keyId, mt.SERVER_TO_CLIENT, packet);
-    const base = { direction: 'in', transport: this.transport.name, size: packet.length, msgKey: hex(packet.subarray(8, 24)) };
+    const base = {
+      direction: 'in',
+      transport: this.transport.name,
+      size: packet.length,
+      msgKey: hex(packet.subarray(8, 24)),
+    };
     if (opened.reason) { this.onPacket({ ...base, refused: opened.reason }); return; }
     const { header } = opened;
     const problem = this.#checkHeader(header);
@@ -148,8 +159,16 @@ export class Session {
       this.onPacket({ ...base, msgId: header.msgId, seqNo: header.seqNo, refused: `does not parse: ${e.message}` });
       return;
     }
-    this.onPacket({ ...base, msgId: header.msgId, seqNo: header.seqNo, body, checks: ['auth_key_id', 'msg_key', 'length and padding', 'session_id', `msg_id class: ${msgIdClass(header.msgId)}`, 'time window'] });
-    const messages = body._ === 'msg_container' ? body.messages.map((m) => ({ msgId: m.msg_id, seqNo: m.seqno, body: m.body })) : [{ msgId: header.msgId, seqNo: header.seqNo, body }];
+    this.onPacket({
+      ...base,
+      msgId: header.msgId,
+      seqNo: header.seqNo,
+      body,
+      checks: ['auth_key_id', 'msg_key', 'length and padding', 'session_id', `msg_id class: ${msgIdClass(header.msgId)}`, 'time window'],
+    });
+    const messages = body._ === 'msg_container'
+      ? body.messages.map((m) => ({ msgId: m.msg_id, seqNo: m.seqno, body: m.body }))
+      : [{ msgId: header.msgId, seqNo: header.seqNo, body }];
     for (const message of messages) await this.#handle(message);
     this.#scheduleAcks();
   }
@@ -179,8 +198,11 @@ export class Session {
         this.pending.delete(body.req_msg_id);
         let result = body.result;
         if (result._ === 'gzip_packed') result = this.schema.deserialize(await gunzip(result.packed_data));
-        if (result._ === 'rpc_error') request.reject(new RpcError(result.error_code, new TextDecoder().decode(result.error_message)));
-        else request.resolve(result);
+        if (result._ === 'rpc_error') {
+          request.reject(new RpcError(result.error_code, new TextDecoder().decode(result.error_message)));
+        } else {
+          request.resolve(result);
+        }
         return;
       }
       case 'pong': case 'future_salts': case 'msgs_state_info': {
@@ -202,7 +224,8 @@ export class Session {
           // server refuses ids from before its start, which a client whose clock lags it can still make (§3.4).
           this.msgIds.offsetSeconds = msgIdSeconds(msgId) - Date.now() / 1000;
         }
-        this.#resend(body.bad_msg_id, [16, 17, 20, 32, 33].includes(body.error_code) ? null : new Error(`bad_msg_notification ${body.error_code}`));
+        const resent = [16, 17, 20, 32, 33].includes(body.error_code);
+        this.#resend(body.bad_msg_id, resent ? null : new Error(`bad_msg_notification ${body.error_code}`));
         return;
       case 'msg_detailed_info':
         // Not awaited: over HTTP the packet being handled is still being delivered, and this one queues behind it.

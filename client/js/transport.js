@@ -68,12 +68,11 @@ export class HttpTransport {
    * Posts one packet; the answer (if any) goes to onPacket. Resolves when the answer has been handled, so a session
    * that waits for it knows the server has processed this packet before it posts the next (see Session#send).
    */
-  async send(packet, signal) {
+  async send(packet) {
     const response = await fetch(this.url, {
       method: 'POST',
       body: packet,
       headers: { 'Content-Type': 'application/octet-stream' },
-      signal,
     });
     const body = new Uint8Array(await response.arrayBuffer());
     if (!response.ok) {
