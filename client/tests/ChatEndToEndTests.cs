@@ -13,17 +13,8 @@ public sealed class ChatEndToEndTests(BrowserFixture browser) : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    /// <summary>Alice and Bob, each in a browser context of their own, registered and in a conversation with each other.</summary>
-    private async Task<(ChatPage Alice, ChatPage Bob, long AliceId, long BobId)> OpenPairAsync(string transport = "websocket")
-    {
-        ChatPage alice = await ChatPage.OpenAsync(browser.Browser, _server.HttpBase, transport);
-        ChatPage bob = await ChatPage.OpenAsync(browser.Browser, _server.HttpBase, transport);
-        long aliceId = await alice.RegisterAsync("alice");
-        long bobId = await bob.RegisterAsync("bob");
-        await alice.OpenConversationAsync(bobId);
-        await bob.OpenConversationAsync(aliceId);
-        return (alice, bob, aliceId, bobId);
-    }
+    private Task<(ChatPage Alice, ChatPage Bob, long AliceId, long BobId)> OpenPairAsync(string transport = "websocket") =>
+        ChatPage.OpenPairAsync(browser.Browser, _server.HttpBase, transport);
 
     [Theory]
     [InlineData("websocket")]

@@ -20,6 +20,19 @@ internal sealed class ChatPage(IBrowserContext context, IPage page, bool ownsCon
         return chat;
     }
 
+    /// <summary>Alice and Bob, each in a browser context of their own, registered and in a conversation with each other.</summary>
+    public static async Task<(ChatPage Alice, ChatPage Bob, long AliceId, long BobId)> OpenPairAsync(IBrowser browser, Uri server,
+        string transport = "websocket")
+    {
+        ChatPage alice = await OpenAsync(browser, server, transport);
+        ChatPage bob = await OpenAsync(browser, server, transport);
+        long aliceId = await alice.RegisterAsync("alice");
+        long bobId = await bob.RegisterAsync("bob");
+        await alice.OpenConversationAsync(bobId);
+        await bob.OpenConversationAsync(aliceId);
+        return (alice, bob, aliceId, bobId);
+    }
+
     /// <summary>Another tab in this page's browser context: the same localStorage, its own sessionStorage.</summary>
     public async Task<ChatPage> OpenTabAsync(Uri server, string transport = "websocket")
     {

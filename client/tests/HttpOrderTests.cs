@@ -21,12 +21,9 @@ public sealed class HttpOrderTests(BrowserFixture browser) : IAsyncLifetime
     [Fact]
     public async Task A_normal_chat_over_http_leaves_no_refusal_in_the_security_log()
     {
-        await using ChatPage alice = await ChatPage.OpenAsync(browser.Browser, _server.HttpBase, "http");
-        await using ChatPage bob = await ChatPage.OpenAsync(browser.Browser, _server.HttpBase, "http");
-        long aliceId = await alice.RegisterAsync("alice");
-        long bobId = await bob.RegisterAsync("bob");
-        await alice.OpenConversationAsync(bobId);
-        await bob.OpenConversationAsync(aliceId);
+        (ChatPage alice, ChatPage bob, _, long bobId) = await ChatPage.OpenPairAsync(browser.Browser, _server.HttpBase, "http");
+        await using ChatPage a = alice;
+        await using ChatPage b = bob;
         var expected = new List<string>();
         for (int round = 0; round < 3; round++)
         {

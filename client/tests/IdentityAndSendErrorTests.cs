@@ -55,12 +55,9 @@ public sealed class IdentityAndSendErrorTests(BrowserFixture browser) : IAsyncLi
     [Fact]
     public async Task A_refused_message_shows_its_error_beside_it_and_can_be_retried_and_edited()
     {
-        await using ChatPage alice = await ChatPage.OpenAsync(browser.Browser, _server.HttpBase);
-        await using ChatPage bob = await ChatPage.OpenAsync(browser.Browser, _server.HttpBase);
-        long aliceId = await alice.RegisterAsync("alice");
-        long bobId = await bob.RegisterAsync("bob");
-        await alice.OpenConversationAsync(bobId);
-        await bob.OpenConversationAsync(aliceId);
+        (ChatPage alice, ChatPage bob, _, _) = await ChatPage.OpenPairAsync(browser.Browser, _server.HttpBase);
+        await using ChatPage a = alice;
+        await using ChatPage b = bob;
         IPage page = alice.Page;
 
         Assert.True(await page.IsHiddenAsync("[data-testid=counter]"));
