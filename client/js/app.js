@@ -199,18 +199,20 @@ function refusedBubble(randomId, pending) {
   problem.setAttribute('role', 'alert');
   const meaning = SEND_ERRORS[pending.error];
   problem.textContent = `not sent: ${pending.error}${meaning ? ` (${meaning})` : ''}`;
-  const retry = document.createElement('button');
-  retry.type = 'button';
-  retry.textContent = 'Retry';
-  retry.dataset.testid = 'retry-send';
-  retry.addEventListener('click', () => sendMessage(pending.to, pending.text, randomId));
-  const edit = document.createElement('button');
-  edit.type = 'button';
-  edit.textContent = 'Edit';
-  edit.dataset.testid = 'edit-send';
-  edit.addEventListener('click', () => editRefused(randomId));
-  item.append(problem, retry, edit);
+  item.append(
+    problem,
+    actionButton('Retry', 'retry-send', () => sendMessage(pending.to, pending.text, randomId)),
+    actionButton('Edit', 'edit-send', () => editRefused(randomId)));
   return item;
+}
+
+function actionButton(label, testId, onClick) {
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.textContent = label;
+  button.dataset.testid = testId;
+  button.addEventListener('click', onClick);
+  return button;
 }
 
 /** Takes a refused message back into the composer. */

@@ -74,6 +74,7 @@ public sealed class IdentityAndSendErrorTests(BrowserFixture browser) : IAsyncLi
         Assert.Contains("MESSAGE_TOO_LONG", await refused.Locator("[data-testid=send-error]").InnerTextAsync(), StringComparison.Ordinal);
         Assert.Equal("connected over websocket", await page.InnerTextAsync("[data-testid=status]"));
         Assert.Equal("connected", await page.GetAttributeAsync("[data-testid=status]", "data-state"));
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ArtifactsDirectory, "send-error.png") });
 
         await refused.Locator("[data-testid=retry-send]").ClickAsync(); // refused again, still one message with its error
         await page.WaitForFunctionAsync("() => document.querySelectorAll('[data-testid=messages] li.failed [data-testid=send-error]').length === 1",
