@@ -90,19 +90,20 @@ export class TestbedClient {
     const exchange = (data) => new Promise((resolve, reject) => {
       transport.onPacket = (packet) => {
         if (packet.length === 4) { reject(new Error(`the server refused with transport error ${readInt32(packet, 0)}`)); return; }
-        try { resolve(openUnencrypted(packet)); } catch (e) { reject(e); }
+        resolve(packet);
       };
       const packet = unencrypted(msgIds, data);
-      this.#packet({ direction: 'out', transport: transport.name, size: packet.length, handshake: true, body: this.schema.deserialize(data) });
+      this.#packet({ direction: 'out', transport: transport.name, size: packet.length, wire: packet, handshake: true, body: this.schema.deserialize(data) });
       transport.send(packet).catch(reject);
-    }).then((answer) => {
-      this.#packet({ direction: 'in', transport: transport.name, size: answer.length + 20, handshake: true, body: this.schema.deserialize(answer) });
+    }).then((packet) => {
+      const answer = openUnencrypted(packet);
+      this.#packet({ direction: 'in', transport: transport.name, size: packet.length, wire: packet, handshake: true, body: this.schema.deserialize(answer) });
       return answer;
     });
     const started = performance.now();
     const key = await createAuthKey({ schema: this.schema, exchange, serverKey: this.serverKey, dc: this.info.dataCenter ?? 1, onStep: (s) => this.on.step(s) });
     this.handshakeMs = performance.now() - started;
-    this.on.step({ name: 'auth key ready', ms: this.handshakeMs, values: { auth_key_id: hex(key.keyId), total_ms: Math.round(this.handshakeMs) } });
+    this.on.step({ name: 'auth key ready', ms: this.handshakeMs, values: { auth_key_id: mt.authKeyIdHex(key.keyId), total_ms: Math.round(this.handshakeMs) } });
     this.saved = { ...this.saved, authKey: hex(key.authKey), keyId: hex(key.keyId), salt: key.salt.toString(), timeOffset: key.timeOffset };
     this.session = null;
   }

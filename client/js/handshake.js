@@ -90,7 +90,7 @@ export async function createAuthKey({ schema, exchange, serverKey, dc, onStep = 
       const authKey = fromBigInt(modPow(dh.gA, b, dh.dhPrime), 256);
       const ids = await mt.keyIds(authKey);
       expect(equal(answer.nonce, nonce) && equal(answer.server_nonce, serverNonce), `${answer._} nonces are not ours`);
-      return { show: { g_b_bytes: fromBigInt(gB).length, auth_key_id: hex(ids.id), answer: answer._ }, answer, authKey, ids };
+      return { show: { g_b_bytes: fromBigInt(gB).length, auth_key_id: mt.authKeyIdHex(ids.id), answer: answer._ }, answer, authKey, ids };
     });
     const { answer, authKey, ids } = result;
     if (answer._ === 'dh_gen_ok') {

@@ -68,7 +68,7 @@ export class Session {
     const contentRelated = !NOT_CONTENT_RELATED.has(body._);
     const header = { salt: this.salt, sessionId: this.sessionId, msgId: this.msgIds.next(), seqNo: this.#nextSeqNo(contentRelated) };
     const wire = await mt.encryptMessage(this.authKey, this.keyId, mt.CLIENT_TO_SERVER, header, data);
-    this.onPacket({ direction: 'out', transport: this.transport.name, msgId: header.msgId, seqNo: header.seqNo, msgKey: hex(wire.subarray(8, 24)), size: wire.length, body });
+    this.onPacket({ direction: 'out', transport: this.transport.name, msgId: header.msgId, seqNo: header.seqNo, msgKey: hex(wire.subarray(8, 24)), size: wire.length, wire, body });
     const sending = this.transport.send(wire);
     return { msgId: header.msgId, sending };
   }
@@ -97,12 +97,12 @@ export class Session {
   async #receive(packet) {
     if (packet.length === 4) {
       const code = readInt32(packet, 0);
-      this.onPacket({ direction: 'in', transport: this.transport.name, size: 4, refused: `transport error ${code}`, transportError: code });
+      this.onPacket({ direction: 'in', transport: this.transport.name, size: 4, wire: packet, refused: `transport error ${code}`, transportError: code });
       this.failPending(Object.assign(new Error(`transport error ${code}`), { transportError: code }));
       return;
     }
     const opened = await mt.decryptMessage(this.authKey, this.keyId, mt.SERVER_TO_CLIENT, packet);
-    const base = { direction: 'in', transport: this.transport.name, size: packet.length, msgKey: hex(packet.subarray(8, 24)) };
+    const base = { direction: 'in', transport: this.transport.name, size: packet.length, wire: packet, msgKey: hex(packet.subarray(8, 24)) };
     if (opened.reason) { this.onPacket({ ...base, refused: opened.reason }); return; }
     const { header } = opened;
     const problem = this.#checkHeader(header);
