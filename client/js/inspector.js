@@ -114,6 +114,7 @@ export function plaintextFields(plaintext) {
   const length = readInt32(plaintext, 28);
   const dataLength = Math.max(0, Math.min(length, plaintext.length - 32));
   const seqNo = readInt32(plaintext, 24);
+  const paddingLength = plaintext.length - 32 - dataLength;
   return [
     field('salt', 0, 8, hex64(readInt64(plaintext, 0))),
     field('session_id', 8, 8, hex64(readInt64(plaintext, 8))),
@@ -121,7 +122,7 @@ export function plaintextFields(plaintext) {
     field('seq_no', 24, 4, `${seqNo} (${seqNo & 1 ? 'content-related' : 'not content-related'})`),
     field('length', 28, 4, length),
     field('message_data', 32, dataLength, `${dataLength} bytes`),
-    field('padding', 32 + dataLength, plaintext.length - 32 - dataLength, `${plaintext.length - 32 - dataLength} bytes`),
+    field('padding', 32 + dataLength, paddingLength, `${paddingLength} bytes`),
   ];
 }
 
@@ -184,7 +185,9 @@ export class Inspector {
     $('toggle-inspector').addEventListener('click', () => this.#setOpen($('inspector').dataset.open !== 'true'));
     $('reveal').addEventListener('change', () => this.#showKey());
     for (const tab of document.querySelectorAll('[role="tab"]')) tab.addEventListener('click', () => this.#selectTab(tab));
-    for (const id of ['filter-constructor', 'filter-direction', 'filter-refused']) $(id).addEventListener('input', () => this.#filter());
+    for (const id of ['filter-constructor', 'filter-direction', 'filter-refused']) {
+      $(id).addEventListener('input', () => this.#filter());
+    }
     $('export-capture').addEventListener('click', () => this.#export());
   }
 
@@ -293,8 +296,20 @@ export class Inspector {
     };
     $('packet-summary').textContent = json(summary);
     const plaintext = await this.#plaintext(entry);
-    const groups = [{ pane: 'wire', title: 'outside: the packet on the wire', bytes: entry.wire, fields: wireFields(entry.wire) }];
-    if (plaintext) groups.push({ pane: 'plaintext', title: 'inside: the decrypted plaintext', bytes: plaintext, fields: plaintextFields(plaintext) });
+    const groups = [{
+      pane: 'wire',
+      title: 'outside: the packet on the wire',
+      bytes: entry.wire,
+      fields: wireFields(entry.wire),
+    }];
+    if (plaintext) {
+      groups.push({
+        pane: 'plaintext',
+        title: 'inside: the decrypted plaintext',
+        bytes: plaintext,
+        fields: plaintextFields(plaintext),
+      });
+    }
     $('packet-fields').replaceChildren(...groups.map((group) => this.#fieldGroup(group)));
     $('packet-bytes').replaceChildren(...groups.map(dump));
     $('packet-object').textContent = entry.body ? json(present(this.client.schema, entry.body)) : '';
@@ -304,7 +319,8 @@ export class Inspector {
   async #plaintext(entry) {
     const { authKey, keyId } = this.client.saved;
     const wire = entry.wire;
-    if (!authKey || wire.length < 24 + 32 || (wire.length - 24) % 16 !== 0 || hex(wire.subarray(0, 8)) !== keyId) return null;
+    const whole = wire.length >= 24 + 32 && (wire.length - 24) % 16 === 0;
+    if (!authKey || !whole || hex(wire.subarray(0, 8)) !== keyId) return null;
     const x = entry.direction === 'out' ? mt.CLIENT_TO_SERVER : mt.SERVER_TO_CLIENT;
     return mt.openPlaintext(fromHex(authKey), x, wire);
   }
@@ -358,7 +374,11 @@ export class Inspector {
       detail: p.refused === undefined ? undefined : `refused by the browser: ${p.refused}`,
       wire: p.wire,
     }))].sort((a, b) => a.at - b.at);
-    const text = captureText({ started: this.started, origin: location.origin, records });
+    const text = captureText({
+      started: this.started,
+      origin: location.origin,
+      records,
+    });
     const link = document.createElement('a');
     link.href = URL.createObjectURL(new Blob([text], { type: 'application/jsonl' }));
     link.download = `browser-capture-${this.started.replace(/[:.]/g, '-')}.jsonl`;
@@ -428,7 +448,9 @@ function dump({ pane, title, bytes, fields }) {
 
 /** Marks the bytes of the field a button names, in its pane, and the button as the selected field. */
 function highlight(button) {
-  document.querySelectorAll('#packet-fields button[aria-pressed="true"]').forEach((b) => b.setAttribute('aria-pressed', 'false'));
+  for (const pressed of document.querySelectorAll('#packet-fields button[aria-pressed="true"]')) {
+    pressed.setAttribute('aria-pressed', 'false');
+  }
   button.setAttribute('aria-pressed', 'true');
   document.querySelectorAll('#packet-bytes span.mark').forEach((s) => s.classList.remove('mark'));
   const from = Number(button.dataset.offset);
