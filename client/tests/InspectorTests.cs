@@ -193,9 +193,16 @@ public sealed class InspectorTests(BrowserFixture browser) : IAsyncLifetime
     private static async Task<IReadOnlyList<CaptureRecord>> ExportAsync(IPage page)
     {
         IDownload download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("[data-testid=export-capture]"));
-        string path = Path.Combine(BrowserFixture.ArtifactsDirectory, download.SuggestedFilename);
+        string path = Path.Combine(Path.GetTempPath(), $"{Guid.NewGuid():n}-{download.SuggestedFilename}");
         await download.SaveAsAsync(path);
-        return Capture.Read(path);
+        try
+        {
+            return Capture.Read(path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     /// <summary>A packet under no key the page knows, as if from the network: the session refuses it, the inspector lists it.</summary>
