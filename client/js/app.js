@@ -1,9 +1,9 @@
-// The chat UI and the protocol inspector over TestbedClient. Messages are kept per peer by id, so a message that
-// arrives twice (an update and the history, or a re-send) is shown once; sends carry a random_id and are retried
-// with the same one after a reconnection, which the server turns into one message. A send the server refuses stays
-// in the conversation with the reason, to retry or edit.
-import { hex, random, readInt64 } from './bytes.js';
-import { msgIdClass, msgIdTime } from './msgid.js';
+// The chat UI over TestbedClient, wired to the protocol inspector (inspector.js). Messages are kept per peer by id,
+// so a message that arrives twice (an update and the history, or a re-send) is shown once; sends carry a random_id
+// and are retried with the same one after a reconnection, which the server turns into one message. A send the
+// server refuses stays in the conversation with the reason, to retry or edit.
+import { random, readInt64 } from './bytes.js';
+import { Inspector } from './inspector.js';
 import { RpcError } from './session.js';
 import { TestbedClient } from './client.js';
 
@@ -32,13 +32,14 @@ const client = new TestbedClient({
   handshakeTimeoutMs: handshakeTimeout,
   on: {
     status: showStatus,
-    step: addStep,
-    packet: addPacket,
+    step: (step) => inspector.step(step),
+    packet: (entry) => inspector.packet(entry),
     update: onUpdate,
     connected: onConnected,
     failed: showFailure,
   },
 });
+const inspector = new Inspector(client);
 window.testbed = client; // for the end-to-end tests and the curious
 
 // ---- chat ----
@@ -298,81 +299,10 @@ $('forget').addEventListener('click', () => {
   location.reload();
 });
 
-$('toggle-inspector').addEventListener('click', () => $('inspector').classList.toggle('open'));
-
-// ---- inspector ----
-
-const json = (value) => JSON.stringify(value, (key, v) => {
-  if (typeof v === 'bigint') return v.toString();
-  if (v instanceof Uint8Array) {
-    const decoded = new TextDecoder('utf-8', { fatal: false }).decode(v);
-    return /^[\p{L}\p{N}\p{P}\p{Zs}]*$/u.test(decoded) && v.length > 0 && v.length < 200 ? `"${decoded}" (${v.length} bytes)` : `hex:${hex(v)}`;
-  }
-  return v;
-}, 2);
-
-function addStep(step) {
-  const item = document.createElement('li');
-  item.dataset.step = step.name;
-  const values = step.values;
-  const title = document.createElement('strong');
-  title.textContent = step.name;
-  const ms = document.createElement('span');
-  ms.className = 'ms';
-  ms.textContent = ` ${step.ms.toFixed(1)} ms`;
-  const detail = document.createElement('pre');
-  detail.textContent = json(values);
-  item.append(title, ms, detail);
-  $('timeline').append(item);
-}
-
-$('reveal').addEventListener('change', () => {
-  $('auth-key').hidden = !$('reveal').checked;
-  $('auth-key').textContent = $('reveal').checked ? client.saved.authKey ?? '(no key yet)' : '';
-});
-
-const packets = [];
-function addPacket(entry) {
-  entry.at = new Date();
-  packets.push(entry);
-  $('packet-count').textContent = packets.length;
-  const row = document.createElement('tr');
-  if (entry.refused) row.className = 'refused';
-  row.dataset.direction = entry.direction;
-  if (entry.msgId !== undefined) { row.dataset.msgId = entry.msgId.toString(); row.dataset.msgIdClass = msgIdClass(entry.msgId); }
-  const name = entry.refused ? `refused: ${entry.refused}` : entry.body?._ === 'msg_container'
-    ? `container [${entry.body.messages.map((m) => m.body._).join(', ')}]` : entry.body?._ ?? '';
-  const cells = [entry.direction === 'out' ? '→' : '←', entry.msgId?.toString() ?? (entry.handshake ? 'unencrypted' : ''),
-    entry.msgId !== undefined ? msgIdTime(entry.msgId).toLocaleTimeString() : entry.at.toLocaleTimeString(),
-    entry.seqNo ?? '', entry.size, name];
-  row.replaceChildren(...cells.map((c) => { const td = document.createElement('td'); td.textContent = String(c); return td; }));
-  row.addEventListener('click', () => {
-    document.querySelectorAll('#packet-rows tr.selected').forEach((r) => r.classList.remove('selected'));
-    row.classList.add('selected');
-    const { body, at, ...meta } = entry;
-    $('packet-detail').textContent = json({ ...meta, msgIdClass: entry.msgId !== undefined ? msgIdClass(entry.msgId) : undefined,
-      msgIdTime: entry.msgId !== undefined ? msgIdTime(entry.msgId).toISOString() : undefined, object: body });
-  });
-  $('packet-rows').append(row);
-  if (packets.length > 1000) { packets.shift(); $('packet-rows').firstElementChild.remove(); }
-}
-
-for (const tab of document.querySelectorAll('[role="tab"]')) {
-  tab.addEventListener('click', () => {
-    for (const other of document.querySelectorAll('[role="tab"]')) other.setAttribute('aria-selected', String(other === tab));
-    $('tab-handshake').hidden = tab.dataset.tab !== 'handshake';
-    $('tab-packets').hidden = tab.dataset.tab !== 'packets';
-  });
-}
-
 function showFailure(error) {
   $('status').textContent = `refused: ${error.message}`;
   $('status').dataset.state = 'failed';
-  const item = document.createElement('li');
-  item.className = 'failed';
-  item.dataset.step = 'failed';
-  item.textContent = `Handshake refused: ${error.message}`;
-  $('timeline').append(item);
+  inspector.failure(error);
 }
 
 client.start().catch(showFailure);

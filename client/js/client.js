@@ -177,7 +177,7 @@ export class TestbedClient {
     this.on.step({
       name: 'auth key ready',
       ms: this.handshakeMs,
-      values: { auth_key_id: hex(key.keyId), total_ms: Math.round(this.handshakeMs) },
+      values: { auth_key_id: mt.authKeyIdHex(key.keyId), total_ms: Math.round(this.handshakeMs) },
     });
     this.saved = {
       authKey: hex(key.authKey),
@@ -218,6 +218,7 @@ export class TestbedClient {
           direction: 'in',
           transport: transport.name,
           size: packet.length,
+          wire: packet,
           handshake: true,
           body,
         };
@@ -233,6 +234,7 @@ export class TestbedClient {
         direction: 'out',
         transport: transport.name,
         size: packet.length,
+        wire: packet,
         handshake: true,
         body: query,
       });

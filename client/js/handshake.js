@@ -133,7 +133,7 @@ export async function createAuthKey({ schema, exchange, serverKey, dc, onStep = 
       expect(equal(answer.nonce, nonce) && equal(answer.server_nonce, serverNonce), `${answer._} nonces are not ours`);
       const show = {
         g_b_bytes: fromBigInt(gB).length,
-        auth_key_id: hex(ids.id),
+        auth_key_id: mt.authKeyIdHex(ids.id),
         answer: answer._,
       };
       return { show, answer, authKey, ids };

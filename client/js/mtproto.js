@@ -48,6 +48,15 @@ export async function encryptMessage(authKey, authKeyIdBytes, x, header, data, p
   return concat(authKeyIdBytes, msgKey, igeEncrypt(key, iv, plaintext));
 }
 
+/** The plaintext of an encrypted packet under the keys its msg_key gives, before any check of it (§2.2). */
+export async function openPlaintext(authKey, x, wire) {
+  const { key, iv } = await deriveKeyIv(authKey, x, wire.subarray(8, 24));
+  return igeDecrypt(key, iv, wire.subarray(24));
+}
+
+/** auth_key_id as the project prints it everywhere: the unsigned 64-bit value in 16 hex digits (the wire bytes reversed). */
+export const authKeyIdHex = (id) => BigInt.asUintN(64, readInt64(id, 0)).toString(16).padStart(16, '0');
+
 /**
  * Decrypts and checks a message, in the order of §2.4: shape, auth_key_id, msg_key (compared without early exit),
  * and only then the length and padding. Returns {header, data, padding} or {reason}; a peer must treat every
@@ -58,8 +67,7 @@ export async function decryptMessage(authKey, authKeyIdBytes, x, wire) {
   if ((wire.length - 24) % 16 !== 0) return { reason: 'encrypted part is not whole 16-byte blocks' };
   if (!equal(wire.subarray(0, 8), authKeyIdBytes)) return { reason: 'auth_key_id is not this key' };
   const msgKey = wire.subarray(8, 24);
-  const { key, iv } = await deriveKeyIv(authKey, x, msgKey);
-  const plaintext = igeDecrypt(key, iv, wire.subarray(24));
+  const plaintext = await openPlaintext(authKey, x, wire);
   const expected = await msgKeyOf(authKey, x, plaintext);
   let difference = 0;
   for (let i = 0; i < 16; i++) difference |= expected[i] ^ msgKey[i];

@@ -101,6 +101,7 @@ export class Session {
       seqNo: header.seqNo,
       msgKey: hex(wire.subarray(8, 24)),
       size: wire.length,
+      wire,
       body,
     });
     const sending = this.transport.send(wire);
@@ -135,6 +136,7 @@ export class Session {
         direction: 'in',
         transport: this.transport.name,
         size: 4,
+        wire: packet,
         refused: `transport error ${code}`,
         transportError: code,
       });
@@ -146,6 +148,7 @@ export class Session {
       direction: 'in',
       transport: this.transport.name,
       size: packet.length,
+      wire: packet,
       msgKey: hex(packet.subarray(8, 24)),
     };
     if (opened.reason) { this.onPacket({ ...base, refused: opened.reason }); return; }

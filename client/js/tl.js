@@ -103,13 +103,15 @@ export class TlSchema {
         writer.int32(v.length);
         v.forEach((item, i) => this.#writeValue(writer, type.element, item, `${path}[${i}]`));
         break;
-      case 'bare': this.#writeFields(writer, this.byName.get(type.name.replace(/^%/, '')) ?? this.#onlyConstructor(type.name), v); break;
+      case 'bare': this.#writeFields(writer, this.bare(type.name), v); break;
       default: this.#writeBoxed(writer, v); break; // boxed type or Object
     }
   }
 
-  #onlyConstructor(typeName) {
-    const constructors = this.byType.get(typeName.replace(/^%/, '')) ?? [];
+  /** The combinator a bare type names: a constructor (`%message`, `message`) or a type's only constructor. */
+  bare(typeName) {
+    const name = typeName.replace(/^%/, '');
+    const constructors = this.byName.has(name) ? [this.byName.get(name)] : this.byType.get(name) ?? [];
     if (constructors.length !== 1) throw new TlError(`bare type ${typeName} needs exactly one constructor`, 0);
     return constructors[0];
   }
@@ -157,7 +159,7 @@ export class TlSchema {
         if (count < 0 || count > reader.remaining / 4) throw new TlError(`impossible vector length ${count}`, reader.offset - 4);
         return Array.from({ length: count }, () => this.#readValue(reader, type.element, depth + 1));
       }
-      case 'bare': return this.#readFields(reader, this.byName.get(type.name.replace(/^%/, '')) ?? this.#onlyConstructor(type.name), depth);
+      case 'bare': return this.#readFields(reader, this.bare(type.name), depth);
       default: return this.#readBoxed(reader, depth);
     }
   }
