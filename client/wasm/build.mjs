@@ -32,5 +32,11 @@ export async function build() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  console.log((await build()) ? `wrote ${fileURLToPath(OUTPUT)}` : `${fileURLToPath(OUTPUT)} is up to date`);
+  try {
+    console.log((await build()) ? `wrote ${fileURLToPath(OUTPUT)}` : `${fileURLToPath(OUTPUT)} is up to date`);
+  } catch (error) {
+    // wabt's own stack trace quotes its minified source: the message alone names the line of the .wat.
+    console.error(`client/wasm/build.mjs: ${error.message}`);
+    process.exitCode = 1;
+  }
 }
