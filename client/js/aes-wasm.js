@@ -29,14 +29,20 @@ export async function instantiateWasmIge(tables, source = MODULE_URL) {
   const { instance } = await WebAssembly.instantiate(bytes);
   const { memory, ige } = instance.exports;
   const [tablesAt, sboxesAt, keysAt, ivAt, dataAt] = ['tables', 'sboxes', 'roundKeys', 'iv', 'data']
-    .map((name) => instance.exports[name].value);
+    .map((name) => instance.exports[name].value); // the layout, as aes-ige.wat defines it
 
   // Everything goes in as big-endian bytes, the cipher's own layout (see the byte-order note in aes-ige.wat).
   let view = new DataView(memory.buffer);
-  [...tables.te, ...tables.td].forEach((table, t) => table.forEach((entry, x) => view.setInt32(tablesAt + 1024 * t + 4 * x, entry)));
-  new Uint8Array(memory.buffer).set(tables.sbox, sboxesAt);
-  new Uint8Array(memory.buffer).set(tables.invSbox, sboxesAt + 256);
+  let at = tablesAt;
+  for (const table of [...tables.te, ...tables.td]) {
+    for (const entry of table) {
+      view.setInt32(at, entry);
+      at += 4;
+    }
+  }
   let heap = new Uint8Array(memory.buffer);
+  heap.set(tables.sbox, sboxesAt);
+  heap.set(tables.invSbox, sboxesAt + 256);
 
   return function igeWasm(decrypt, roundKeys, rounds, iv, input) {
     const shortBy = dataAt + input.length - memory.buffer.byteLength;
