@@ -1,6 +1,6 @@
 // The WebAssembly AES-IGE path: client/wasm/aes-ige.wat (assembled by client/wasm/build.mjs), run over the tables
-// that aes.js derives. 1.5-2x the JS loop's speed in Chromium and Node (docs/browser-crypto.md); aes.js falls back
-// to its JS loop when this module cannot load.
+// that aes.js derives, at 2.2-2.8x the JS loop's speed (CPU time) in Chromium and Node (docs/browser-crypto.md).
+// aes.js falls back to its JS loop when this module cannot load.
 
 const MODULE_URL = new URL('../wasm/aes-ige.wasm', import.meta.url);
 const PAGE = 65536;

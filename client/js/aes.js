@@ -1,5 +1,5 @@
 // AES (FIPS-197) block cipher for 128- and 256-bit keys, table-driven: IGE over 16 KiB messages runs at about
-// 100 MB/s in V8's optimizing tier, and at about twice that in WebAssembly over the same tables (docs/browser-crypto.md).
+// 100 MB/s in V8's optimizing tier, and at 2.2-2.8x that in WebAssembly over the same tables (docs/browser-crypto.md).
 // The tables are derived at load time from the field arithmetic (no magic constants to mistype); tests check the
 // cipher against FIPS-197's example and the project's AES-IGE vectors, through both paths.
 // Why not WebCrypto: it offers no raw block operation, and IGE chains every block through the previous one.
