@@ -1,7 +1,10 @@
-// AES (FIPS-197) block cipher for 128- and 256-bit keys, table-driven so that IGE over 16 KiB messages runs at
-// hundreds of MB/s in V8. The tables are derived at load time from the field arithmetic (no magic constants to
-// mistype); tests check the cipher against FIPS-197's example and the project's AES-IGE vectors.
+// AES (FIPS-197) block cipher for 128- and 256-bit keys, table-driven: IGE over 16 KiB messages runs at about
+// 100 MB/s in V8's optimizing tier, and at 2.2-2.8x that in WebAssembly over the same tables (docs/browser-crypto.md).
+// The tables are derived at load time from the field arithmetic (no magic constants to mistype); tests check the
+// cipher against FIPS-197's example and the project's AES-IGE vectors, through both paths.
 // Why not WebCrypto: it offers no raw block operation, and IGE chains every block through the previous one.
+// IGE runs in WebAssembly (aes-wasm.js, over these same tables) when that loads, and in makeIge's JS loop otherwise.
+import { instantiateWasmIge } from './aes-wasm.js';
 
 const SBOX = new Uint8Array(256);
 const INV_SBOX = new Uint8Array(256);
@@ -55,6 +58,9 @@ function buildTables() {
 }
 
 buildTables();
+
+/** The tables, for the WebAssembly path (which copies them into its memory) and its tests. */
+export const AES_TABLES = Object.freeze({ te: TE, td: TD, sbox: SBOX, invSbox: INV_SBOX });
 
 /**
  * Makes the IGE loop for one direction. Each direction gets its own closure, so V8 optimizes the two separately
@@ -118,6 +124,31 @@ function makeIge(decrypt) {
 const IGE_ENCRYPT = makeIge(false);
 const IGE_DECRYPT = makeIge(true);
 
+/** The IGE implementations by name, each (decrypt, roundKeys, rounds, iv, input) => output. */
+const IGE_ENGINES = {
+  js: (decrypt, roundKeys, rounds, iv, input) => (decrypt ? IGE_DECRYPT : IGE_ENCRYPT)(roundKeys, rounds, iv, input),
+};
+
+/** Why the WebAssembly path is not in use: null when it loaded, else the error's message. */
+export let wasmUnavailable = null;
+try {
+  IGE_ENGINES.wasm = await instantiateWasmIge(AES_TABLES);
+} catch (error) {
+  wasmUnavailable = String(error?.message ?? error);
+}
+
+/** The implementation AesKey.ige uses: 'wasm' when it loaded, 'js' otherwise. */
+export let igeEngine = IGE_ENGINES.wasm ? 'wasm' : 'js';
+
+/** Switches AesKey.ige to another implementation: the tests compare them, the benchmark measures each. */
+export function useIgeEngine(name) {
+  if (!IGE_ENGINES[name]) {
+    const why = name === 'wasm' ? `: ${wasmUnavailable}` : '';
+    throw new Error(`IGE engine '${name}' is not available${why}`);
+  }
+  igeEngine = name;
+}
+
 const subWord = (w) => ((SBOX[w >>> 24] << 24) | (SBOX[(w >>> 16) & 255] << 16) | (SBOX[(w >>> 8) & 255] << 8) | SBOX[w & 255]) >>> 0;
 
 /** An expanded AES key: encryption and (equivalent inverse cipher) decryption round keys. */
@@ -158,14 +189,15 @@ export class AesKey {
   }
 
   /**
-   * IGE over whole blocks with the cipher inlined (the hot path: every message goes through it).
+   * IGE over whole blocks with the cipher inlined (the hot path: every message goes through it), in the engine
+   * igeEngine names.
    * @param {boolean} decrypt direction
    * @param {Uint8Array} iv 32 bytes: c_0 then m_0 (the same layout serves decryption)
    * @param {Uint8Array} input whole 16-byte blocks
    * @returns {Uint8Array} a new array
    */
   ige(decrypt, iv, input) {
-    return decrypt ? IGE_DECRYPT(this.dk, this.rounds, iv, input) : IGE_ENCRYPT(this.ek, this.rounds, iv, input);
+    return IGE_ENGINES[igeEngine](decrypt, decrypt ? this.dk : this.ek, this.rounds, iv, input);
   }
 
   /** Encrypts the block held in words (s[0..3], big-endian columns) in place. */

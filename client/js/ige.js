@@ -1,5 +1,6 @@
 // AES-IGE (docs/protocol.md §2.3): c_i = E(m_i xor c_{i-1}) xor m_{i-1}, the 32-byte IV holding c_0 then m_0.
-// The chaining is inlined with the cipher in AesKey.ige, the hot path for every message.
+// The chaining is inlined with the cipher in AesKey.ige, the hot path for every message (in WebAssembly when it
+// loads, else in aes.js's JS loop).
 import { AesKey } from './aes.js';
 
 function check(key, iv, data) {
