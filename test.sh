@@ -35,7 +35,10 @@ dotnet build Testbed.sln -c Release --no-restore
 
 echo "== unit, property and vector tests"
 status=0
-dotnet test Testbed.sln -c Release --no-build --logger "trx" --results-directory "$results" || status=$?
+dotnet test Testbed.sln -c Release --no-build --filter "Category!=Performance" --logger "trx" --results-directory "$results" || status=$?
+
+echo "== browser performance, alone (wall-clock and CPU time: nothing else may share the cores while it measures)"
+dotnet test client/tests -c Release --no-build --filter "Category=Performance" --logger "trx;LogFileName=performance.trx" --results-directory "$results" || status=$?
 
 echo "== vectors command over the shipped vectors"
 dotnet run --project conformance -c Release --no-build -- vectors || status=$?
