@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Testbed.Conformance.ServerSuite;
+using Testbed.Conformance.Vectors;
 
 namespace Testbed.Conformance;
 

@@ -4,7 +4,7 @@ using System.Net;
 using System.Text;
 using Testbed.Conformance.Lab.Proxy;
 using Testbed.Conformance.Lab.Reports;
-using Testbed.Conformance.Running;
+using Testbed.Conformance.Harness;
 using Testbed.Protocol.Handshake;
 
 namespace Testbed.Conformance.Lab;

@@ -1,5 +1,5 @@
-using Testbed.Conformance.Catalog;
-using Testbed.Conformance.Running;
+using Testbed.Conformance.ServerSuite;
+using Testbed.Conformance.Harness;
 using Testbed.Protocol.Transport;
 using Testbed.Server.Faults;
 using Testbed.Server.Tests;
@@ -52,7 +52,7 @@ public sealed class FaultZooTests
         IReadOnlyList<CaseResult> results = await RunAsync(["--fault", fault]);
         string[] failed = [.. results.Where(r => r.Verdict == Verdict.Fail).Select(r => r.Case.Id)];
         Assert.True(mustFail.All(failed.Contains), $"{fault}: expected {string.Join(", ", mustFail)} to fail; {Failures(results)}");
-        string[] unexplained = [.. failed.Where(id => !mustFail.Contains(id) && !mayFail.Any(g => ConformanceCatalog.Matches(g, id)))];
+        string[] unexplained = [.. failed.Where(id => !mustFail.Contains(id) && !mayFail.Any(g => CaseIdGlob.Matches(g, id)))];
         Assert.True(unexplained.Length == 0, $"{fault}: unexpected failures {string.Join(", ", unexplained)}; {Failures(results)}");
     }
 

@@ -58,8 +58,8 @@ public sealed class ProxyTests
         using var capture = new Capture(null, "test", server.HttpBase.ToString());
         await using WebInterceptingProxy proxy = await WebInterceptingProxy.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), server.HttpBase,
             new ProxyCore(capture, []));
-        var target = new Testbed.Conformance.Running.Target(new Uri($"http://127.0.0.1:{proxy.Port}/api"), TransportFraming.Intermediate, server.PublicKey, 1);
-        await Testbed.Conformance.Running.SharedKey.CreateAsync(target, CancellationToken.None);
+        var target = new Testbed.Conformance.Harness.Target(new Uri($"http://127.0.0.1:{proxy.Port}/api"), TransportFraming.Intermediate, server.PublicKey, 1);
+        await Testbed.Conformance.Harness.SharedKey.CreateAsync(target, CancellationToken.None);
 
         Assert.True(capture.Packets(PacketDirection.ClientToServer).Count >= 4, "the handshake's three steps and a ping go through the proxy");
         Assert.Equal(capture.Packets(PacketDirection.ClientToServer).Count, capture.Packets(PacketDirection.ServerToClient).Count);

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Testbed.Conformance.Lab.Proxy;
-using Testbed.Conformance.Running;
+using Testbed.Conformance.Harness;
 using Testbed.Protocol.Envelope;
 using Testbed.Protocol.Tl;
 

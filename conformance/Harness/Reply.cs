@@ -1,7 +1,7 @@
 using Testbed.Protocol.Envelope;
 using Testbed.Protocol.Tl;
 
-namespace Testbed.Conformance.Running;
+namespace Testbed.Conformance.Harness;
 
 /// <summary>One message the server sent, inside a packet (a container's messages each have their own header).</summary>
 internal sealed record ServerMessage(long MsgId, int SeqNo, TlObject Body);

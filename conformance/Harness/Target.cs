@@ -2,7 +2,7 @@ using Testbed.Protocol.Client;
 using Testbed.Protocol.Handshake;
 using Testbed.Protocol.Transport;
 
-namespace Testbed.Conformance.Running;
+namespace Testbed.Conformance.Harness;
 
 /// <summary>
 /// The server under test: where it listens (tcp://host:port with a framing, ws://host:port/path, http://host:port/path),

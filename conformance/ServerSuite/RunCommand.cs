@@ -1,13 +1,10 @@
 using System.CommandLine;
-using System.Net.Http.Json;
 using System.Text.Json;
-using Testbed.Conformance.Catalog;
-using Testbed.Conformance.Reports;
-using Testbed.Conformance.Running;
+using Testbed.Conformance.Harness;
 using Testbed.Protocol.Handshake;
 using Testbed.Protocol.Transport;
 
-namespace Testbed.Conformance;
+namespace Testbed.Conformance.ServerSuite;
 
 /// <summary>
 /// <c>run --target URL</c>: the catalogue against a server. Exit 0 when every result is as expected (passes, and

@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 
-namespace Testbed.Conformance.Running;
+namespace Testbed.Conformance.Harness;
 
 /// <summary>Where the tool gets a server's RSA public key: a PEM file, or the reference server's /server-info.</summary>
 internal static class ServerKeyLoader

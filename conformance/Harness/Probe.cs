@@ -6,7 +6,7 @@ using Testbed.Protocol.Messages;
 using Testbed.Protocol.Sessions;
 using Testbed.Protocol.Tl;
 
-namespace Testbed.Conformance.Running;
+namespace Testbed.Conformance.Harness;
 
 /// <summary>
 /// A connection with an auth key and a session on it, used request-and-answer style: every header and byte a case

@@ -1,6 +1,6 @@
-using Testbed.Conformance.Catalog;
+using Testbed.Conformance.Harness;
 
-namespace Testbed.Conformance.Running;
+namespace Testbed.Conformance.ServerSuite;
 
 /// <summary>One case's result, judged against the expectations file.</summary>
 internal sealed record CaseResult(ConformanceCase Case, Verdict Verdict, string Evidence, TimeSpan Duration, string? ExpectedFailure)
