@@ -33,7 +33,7 @@ internal sealed record Reply(int TransportError, EnvelopeHeader? Header, IReadOn
     /// <summary>A short description for evidence: "transport error -404", "[new_session_created, pong]", "no answer within 5 s".</summary>
     public override string ToString() => this switch
     {
-        { TransportError: not 0 } => $"transport error {TransportError}",
+        { TransportError: not 0 } => TransportErrors.Describe(TransportError),
         { Closed: true } => "the connection was closed",
         { TimedOut: true } => "no answer",
         { Problem: not null } => $"an unreadable packet ({Problem})",

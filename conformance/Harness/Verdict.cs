@@ -26,6 +26,15 @@ internal enum Verdict
 /// <summary>What a case found: the verdict and the evidence behind it (what was sent, what came back).</summary>
 internal sealed record CaseOutcome(Verdict Verdict, string Evidence)
 {
+    /// <summary>
+    /// The target's rate limit answered (-429) before the case could judge anything: not applicable in this run, never
+    /// a failure, and the run as a whole then says so (a rate limit is the target protecting itself, not a defect).
+    /// </summary>
+    public bool RateLimited { get; init; }
+
+    public static CaseOutcome RateLimit(string what) =>
+        new(Verdict.NotApplicable, $"rate-limited: {what}; nothing was judged") { RateLimited = true };
+
     public static CaseOutcome Pass(string evidence) => new(Verdict.Pass, evidence);
 
     public static CaseOutcome Fail(string evidence) => new(Verdict.Fail, evidence);

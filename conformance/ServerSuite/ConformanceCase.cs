@@ -17,6 +17,9 @@ namespace Testbed.Conformance.ServerSuite;
 internal sealed record ConformanceCase(string Id, string Category, RequirementLevel Level, string Requirement, string Reference, string Sends,
     string Expects, Func<CaseContext, Task<CaseOutcome>> Run)
 {
-    /// <summary>Runs after all the others, alone: it exhausts a server-wide resource (a rate limit) that other cases need.</summary>
-    public bool RunsLast { get; init; }
+    /// <summary>
+    /// Floods the target and exhausts a server-wide resource (its per-address handshake budget) that other cases
+    /// need: runs only with --include-floods, and then after all the others, alone.
+    /// </summary>
+    public bool Floods { get; init; }
 }

@@ -35,6 +35,17 @@ public sealed class ProxyTests
         Assert.Contains(capture.Records, r => r.Event == "open" && r.Detail == "tcp Intermediate");
     }
 
+    /// <summary>A capture prints auth_key_id as the rest of the testbed does (docs/protocol.md §2.2): the value, not the wire order.</summary>
+    [Property]
+    public bool A_capture_prints_auth_key_id_as_its_64_bit_value(long id, NonNegativeInt extra)
+    {
+        byte[] payload = new byte[24 + (extra.Get % 64)];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(payload, id);
+        string? printed = (string?)Capture.ToJson(new CaptureRecord(0, 1, "forwarded", PacketDirection.ClientToServer, 1, null, payload))["auth_key_id"];
+        return id == 0 ? printed is null : printed == ((ulong)id).ToString("x16", System.Globalization.CultureInfo.InvariantCulture)
+            && printed == Testbed.Protocol.Envelope.AuthKey.FormatId(id);
+    }
+
     [Fact]
     public async Task An_appended_block_reaches_the_server_16_bytes_longer_and_is_captured_as_modified()
     {

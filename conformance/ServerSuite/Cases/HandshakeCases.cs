@@ -32,7 +32,7 @@ internal static class HandshakeCases
                 (byte[]? answer, int error) = await run.ExchangeAsync(run.Client.Start());
                 if (answer is null)
                 {
-                    return CaseOutcome.Fail($"req_pq_multi answered with transport error {error}");
+                    return CaseOutcome.Fail($"req_pq_multi answered with {TransportErrors.Describe(error)}");
                 }
 
                 try
@@ -136,9 +136,9 @@ internal static class HandshakeCases
 
                     return CaseOutcome.Fail("a handshake with the legacy RSA encoding completed");
                 }
-                catch (Testbed.Protocol.Client.TransportErrorException e)
+                catch (Testbed.Protocol.Client.TransportErrorException e) when (e.Code != TransportErrors.RateLimited)
                 {
-                    return CaseOutcome.Check(e.Code == -404, $"refused with {e.Code}");
+                    return CaseOutcome.Check(e.Code == -404, $"refused with {TransportErrors.Describe(e.Code)}");
                 }
             }),
         new("HSK-014", "handshake", Must, "A temporary key (p_q_inner_data_temp_dc) is created and accepted like a permanent one.", "§5.3",
@@ -188,6 +188,14 @@ internal static class HandshakeCases
             }),
     ];
 
+    /// <summary>The case whose requirement a handshake answer refused by the client's checks breaks.</summary>
+    public static string CaseChecking(HandshakeAnswer refused) => refused switch
+    {
+        HandshakeAnswer.ResPq => "HSK-002",
+        HandshakeAnswer.ServerDhParams => "HSK-008",
+        _ => "HSK-001",
+    };
+
     private static ConformanceCase BadReqDh(string id, string defect, Func<TlObject, TlObject> damage) =>
         new(id, Category, Must, $"req_DH_params with {defect} is refused with -404.", "§5.2, §5.6", $"req_DH_params with {defect}", "-404", async c =>
         {
@@ -212,7 +220,7 @@ internal static class HandshakeCases
     {
         if (answer is null)
         {
-            return error == 0 ? "nothing" : $"transport error {error}";
+            return error == 0 ? "nothing" : TransportErrors.Describe(error);
         }
 
         try
@@ -264,9 +272,9 @@ internal static class HandshakeCases
                 return (null, 0);
             }
 
-            if (packet.Length == 4)
+            if (TransportErrors.Read(packet) is int code)
             {
-                return (null, BinaryPrimitives.ReadInt32LittleEndian(packet));
+                return code == TransportErrors.RateLimited ? throw new RateLimitedException("a handshake query") : (null, code);
             }
 
             return UnencryptedMessage.TryRead(packet, out _, out int length, allowTrailing: true)

@@ -20,9 +20,12 @@ internal static class RobustnessCases
                     using var timeout = CancellationTokenSource.CreateLinkedTokenSource(c.Cancel);
                     timeout.CancelAfter(Probe.AnswerTimeout);
                     byte[]? answer = await raw.ReceiveAsync(timeout.Token);
-                    if (answer is not { Length: 4 } || BinaryPrimitives.ReadInt32LittleEndian(answer) != -404)
+                    switch (answer is null ? null : TransportErrors.Read(answer))
                     {
-                        return CaseOutcome.Fail($"answer to 40 zero bytes: {(answer is null ? "none" : Convert.ToHexString(answer))}");
+                        case TransportErrors.RateLimited:
+                            throw new RateLimitedException("40 zero bytes as an unencrypted message");
+                        case not -404:
+                            return CaseOutcome.Fail($"answer to 40 zero bytes: {TransportErrors.DescribePacket(answer)}");
                     }
                 }
 
@@ -91,5 +94,5 @@ internal static class RobustnessCases
                 Reply reply = await probe.SendAsync(Probe.Ping(9), c.Cancel);
                 return CaseOutcome.Check(limitedAt > 0 && reply.Has("pong"),
                     (limitedAt > 0 ? $"-429 at message {limitedAt}" : "no -429 within 300 messages") + $"; an existing session's ping: {reply}");
-            }) { RunsLast = true };
+            }) { Floods = true };
 }
