@@ -1,4 +1,7 @@
 using System.CommandLine;
+using Testbed.Conformance.Harness;
+using Testbed.Conformance.ServerSuite;
+using Testbed.Conformance.Vectors;
 
 namespace Testbed.Conformance;
 
@@ -6,7 +9,11 @@ namespace Testbed.Conformance;
 public static class Program
 {
     /// <summary>Runs the tool.</summary>
-    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+    public static int Main(string[] args)
+    {
+        Progress.ErrorIsTerminal = !Console.IsErrorRedirected;
+        return Run(args, Console.Out, Console.Error);
+    }
 
     /// <summary>Runs the tool with the given output streams (used by the tests).</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)

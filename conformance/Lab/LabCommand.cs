@@ -1,10 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
+using System.Runtime.InteropServices;
 using System.Text;
 using Testbed.Conformance.Lab.Proxy;
 using Testbed.Conformance.Lab.Reports;
-using Testbed.Conformance.Running;
+using Testbed.Conformance.Harness;
 using Testbed.Protocol.Handshake;
 
 namespace Testbed.Conformance.Lab;
@@ -43,7 +44,11 @@ internal static class LabCommand
         var serverInfo = new Option<string?>("--server-info") { Description = "With --target: a /server-info URL; its host also serves the lab clock, if the server has it" };
         var budget = BudgetOption();
         var output = new Option<string>("--out") { Description = "Where the reports go", DefaultValueFactory = _ => "lab-reports" };
-        var command = new Command("run", "Run an experiment end to end and write its report.") { name, fault, target, rsaKey, serverInfo, budget, output };
+        var command = new Command("run", "Run an experiment end to end and write its report. Exit 0: not vulnerable; 1: vulnerable (any "
+            + "experiment, with all); 3: inconclusive; 2: usage or connection error.")
+        {
+            name, fault, target, rsaKey, serverInfo, budget, output,
+        };
         command.SetAction(async (parse, cancel) =>
         {
             TextWriter console = parse.InvocationConfiguration.Output, error = parse.InvocationConfiguration.Error;
@@ -57,6 +62,7 @@ internal static class LabCommand
 
             try
             {
+                var verdicts = new List<LabVerdict>();
                 foreach (LabExperiment experiment in experiments)
                 {
                     await using LabTarget server = parse.GetValue(target) is { } address
@@ -64,6 +70,7 @@ internal static class LabCommand
                         : await LabTarget.StartReferenceAsync(parse.GetValue(fault));
                     string directory = Path.Combine(parse.GetValue(output)!, $"{experiment.Name}-{server.Fault ?? (parse.GetValue(target) is null ? "clean" : "target")}");
                     ExperimentResult result = await LabRunner.RunAsync(experiment, server, parse.GetValue(budget), directory, cancel);
+                    verdicts.Add(result.Verdict);
                     console.WriteLine($"{experiment.Name} against {result.Target}: {LabReport.VerdictText(result.Verdict)} ({directory}/report.md)");
                     foreach (LabCase row in result.Cases)
                     {
@@ -71,9 +78,11 @@ internal static class LabCommand
                     }
                 }
 
-                return ExitCodes.Success;
+                return verdicts.Contains(LabVerdict.Vulnerable) ? ExitCodes.Mismatch
+                    : verdicts.Contains(LabVerdict.Inconclusive) ? ExitCodes.Inconclusive
+                    : ExitCodes.Success;
             }
-            catch (Exception e) when (e is ArgumentException or FormatException or IOException or HttpRequestException or LabException
+            catch (Exception e) when (e is TargetProblem or ArgumentException or FormatException or IOException or HttpRequestException or LabException
                 or System.Net.Sockets.SocketException or HandshakeException or Testbed.Protocol.Client.TransportErrorException)
             {
                 error.WriteLine($"error: {e.Message}");
@@ -88,14 +97,19 @@ internal static class LabCommand
         var budget = BudgetOption();
         var output = new Option<string>("--out") { Description = "Where the reports and matrix.md go", DefaultValueFactory = _ => "lab-reports" };
         var every = new Option<bool>("--every-fault") { Description = "Run every experiment against every message-layer fault profile, not only its own" };
-        var command = new Command("matrix", "Every experiment against the clean reference server and the fault profile that models its weakness.") { budget, output, every };
+        var command = new Command("matrix", "Every experiment against the clean reference server and the fault profile that models its weakness. "
+            + "Exit 0: every verdict as expected (the clean server not vulnerable, each experiment's own fault vulnerable); 1: a verdict not as "
+            + "expected; 3: no unexpected verdict, but an inconclusive one; 2: usage error.")
+        {
+            budget, output, every,
+        };
         command.SetAction(async (parse, cancel) =>
         {
             string root = parse.GetValue(output)!;
             string[] faults = parse.GetValue(every) ? LabCatalog.MessageLayerFaults : [.. LabCatalog.All.Select(e => e.Fault)];
             var table = new StringBuilder("| experiment | clean server | " + string.Join(" | ", faults.Select(f => $"`{f}`")) + " |\n");
             table.AppendLine("|---|---|" + string.Concat(faults.Select(_ => "---|")));
-            bool expected = true;
+            bool expected = true, inconclusive = false;
             foreach (LabExperiment experiment in LabCatalog.All)
             {
                 var cells = new List<string>();
@@ -109,7 +123,9 @@ internal static class LabCommand
 
                     string name = $"{experiment.Name}-{fault ?? "clean"}";
                     ExperimentResult result = await LabRunner.RunOnReferenceAsync(experiment, fault, parse.GetValue(budget), Path.Combine(root, name), cancel);
-                    expected &= fault is null ? result.Verdict == LabVerdict.NotVulnerable : fault != experiment.Fault || result.Verdict == LabVerdict.Vulnerable;
+                    inconclusive |= result.Verdict == LabVerdict.Inconclusive;
+                    expected &= result.Verdict == LabVerdict.Inconclusive
+                        || (fault is null ? result.Verdict == LabVerdict.NotVulnerable : fault != experiment.Fault || result.Verdict == LabVerdict.Vulnerable);
                     string verdict = LabReport.VerdictText(result.Verdict);
                     cells.Add($"[{(fault == experiment.Fault ? $"**{verdict}**" : verdict)}]({name}/report.md)");
                 }
@@ -120,7 +136,7 @@ internal static class LabCommand
             }
 
             await File.WriteAllTextAsync(Path.Combine(root, "matrix.md"), table.ToString(), cancel);
-            return expected ? ExitCodes.Success : ExitCodes.Mismatch;
+            return !expected ? ExitCodes.Mismatch : inconclusive ? ExitCodes.Inconclusive : ExitCodes.Success;
         });
         return command;
     }
@@ -182,20 +198,47 @@ internal static class LabCommand
             }
 
             console.WriteLine($"proxy {listenAt} -> {upstreamText}; rules: {(parsed.Count == 0 ? "none" : string.Join(" ", parsed))}; capture: {parse.GetValue(capture)}");
+            await UntilStoppedAsync(cancel);
             try
             {
-                await Task.Delay(Timeout.Infinite, cancel);
+                // Relayed requests may be long polls held by the server: they are cut, not waited for.
+                await proxy.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(1), CancellationToken.None);
             }
-            catch (OperationCanceledException)
+            catch (TimeoutException)
             {
-                // Ctrl+C: stop and say what was seen.
+                error.WriteLine("note: connections still open after 1 s were cut");
             }
 
-            await proxy.DisposeAsync();
+            recording.Dispose();
             console.WriteLine($"{recording.PacketCount} packets recorded in {parse.GetValue(capture)}");
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Waits for Ctrl+C (SIGINT) or SIGTERM. Both are taken over from the runtime (whose default for SIGTERM ends the
+    /// process at once), so that the proxy can stop, flush its capture and say what it recorded.
+    /// </summary>
+    private static async Task UntilStoppedAsync(CancellationToken cancel)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        void Stop(PosixSignalContext signal)
+        {
+            signal.Cancel = true;
+            stop.Cancel();
+        }
+
+        using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped: the caller closes the proxy and reports.
+        }
     }
 
     private static Option<LabBudget> BudgetOption() => new("--budget")
@@ -214,14 +257,14 @@ internal static class LabCommand
 
     private static async Task<LabTarget> ExternalAsync(string address, string? rsaKey, string? serverInfo, CancellationToken cancel)
     {
-        Uri uri = Target.ParseAddress(address, out string? problem) ?? throw new ArgumentException(problem);
+        Uri uri = Target.ParseAddress(address, out string? problem) ?? throw new TargetProblem(problem!);
         if (uri.Scheme != "tcp")
         {
             throw new ArgumentException("the lab's experiments run over MTProto TCP: --target tcp://host:port");
         }
 
-        string pem = await ServerKeyLoader.LoadPemAsync(rsaKey, serverInfo, cancel);
+        RsaPublicKey key = await ServerKeyLoader.LoadAsync(rsaKey, serverInfo, cancel);
         Uri? http = serverInfo is null ? null : new Uri(new Uri(serverInfo), "/");
-        return LabTarget.External(new DnsEndPoint(uri.Host, uri.Port), http, RsaPublicKey.FromPem(pem));
+        return LabTarget.External(new DnsEndPoint(uri.Host, uri.Port), http, key);
     }
 }

@@ -1,6 +1,6 @@
 using System.Net;
 using Testbed.Conformance.Lab.Proxy;
-using Testbed.Conformance.Running;
+using Testbed.Conformance.Harness;
 using Testbed.Protocol.Envelope;
 using Testbed.Protocol.Tl;
 using Testbed.Protocol.Transport;

@@ -59,17 +59,22 @@ public sealed class LabTests
         Assert.Contains(message, error.ToString(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Lab_run_writes_its_report_and_prints_the_verdict()
+    /// <summary>The exit-code contract of <c>lab run</c>: 0 not vulnerable, 1 vulnerable, 3 inconclusive (2, usage, above).</summary>
+    [Theory]
+    [InlineData("padding-extension", "padding-unchecked", 1, "VULNERABLE")]
+    [InlineData("padding-extension", null, 0, "not vulnerable")]
+    [InlineData("reordering", "session-id-unchecked", 3, "inconclusive")] // the chat registration it needs is refused
+    public void Lab_run_writes_its_report_prints_the_verdict_and_exits_with_it(string experiment, string? fault, int exit, string verdict)
     {
         string directory = Directory.CreateTempSubdirectory("lab-cli-").FullName;
         try
         {
             using var output = new StringWriter();
             using var error = new StringWriter();
-            Assert.Equal(0, Program.Run(["lab", "run", "padding-extension", "--fault", "padding-unchecked", "--budget", "small", "--out", directory], output, error));
-            Assert.Contains("padding-extension against reference server, fault padding-unchecked: VULNERABLE", output.ToString(), StringComparison.Ordinal);
-            Assert.True(File.Exists(Path.Combine(directory, "padding-extension-padding-unchecked", "report.md")));
+            string[] faultOption = fault is null ? [] : ["--fault", fault];
+            Assert.Equal(exit, Program.Run(["lab", "run", experiment, .. faultOption, "--budget", "small", "--out", directory], output, error));
+            Assert.Contains($"{experiment} against reference server, {(fault is null ? "clean" : $"fault {fault}")}: {verdict}", output.ToString(), StringComparison.Ordinal);
+            Assert.True(File.Exists(Path.Combine(directory, $"{experiment}-{fault ?? "clean"}", "report.md")));
         }
         finally
         {

@@ -35,6 +35,17 @@ public sealed class ProxyTests
         Assert.Contains(capture.Records, r => r.Event == "open" && r.Detail == "tcp Intermediate");
     }
 
+    /// <summary>A capture prints auth_key_id as the rest of the testbed does (docs/protocol.md §2.2): the value, not the wire order.</summary>
+    [Property]
+    public bool A_capture_prints_auth_key_id_as_its_64_bit_value(long id, NonNegativeInt extra)
+    {
+        byte[] payload = new byte[24 + (extra.Get % 64)];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(payload, id);
+        string? printed = (string?)Capture.ToJson(new CaptureRecord(0, 1, "forwarded", PacketDirection.ClientToServer, 1, null, payload))["auth_key_id"];
+        return id == 0 ? printed is null : printed == ((ulong)id).ToString("x16", System.Globalization.CultureInfo.InvariantCulture)
+            && printed == Testbed.Protocol.Envelope.AuthKey.FormatId(id);
+    }
+
     [Fact]
     public async Task An_appended_block_reaches_the_server_16_bytes_longer_and_is_captured_as_modified()
     {
@@ -58,8 +69,8 @@ public sealed class ProxyTests
         using var capture = new Capture(null, "test", server.HttpBase.ToString());
         await using WebInterceptingProxy proxy = await WebInterceptingProxy.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), server.HttpBase,
             new ProxyCore(capture, []));
-        var target = new Testbed.Conformance.Running.Target(new Uri($"http://127.0.0.1:{proxy.Port}/api"), TransportFraming.Intermediate, server.PublicKey, 1);
-        await Testbed.Conformance.Running.SharedKey.CreateAsync(target, CancellationToken.None);
+        var target = new Testbed.Conformance.Harness.Target(new Uri($"http://127.0.0.1:{proxy.Port}/api"), TransportFraming.Intermediate, server.PublicKey, 1);
+        await Testbed.Conformance.Harness.SharedKey.CreateAsync(target, CancellationToken.None);
 
         Assert.True(capture.Packets(PacketDirection.ClientToServer).Count >= 4, "the handshake's three steps and a ping go through the proxy");
         Assert.Equal(capture.Packets(PacketDirection.ClientToServer).Count, capture.Packets(PacketDirection.ServerToClient).Count);

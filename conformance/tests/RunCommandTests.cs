@@ -1,7 +1,10 @@
 using System.Text.Json;
 using System.Xml;
 using System.Xml.Schema;
+using FsCheck;
+using FsCheck.Xunit;
 using Json.Schema;
+using Testbed.Conformance.Harness;
 using Testbed.Server.Tests;
 
 namespace Testbed.Conformance.Tests;
@@ -40,6 +43,7 @@ public sealed class RunCommandTests
             "--json", json, "--junit", junit, "--markdown", markdown);
         Assert.True(exit == 0, output + error);
         Assert.Contains("not as expected", output, StringComparison.Ordinal);
+        Assert.DoesNotContain('\r', error); // not a terminal: no progress line rewritten in place (a CI log would get one long line)
 
         var schema = JsonSchema.FromText(await File.ReadAllTextAsync(RepositoryFile("conformance", "schemas", "report.schema.json")));
         EvaluationResults results = schema.Evaluate(JsonDocument.Parse(await File.ReadAllTextAsync(json)).RootElement,
@@ -104,6 +108,76 @@ public sealed class RunCommandTests
         Assert.Equal(2, exit);
         Assert.StartsWith("error:", error, StringComparison.Ordinal);
         File.Delete(key);
+    }
+
+    [Fact]
+    public async Task The_flood_case_runs_only_with_include_floods()
+    {
+        await using RunningServer server = await RunningServer.StartAsync();
+        string[] run = ["run", "--target", $"tcp://127.0.0.1:{server.TcpPort}", "--server-info", $"{server.HttpBase}server-info"];
+        (int exit, string output, string error) = Run([.. run, "--id", "ROB-004"]);
+        Assert.True(exit == 0, output + error);
+        Assert.Contains("--include-floods", output, StringComparison.Ordinal);
+
+        // Without the flood, the budget is intact: a second run straight away is judged in full.
+        (exit, output, error) = Run([.. run, "--id", "HSK-00?"]);
+        Assert.True(exit == 0, output + error);
+
+        (exit, output, error) = Run([.. run, "--id", "ROB-004", "--include-floods"]);
+        Assert.True(exit == 0, output + error);
+        Assert.Contains("1 pass", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cases_that_meet_the_rate_limit_are_not_judged_and_the_run_says_so_with_exit_2()
+    {
+        // 30 handshake messages a minute: about ten handshakes, far fewer than the handshake cases need.
+        await using RunningServer server = await RunningServer.StartAsync("--Testbed:HandshakeMessagesPerMinute=30");
+        (int exit, string output, string error) = Run("run", "--target", $"tcp://127.0.0.1:{server.TcpPort}", "--server-info",
+            $"{server.HttpBase}server-info", "--category", "handshake", "--category", "robustness");
+        Assert.True(exit == 2, output + error);
+        Assert.DoesNotContain("FAIL ", output, StringComparison.Ordinal);
+        Assert.Contains("rate-limited: the target answered transport error -429", output, StringComparison.Ordinal);
+        Assert.Contains("met the target's rate limit (-429) and were not judged", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_server_whose_dh_prime_fails_the_check_fails_HSK_008_and_the_rest_have_no_key()
+    {
+        await using RunningServer server = await RunningServer.StartAsync("--fault", "unsafe-dh-prime", "--Testbed:HandshakeMessagesPerMinute=200");
+        (int exit, string output, string error) = Run("run", "--target", $"tcp://127.0.0.1:{server.TcpPort}", "--server-info",
+            $"{server.HttpBase}server-info", "--id", "ENV-00?");
+        Assert.True(exit == 1, output + error);
+        Assert.Contains("FAIL            HSK-008", output, StringComparison.Ordinal);
+        Assert.Contains("no auth key: the handshake failed HSK-008 (server_DH_inner_data: dh_prime refused: PrimeNotSafe)", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("FAIL            ENV-", output, StringComparison.Ordinal);
+        Assert.Equal("", error.Trim());
+    }
+
+    [Property]
+    public bool Evidence_names_every_transport_error(NegativeInt code)
+    {
+        byte[] packet = new byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(packet, code.Get);
+        return TransportErrors.DescribePacket(packet).StartsWith($"transport error {code.Get}", StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_rate_limit_answer_reads_as_429_not_as_hex() =>
+        Assert.Equal("transport error -429 (too many requests: the target's rate limit)", TransportErrors.DescribePacket(Convert.FromHexString("53FEFFFF")));
+
+    [Fact]
+    public void List_orders_ids_numerically_within_each_category()
+    {
+        (int exit, string output, _) = Run("list");
+        Assert.Equal(0, exit);
+        string[] ids = [.. output.Split('\n').Where(l => l.Length > 8 && l[3] == '-').Select(l => l[..7])];
+        foreach (IGrouping<string, string> prefix in ids.GroupBy(id => id[..3]))
+        {
+            Assert.Equal(prefix.OrderBy(id => int.Parse(id[4..], System.Globalization.CultureInfo.InvariantCulture)), prefix);
+        }
+
+        Assert.Equal(ids.Distinct().Count(), ids.Length);
     }
 
     [Fact]

@@ -30,6 +30,13 @@ public sealed class AuthKey : IDisposable
     /// </summary>
     public long Id { get; }
 
+    /// <summary>
+    /// How the testbed prints an auth_key_id for people, everywhere (logs, security events, the inspector, reports,
+    /// captures): the 64-bit value as 16 lowercase hex digits. The wire holds it little-endian, so a hex dump shows
+    /// the same 8 bytes in the opposite order (docs/protocol.md §2.2).
+    /// </summary>
+    public static string FormatId(long id) => ((ulong)id).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>auth_key_aux_hash: the bytes <c>SHA1(auth_key)[0:8]</c> read little-endian.</summary>
     public long AuxHash { get; }
 

@@ -31,6 +31,9 @@ public sealed class HandshakeClient
     private byte[] _authKey = [];
     private TimeSpan _timeOffset;
 
+    // The answer the checks are reading now: a refusal names it (HandshakeException.Refused).
+    private HandshakeAnswer _checking;
+
     /// <summary>Creates a client that trusts <paramref name="serverKeys"/> (pinned, never taken from the server).</summary>
     public HandshakeClient(IReadOnlyList<RsaPublicKey> serverKeys, HandshakeClientOptions? options = null)
     {
@@ -45,6 +48,7 @@ public sealed class HandshakeClient
     /// <summary>Step 2: checks resPQ, factors pq, returns req_DH_params.</summary>
     public byte[] OnResPq(ReadOnlySpan<byte> response)
     {
+        _checking = HandshakeAnswer.ResPq;
         TlObject resPq = Read(response, "ResPQ");
         Require(resPq.Get<byte[]>("nonce").AsSpan().SequenceEqual(_nonce), "resPQ: nonce differs from ours");
         _serverNonce = resPq.Get<byte[]>("server_nonce");
@@ -56,7 +60,7 @@ public sealed class HandshakeClient
 
         long[] offered = resPq.Get<long[]>("server_public_key_fingerprints");
         RsaPublicKey key = _serverKeys.FirstOrDefault(k => offered.Contains(k.Fingerprint))
-            ?? throw new HandshakeException("resPQ: none of the offered key fingerprints is pinned");
+            ?? throw new HandshakeException(_checking, "resPQ: none of the offered key fingerprints is pinned");
 
         byte[] pBytes = BigEndianInteger.ToMinimalBytes(p), qBytes = BigEndianInteger.ToMinimalBytes(q);
         TlObject inner = _options switch
@@ -74,13 +78,14 @@ public sealed class HandshakeClient
     /// <summary>Step 3: checks server_DH_params_ok and every DH value, returns set_client_DH_params.</summary>
     public byte[] OnServerDhParams(ReadOnlySpan<byte> response)
     {
+        _checking = HandshakeAnswer.ServerDhParams;
         TlObject answer = Read(response, "Server_DH_Params");
         CheckNonces(answer, "server_DH_params");
         Require(answer.Combinator.Name == "server_DH_params_ok", "server_DH_params_fail received");
 
         TmpAesKey.Derive(_newNonce, _serverNonce, _tmpKey, _tmpIv);
         TlObject inner = EncryptedAnswer.TryDecrypt(_tmpKey, _tmpIv, answer.Get<byte[]>("encrypted_answer"), _codec, "Server_DH_inner_data")
-            ?? throw new HandshakeException("server_DH_params_ok: encrypted_answer fails its SHA-1 or padding check");
+            ?? throw new HandshakeException(_checking, "server_DH_params_ok: encrypted_answer fails its SHA-1 or padding check");
         CheckNonces(inner, "server_DH_inner_data");
 
         _g = inner.Get<int>("g");
@@ -96,6 +101,7 @@ public sealed class HandshakeClient
     /// <summary>Step 4: checks dh_gen_ok / dh_gen_retry / dh_gen_fail and its new_nonce_hash.</summary>
     public HandshakeClientResult OnDhGen(ReadOnlySpan<byte> response)
     {
+        _checking = HandshakeAnswer.DhGen;
         TlObject answer = Read(response, "Set_client_DH_params_answer");
         CheckNonces(answer, answer.Combinator.Name);
         using var key = AuthKey.FromBytes(_authKey);
@@ -120,7 +126,7 @@ public sealed class HandshakeClient
                 CryptographicOperations.ZeroMemory(_authKey);
                 return new HandshakeClientRetry(ClientDhParams());
             default:
-                throw new HandshakeException("dh_gen_fail: the server refused the key exchange");
+                throw new HandshakeException(_checking, "dh_gen_fail: the server refused the key exchange");
         }
     }
 
@@ -153,7 +159,7 @@ public sealed class HandshakeClient
         }
         catch (TlDecodeException e)
         {
-            throw new HandshakeException($"expected a {typeName}: {e.Message}", e);
+            throw new HandshakeException(_checking, $"expected a {typeName}: {e.Message}", e);
         }
     }
 
@@ -171,18 +177,18 @@ public sealed class HandshakeClient
         }
         catch (ArgumentException e)
         {
-            throw new HandshakeException($"resPQ: pq {pq} cannot be factored into two primes", e);
+            throw new HandshakeException(HandshakeAnswer.ResPq, $"resPQ: pq {pq} cannot be factored into two primes", e);
         }
     }
 
-    private static void CheckDh(DhCheck result, string what) =>
+    private void CheckDh(DhCheck result, string what) =>
         Require(result == DhCheck.Ok, $"server_DH_inner_data: {what} refused: {result}");
 
-    private static void Require(bool condition, string failure)
+    private void Require(bool condition, string failure)
     {
         if (!condition)
         {
-            throw new HandshakeException(failure);
+            throw new HandshakeException(_checking, failure);
         }
     }
 }

@@ -19,4 +19,11 @@ public sealed class HandshakeException : Exception
         : base(message, innerException)
     {
     }
+
+    /// <summary>Creates the exception for an answer that failed a check.</summary>
+    public HandshakeException(HandshakeAnswer refused, string message, Exception? innerException = null)
+        : base(message, innerException) => Refused = refused;
+
+    /// <summary>The server's answer that failed a check, when a check of the client refused one; null for other failures.</summary>
+    public HandshakeAnswer? Refused { get; }
 }

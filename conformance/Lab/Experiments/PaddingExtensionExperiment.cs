@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using Testbed.Conformance.Lab.Proxy;
-using Testbed.Conformance.Running;
+using Testbed.Conformance.Harness;
 
 namespace Testbed.Conformance.Lab.Experiments;
 

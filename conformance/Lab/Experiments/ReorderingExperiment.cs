@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Testbed.Conformance.Lab.Proxy;
-using Testbed.Conformance.Running;
+using Testbed.Conformance.Harness;
 using Testbed.Protocol.Envelope;
 using Testbed.Protocol.Tl;
 
@@ -26,6 +26,7 @@ internal sealed class ReorderingExperiment() : LabExperiment(
     public override async Task RunAsync(LabSession lab, ExperimentResult result, CancellationToken cancel)
     {
         SharedKey bobKey = await lab.NewKeyAsync(cancel);
+        var readOrders = new List<(string Case, string[] Sent, string[] Read)>();
         foreach (int laterPackets in new[] { 1, 2 })
         {
             await using Probe alice = await lab.OpenProbeAsync(cancel);
@@ -69,6 +70,7 @@ internal sealed class ReorderingExperiment() : LabExperiment(
                 reordered ? $"Bob's history reads {historyText}" : order.SequenceEqual(texts) ? "delivered in order" : $"\"1\" not delivered; Bob's history reads {historyText}",
                 reordered,
                 $"{sender}; Alice's replies: {string.Join("; ", aliceReplies.Select(r => r.ToString()))}");
+            readOrders.Add((name, [.. texts.Select(t => t[prefix.Length..])], [.. order.Select(t => t[prefix.Length..])]));
             result.Data[$"hold_{laterPackets}"] = new System.Text.Json.Nodes.JsonObject
             {
                 ["sent"] = string.Join(",", texts.Select(t => t[prefix.Length..])),
@@ -76,7 +78,33 @@ internal sealed class ReorderingExperiment() : LabExperiment(
                 ["sender_told"] = told,
             };
         }
+
+        result.Plots.Add(OrderPlot(lab.Server.Description, readOrders));
     }
+
+    /// <summary>Each message's place as Alice sent it against its place in Bob's history: a reordering leaves the diagonal.</summary>
+    private static LabPlot OrderPlot(string server, List<(string Case, string[] Sent, string[] Read)> cases) =>
+        new("order-sent-vs-read", "Message order as Alice sent it against the order Bob reads it (the diagonal: in order)", plot =>
+        {
+            int longest = cases.Max(c => c.Sent.Length);
+            var diagonal = plot.Add.Line(1, 1, longest, longest);
+            diagonal.LegendText = "in order";
+            diagonal.LinePattern = ScottPlot.LinePattern.Dotted;
+            foreach ((string name, string[] sent, string[] read) in cases)
+            {
+                // Messages Bob never read have no place in his history and are left out.
+                (double Sent, double Read)[] places = [.. sent.Select((text, i) => (Sent: i + 1.0, Read: Array.IndexOf(read, text) + 1.0)).Where(p => p.Read > 0)];
+                var series = plot.Add.Scatter(places.Select(p => p.Sent).ToArray(), places.Select(p => p.Read).ToArray());
+                series.LegendText = name;
+                series.MarkerSize = 10;
+            }
+
+            plot.Axes.SetLimits(0.5, longest + 0.5, 0.5, longest + 0.5);
+            plot.XLabel("place in Alice's sending order");
+            plot.YLabel("place in Bob's history");
+            plot.Title($"Reordering: {server}");
+            plot.ShowLegend(ScottPlot.Alignment.LowerRight);
+        });
 
     private static async Task<long> RegisterAsync(Probe probe, string name, CancellationToken cancel)
     {

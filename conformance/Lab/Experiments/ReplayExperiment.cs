@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Testbed.Conformance.Lab.Proxy;
-using Testbed.Conformance.Running;
-using Testbed.Protocol.Tl;
+using Testbed.Conformance.Harness;
 using Testbed.Protocol.Transport;
 
 namespace Testbed.Conformance.Lab.Experiments;

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Testbed.Conformance.Lab.Proxy;
-using Testbed.Conformance.Running;
+using Testbed.Conformance.Harness;
 using Testbed.Protocol.Client;
 using Testbed.Protocol.Envelope;
 using Testbed.Protocol.Tl;

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Testbed.Protocol.Envelope;
 
 namespace Testbed.Conformance.Lab.Proxy;
 
@@ -124,7 +125,7 @@ public sealed class Capture : IDisposable
             json["length"] = payload.Length;
             if (payload.Length >= 24 && BinaryPrimitives.ReadInt64LittleEndian(payload) != 0)
             {
-                json["auth_key_id"] = Convert.ToHexStringLower(payload.AsSpan(0, 8));
+                json["auth_key_id"] = AuthKey.FormatId(BinaryPrimitives.ReadInt64LittleEndian(payload));
                 json["msg_key"] = Convert.ToHexStringLower(payload.AsSpan(8, 16));
             }
 

@@ -4,6 +4,8 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Testbed.Conformance.Lab.Proxy;
@@ -41,6 +43,11 @@ public sealed class WebInterceptingProxy : IAsyncDisposable
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(listen));
+
+        // The proxy's owner decides when it stops (the lab command on SIGINT/SIGTERM, a test when it is done): the host
+        // must not take the process's signals, nor wait the default 30 s for relayed long polls when it stops.
+        builder.Services.AddSingleton<IHostLifetime, OwnerControlledLifetime>();
+        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(1));
         WebApplication app = builder.Build();
         var http = new HttpClient { BaseAddress = upstream, Timeout = TimeSpan.FromMinutes(2) };
         var proxy = new WebInterceptingProxy(app, http, core);
@@ -169,6 +176,7 @@ public sealed class WebInterceptingProxy : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        _http.CancelPendingRequests();
         foreach (ProxiedConnection connection in Core.Connections.Values)
         {
             await connection.DisposeAsync();

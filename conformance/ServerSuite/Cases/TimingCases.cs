@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using Testbed.Conformance.Running;
+using Testbed.Conformance.Harness;
 using Testbed.Protocol.Envelope;
-using static Testbed.Conformance.Catalog.RequirementLevel;
+using static Testbed.Conformance.Harness.RequirementLevel;
 
-namespace Testbed.Conformance.Catalog;
+namespace Testbed.Conformance.ServerSuite.Cases;
 
 /// <summary>Timing side channels (docs/protocol.md §2.4, §7).</summary>
 internal static class TimingCases

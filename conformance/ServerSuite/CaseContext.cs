@@ -1,6 +1,6 @@
-using Testbed.Conformance.Running;
+using Testbed.Conformance.Harness;
 
-namespace Testbed.Conformance.Catalog;
+namespace Testbed.Conformance.ServerSuite;
 
 /// <summary>What a case works with: the target and a cancellation token that carries the case's time limit.</summary>
 internal sealed class CaseContext(Target target, Func<Task<SharedKey>> sharedKey, CancellationToken cancel)

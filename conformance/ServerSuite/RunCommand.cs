@@ -1,13 +1,12 @@
 using System.CommandLine;
-using System.Net.Http.Json;
 using System.Text.Json;
-using Testbed.Conformance.Catalog;
-using Testbed.Conformance.Reports;
-using Testbed.Conformance.Running;
+using Testbed.Conformance.Harness;
+using Testbed.Conformance.ServerSuite.Cases;
+using Testbed.Protocol.Client;
 using Testbed.Protocol.Handshake;
 using Testbed.Protocol.Transport;
 
-namespace Testbed.Conformance;
+namespace Testbed.Conformance.ServerSuite;
 
 /// <summary>
 /// <c>run --target URL</c>: the catalogue against a server. Exit 0 when every result is as expected (passes, and
@@ -45,7 +44,9 @@ internal static class RunCommand
                     HandshakeExpiry = parse.GetValue(expiry) is int seconds ? TimeSpan.FromSeconds(seconds) : null,
                     IncludeFloods = parse.GetValue(floods),
                 };
-                Expectations expectations = parse.GetValue(expect) is { } file ? Expectations.Parse(await File.ReadAllTextAsync(file, cancel), file) : Expectations.None;
+                Expectations expectations = parse.GetValue(expect) is { } file
+                    ? Expectations.Parse(await ServerKeyLoader.ReadFileAsync(file, cancel), file)
+                    : Expectations.None;
                 ConformanceCase[] cases = [.. filters.Select(parse)];
                 if (cases.Length == 0)
                 {
@@ -53,21 +54,27 @@ internal static class RunCommand
                     return ExitCodes.Usage;
                 }
 
+                if (resolved.KeyFailure is { Refused: { } refused } && ConformanceCatalog.Find(HandshakeCases.CaseChecking(refused)) is { } checking
+                    && !cases.Contains(checking))
+                {
+                    // The first handshake failed a check: the case that checks it gives the verdict, even when not selected.
+                    cases = [checking, .. cases];
+                }
+
                 DateTimeOffset started = DateTimeOffset.UtcNow;
                 var clock = System.Diagnostics.Stopwatch.StartNew();
-                int done = 0;
+                var progress = new Progress(error, Progress.ErrorIsTerminal, cases.Length, "cases");
                 IReadOnlyList<CaseResult> results = await ConformanceRunner.RunAsync(resolved, cases, expectations, parse.GetValue(jobs),
-                    r => error.Write($"\r{Interlocked.Increment(ref done)}/{cases.Length} cases ({r.Case.Id} {r.Verdict})          "), cancel);
-                error.WriteLine();
+                    r => progress.Advance($"{r.Case.Id} {r.Verdict}"), cancel);
+                progress.Finish();
                 var report = new RunReport(parse.GetValue(target)!, started, clock.Elapsed, results);
                 report.WriteConsole(output);
                 await WriteAsync(parse.GetValue(json), report.ToJson(), cancel);
                 await WriteAsync(parse.GetValue(junit), report.ToJUnit(), cancel);
                 await WriteAsync(parse.GetValue(markdown), report.ToMarkdown(), cancel);
-                return report.Mismatches == 0 ? ExitCodes.Success : ExitCodes.Mismatch;
+                return Verdict(report, error);
             }
-            catch (Exception e) when (e is ArgumentException or FormatException or IOException or HttpRequestException or JsonException
-                or UnauthorizedAccessException or System.Net.Sockets.SocketException or HandshakeException or Testbed.Protocol.Client.TransportErrorException)
+            catch (Exception e) when (e is TargetProblem or FormatException or IOException or UnauthorizedAccessException)
             {
                 error.WriteLine($"error: {e.Message}");
                 return ExitCodes.Usage;
@@ -76,31 +83,66 @@ internal static class RunCommand
         return command;
     }
 
-    /// <summary>Checks the target and fetches or reads its key; then makes sure a handshake works, so a dead target is a usage error.</summary>
+    /// <summary>
+    /// Checks the target, fetches or reads its key, and runs a first handshake: a target that cannot be reached or does
+    /// not speak MTProto is a <see cref="TargetProblem"/> (exit 2); a handshake refused by a client check is a verdict,
+    /// kept in <see cref="Target.KeyFailure"/>; otherwise the key serves the whole run.
+    /// </summary>
     public static async Task<Target> ResolveTargetAsync(string address, string framingName, string? rsaKeyFile, string? serverInfoUrl, int dc,
         CancellationToken cancel)
     {
-        Uri uri = Target.ParseAddress(address, out string? problem) ?? throw new ArgumentException(problem);
+        Uri uri = Target.ParseAddress(address, out string? problem) ?? throw new TargetProblem(problem!);
         TransportFraming framing = framingName switch
         {
             "abridged" => TransportFraming.Abridged,
             "intermediate" => TransportFraming.Intermediate,
             "padded" => TransportFraming.PaddedIntermediate,
             "full" => TransportFraming.Full,
-            _ => throw new ArgumentException($"--framing must be abridged, intermediate, padded or full, not '{framingName}'"),
+            _ => throw new TargetProblem($"--framing must be abridged, intermediate, padded or full, not '{framingName}'"),
         };
-        string pem = await ServerKeyLoader.LoadPemAsync(rsaKeyFile, serverInfoUrl, cancel);
-        var target = new Target(uri, framing, RsaPublicKey.FromPem(pem), dc);
+        var target = new Target(uri, framing, await ServerKeyLoader.LoadAsync(rsaKeyFile, serverInfoUrl, cancel), dc);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        limit.CancelAfter(TargetProblem.HandshakeTimeout);
         try
         {
-            // The target answers a handshake, or the run stops here with exit 2; the key then serves the whole run.
-            return target with { Key = await SharedKey.CreateAsync(target, cancel) };
+            return target with { Key = await SharedKey.CreateAsync(target, limit.Token) };
         }
-        catch (Testbed.Protocol.Client.TransportErrorException e) when (e.Code == -429)
+        catch (HandshakeException e) when (e.Refused is not null)
         {
-            throw new IOException("the server refused the handshake with -429: its per-address handshake budget is spent (a flood case run less than "
-                + "a minute ago does that); wait and run again", e);
+            return target with { KeyFailure = e };
         }
+        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+        {
+            throw TargetProblem.From(uri, new TimeoutException());
+        }
+        catch (TransportErrorException e) when (e.Code == -404 && target.Transport == "http")
+        {
+            throw await HttpEndpoint.SpeaksMtProtoAsync(uri, cancel) ? TargetProblem.From(uri, e)
+                : new TargetProblem($"{address}: the HTTP answer is not an MTProto transport error (no 4-byte code in its body): check the "
+                    + "path (the reference server serves POST /api)", e);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or HttpRequestException or System.Net.Sockets.SocketException
+            or System.Net.WebSockets.WebSocketException or TransportErrorException or HandshakeException)
+        {
+            throw TargetProblem.From(uri, e);
+        }
+    }
+
+    /// <summary>
+    /// The exit code: 1 when a result is not as expected; otherwise 2 when the target's rate limit kept cases from
+    /// being judged (a green run must mean every selected case was judged); otherwise 0.
+    /// </summary>
+    private static int Verdict(RunReport report, TextWriter error)
+    {
+        string[] limited = [.. report.Results.Where(r => r.RateLimited).Select(r => r.Case.Id)];
+        if (limited.Length > 0)
+        {
+            error.WriteLine($"{(report.Mismatches == 0 ? "error" : "note")}: {limited.Length} case(s) met the target's rate limit (-429) and were not "
+                + $"judged: {string.Join(", ", limited)}. Wait a minute (a flood case or an earlier run spent the per-address budget) or raise the "
+                + "target's limit (the reference server: --Testbed:HandshakeMessagesPerMinute=600), and run again.");
+        }
+
+        return report.Mismatches > 0 ? ExitCodes.Mismatch : limited.Length > 0 ? ExitCodes.Usage : ExitCodes.Success;
     }
 
     private static async Task WriteAsync(string? path, string text, CancellationToken cancel)

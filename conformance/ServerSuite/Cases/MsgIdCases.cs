@@ -1,9 +1,9 @@
-using Testbed.Conformance.Running;
+using Testbed.Conformance.Harness;
 using Testbed.Protocol.Envelope;
 using Testbed.Protocol.Messages;
-using static Testbed.Conformance.Catalog.RequirementLevel;
+using static Testbed.Conformance.Harness.RequirementLevel;
 
-namespace Testbed.Conformance.Catalog;
+namespace Testbed.Conformance.ServerSuite.Cases;
 
 /// <summary>msg_id, time and replay (docs/protocol.md §3.1–§3.4, §3.7).</summary>
 internal static class MsgIdCases
@@ -64,7 +64,42 @@ internal static class MsgIdCases
                 Reply reply = await probe.SendAsync(early, Probe.Ping(7), c.Cancel);
                 return CaseOutcome.Check(reply.BadMsgCode is 20 or 16 && !reply.Has("pong"), $"answer: {reply}");
             }),
+        new("MID-008", "msgid", Must, "A message replayed on a new connection is not executed again: replay protection is per session, not per connection.",
+            "§3.4", "a ping, then its packet again over a new connection", "no newly made pong", async c =>
+            {
+                if (c.Target.Transport == "http")
+                {
+                    return CaseOutcome.NotApplicable("HTTP has no connections to change");
+                }
+
+                await using Probe probe = await c.WarmSessionAsync();
+                byte[] wire = probe.Seal(Probe.Ping(81), out _);
+                Reply first = await probe.ExchangeAsync(wire, c.Cancel);
+                await probe.ReconnectAsync(c.Cancel);
+                Reply again = await probe.ExchangeAsync(wire, c.Cancel);
+                long[] firstPongs = [.. first.Messages.Where(m => m.Body.Combinator.Name == "pong").Select(m => m.MsgId)];
+                bool newPong = again.Messages.Any(m => m.Body.Combinator.Name == "pong" && !firstPongs.Contains(m.MsgId));
+                return CaseOutcome.Check(!newPong, $"first: {first}; replay on a new connection: {again}");
+            }),
+        Accepted("MID-009", "250 s in the past", -250),
+        Accepted("MID-010", "20 s in the future", 20),
     ];
+
+    private static ConformanceCase Accepted(string id, string when, int seconds) =>
+        new(id, "msgid", Should, $"A msg_id {when} is inside the window and accepted: the server is not stricter than -300 s / +30 s.", "§3.2",
+            $"the first ping of a new session with a msg_id {Math.Abs(seconds)} s {(seconds < 0 ? "old" : "ahead")}", "pong", async c =>
+            {
+                await using Probe probe = await c.NewSessionAsync();
+                DateTimeOffset serverNow = DateTimeOffset.UtcNow + probe.Session.MsgIds.ClockOffset;
+                EnvelopeHeader header = probe.Session.NextHeader(true) with { MsgId = MsgId.FromTime(serverNow.AddSeconds(seconds)) & ~3L };
+                Reply reply = await probe.SendAsync(header, Probe.Ping(1), c.Cancel);
+
+                // A server that started less than 300 s ago cannot know whether it processed an older msg_id before
+                // it started, and may say so with 20 (docs/protocol.md §3.4): not stricter than the window, but honest.
+                bool unverifiable = seconds < 0 && reply.BadMsgCode == 20;
+                return CaseOutcome.Check(reply.Has("pong") || unverifiable,
+                    unverifiable ? $"answer: {reply} (msg_id from before the server's start: it cannot verify it)" : $"answer: {reply}");
+            });
 
     private static ConformanceCase TimeShifted(string id, string when, int seconds, int code) =>
         new(id, Category, Must, $"A msg_id {when} is refused with bad_msg_notification {code}.", "§3.2, §3.6",

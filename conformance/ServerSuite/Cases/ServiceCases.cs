@@ -1,16 +1,17 @@
 using System.IO.Compression;
-using Testbed.Conformance.Running;
+using Testbed.Conformance.Harness;
 using Testbed.Protocol.Envelope;
 using Testbed.Protocol.Messages;
 using Testbed.Protocol.Tl;
-using static Testbed.Conformance.Catalog.RequirementLevel;
+using static Testbed.Conformance.Harness.RequirementLevel;
 
-namespace Testbed.Conformance.Catalog;
+namespace Testbed.Conformance.ServerSuite.Cases;
 
 /// <summary>Containers, acknowledgements and service messages (docs/protocol.md §3.8, §3.9, §8).</summary>
 internal static class ServiceCases
 {
     private const string Category = "service";
+    private static readonly long[] OneId = [1];
 
     public static IEnumerable<ConformanceCase> All() =>
     [
@@ -131,7 +132,96 @@ internal static class ServiceCases
                 Reply reply = await probe.SendAsync(Probe.Call("rpc_drop_answer", 12345L), c.Cancel);
                 return CaseOutcome.Check(reply.Has("rpc_result"), $"answer: {reply}");
             }),
+        new("SVC-013", "service", Must, "A msg_container of more than 1024 messages is refused with bad_msg_notification 64.", "§3.8",
+            "a container of 1025 pings", "bad_msg_notification 64, no pong", async c =>
+            {
+                await using Probe probe = await c.WarmSessionAsync();
+                byte[] ping = probe.Serialize(Probe.Ping(1));
+                (byte[] wire, _, _) = probe.Session.EncryptContainer([.. Enumerable.Range(0, 1025).Select(_ => (ping, true))]);
+                Reply reply = await probe.ExchangeAsync(wire, c.Cancel);
+                return CaseOutcome.Check(reply.BadMsgCode == 64 && !reply.Has("pong"), $"answer: {reply}");
+            }),
+        new("SVC-014", "service", Must, "msgs_ack listing more than 8192 ids does not disturb the server: the session goes on.", "§8",
+            "msgs_ack with 8193 ids, then a ping", "pong", async c =>
+            {
+                await using Probe probe = await c.WarmSessionAsync();
+                await probe.Transport.SendAsync(probe.Seal(Probe.Call("msgs_ack", Enumerable.Range(1, 8193).Select(i => (long)i).ToArray()), out _), c.Cancel);
+                Reply reply = await probe.SendAsync(Probe.Ping(3), c.Cancel);
+                if (c.Target.Transport == "http" && !reply.Has("pong"))
+                {
+                    reply = await probe.SendAsync(Probe.Ping(4), c.Cancel);
+                }
+
+                return CaseOutcome.Check(reply.Has("pong"), $"ping after the long ack: {reply}");
+            }),
+        new("SVC-015", "service", Should, "msg_resend_req gets an unacknowledged answer again, under a new header.", "§3.9, §8",
+            "an RPC call left unacknowledged, then msg_resend_req(its answer's msg_id)", "the answer again, not under its first header", async c =>
+            {
+                await using Probe probe = await c.WarmSessionAsync();
+                Reply rpc = await probe.SendAsync(Probe.Call("destroy_session", 7L), c.Cancel);
+                ServerMessage? answer = rpc.Messages.FirstOrDefault(m => m.Body.Combinator.Name == "rpc_result");
+                if (answer is null || rpc.Header is not { } original)
+                {
+                    return CaseOutcome.Fail($"no rpc_result: {rpc}");
+                }
+
+                Reply resent = await probe.SendAsync(Probe.Call("msg_resend_req", new[] { answer.MsgId }), c.Cancel);
+                bool again = resent.Messages.Any(m => m.MsgId == answer.MsgId);
+                return CaseOutcome.Check(again && resent.Header?.MsgId != original.MsgId, $"first: {rpc}; after msg_resend_req: {resent}");
+            }),
+        new("SVC-016", "service", Must, "msgs_state_req reports 1 for an id below the session's memory and 2 for a gap between processed ids.", "§8",
+            "pings A and C, then msgs_state_req([an id older than the session, B])", "statuses 1 and 2", async c =>
+            {
+                await using Probe probe = await c.NewSessionAsync();
+                EnvelopeHeader old = probe.Session.NextHeader(true);
+                await probe.WarmAsync(c.Cancel);
+                EnvelopeHeader gap = probe.Session.NextHeader(true);
+                await probe.SendAsync(Probe.Ping(3), c.Cancel);
+                Reply reply = await probe.SendAsync(Probe.Call("msgs_state_req", new[] { old.MsgId, gap.MsgId }), c.Cancel);
+                byte[]? info = reply.Find("msgs_state_info")?.Get<byte[]>("info");
+                return CaseOutcome.Check(info is { Length: 2 } && info[0] == 1 && (info[1] & 7) == 2,
+                    $"answer: {reply}; info {(info is null ? "none" : Convert.ToHexString(info))}");
+            }),
+        ServerHeaders("SVC-017", "Every server msg_id has a server's low bits (01 for answers, 11 for notifications).", (_, m) =>
+            (m.MsgId & 3) is 1 or 3 ? null : $"msg_id {m.MsgId} has low bits {m.MsgId & 3}"),
+        ServerHeaders("SVC-018", "Server seq_nos are odd for content-related messages and even for the others.", (_, m) =>
+            ((m.SeqNo & 1) == 1) == ContentRelated.IsContentRelated(m.Body.Combinator.Id) || m.Body.Combinator.Name is "bad_msg_notification" or "bad_server_salt"
+                ? null : $"{m.Body.Combinator.Name} has seq_no {m.SeqNo}"),
+        ServerHeaders("SVC-019", "Server msg_ids carry the server's time, within 300 s of the client's corrected clock.", (probe, m) =>
+            Math.Abs((MsgId.ToTime(m.MsgId) - (DateTimeOffset.UtcNow + probe.Session.MsgIds.ClockOffset)).TotalSeconds) < 300
+                ? null : $"msg_id {m.MsgId} is {MsgId.ToTime(m.MsgId):u}"),
+        new("SVC-020", "service", Must, "Server msg_ids increase: every answer's msg_id is above the previous answer's in the session.", "§3.1",
+            "five pings in a row", "five increasing answer msg_ids", async c =>
+            {
+                await using Probe probe = await c.WarmSessionAsync();
+                var ids = new List<long>();
+                for (int i = 0; i < 5; i++)
+                {
+                    Reply reply = await probe.SendAsync(Probe.Ping(i), c.Cancel);
+                    ids.AddRange(reply.Header is { } h ? [h.MsgId] : []);
+                }
+
+                return CaseOutcome.Check(ids.Count == 5 && ids.Zip(ids.Skip(1)).All(p => p.Second > p.First), $"answer msg_ids: {string.Join(", ", ids)}");
+            }),
     ];
+
+    private static ConformanceCase ServerHeaders(string id, string requirement, Func<Probe, ServerMessage, string?> problem) =>
+        new(id, "service", Must, requirement, "§3.1, §3.3", "a container of ping, get_future_salts and msgs_ack in a new session",
+            "every server message well formed", async c =>
+            {
+                await using Probe probe = await c.NewSessionAsync();
+                (byte[] wire, _, _) = probe.Session.EncryptContainer([(probe.Serialize(Probe.Ping(1)), true),
+                    (probe.Serialize(Probe.Call("get_future_salts", 1)), true), (probe.Serialize(Probe.Call("msgs_ack", OneId)), false)]);
+                Reply reply = await probe.ExchangeAsync(wire, c.Cancel);
+                var all = reply.Messages.ToList();
+                if (reply.Header is { } h && reply.Messages.Count > 1)
+                {
+                    all.Add(new ServerMessage(h.MsgId, h.SeqNo, new TlObject(TlSchema.Testbed["msg_container"], (object)Array.Empty<object?>())));
+                }
+
+                string[] problems = [.. all.Select(m => problem(probe, m)).OfType<string>()];
+                return CaseOutcome.Check(all.Count > 0 && problems.Length == 0, $"answer: {reply}" + (problems.Length > 0 ? "; " + string.Join("; ", problems) : ""));
+            });
 
     private static ConformanceCase BadContainer(string id, string defect,
         Func<Probe, EnvelopeHeader, EnvelopeHeader, EnvelopeHeader, byte[]> build) =>

@@ -1,9 +1,10 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
-using Testbed.Conformance.Running;
+using Testbed.Conformance.Harness;
 using Testbed.Protocol.Envelope;
-using static Testbed.Conformance.Catalog.RequirementLevel;
+using static Testbed.Conformance.Harness.RequirementLevel;
 
-namespace Testbed.Conformance.Catalog;
+namespace Testbed.Conformance.ServerSuite.Cases;
 
 /// <summary>The encrypted message (docs/protocol.md §2): every defect refused, and all refused alike.</summary>
 internal static class EnvelopeCases
@@ -56,6 +57,36 @@ internal static class EnvelopeCases
 
                 return CaseOutcome.Check(answers.Distinct().Count() == 1,
                     $"msg_key altered: {answers[0]}; first block damaged: {answers[1]}; block appended: {answers[2]}");
+            }),
+        new("ENV-014", "envelope", Must, "A message encrypted with the server-to-client keys (a reflected server message) is refused with -404.", "§2.2, §2.4",
+            "a ping encrypted with x = 8", "-404", async c =>
+            {
+                await using Probe probe = await c.WarmSessionAsync();
+                byte[] data = probe.Serialize(Probe.Ping(1));
+                int padding = PaddingPolicy.MinimalLength(data.Length);
+                byte[] wire = new byte[MessageEnvelope.GetWireLength(data.Length, padding)];
+                MessageEnvelope.Encrypt(probe.Key, MessageDirection.ServerToClient, probe.Session.NextHeader(true), data, padding, wire);
+                Reply reply = await probe.ExchangeAsync(wire, c.Cancel);
+                return CaseOutcome.Check(reply.TransportError == -404, $"answer: {reply}");
+            }),
+        new("ENV-015", "envelope", Must, "Ciphertext blocks cut from one message and pasted into another are refused with -404.", "§2.4",
+            "a ping whose last block is replaced by another ping's", "-404", async c =>
+            {
+                await using Probe probe = await c.WarmSessionAsync();
+                byte[] a = probe.Seal(Probe.Ping(1), out _), b = probe.Seal(Probe.Ping(2), out _);
+                b.AsSpan(b.Length - 16).CopyTo(a.AsSpan(a.Length - 16));
+                Reply reply = await probe.ExchangeAsync(a, c.Cancel);
+                return CaseOutcome.Check(reply.TransportError == -404, $"answer: {reply}");
+            }),
+        new("ENV-016", "envelope", Must, "A valid envelope whose message data is not a TL object is refused (-404) and the session goes on.", "§2.4, §4.2",
+            "64 random bytes as message data under a correct msg_key, then a ping", "-404 (or a refusal), then pong", async c =>
+            {
+                await using Probe probe = await c.WarmSessionAsync();
+                byte[] garbage = RandomNumberGenerator.GetBytes(64);
+                BinaryPrimitives.WriteUInt32LittleEndian(garbage, 0xdeadbeef);
+                Reply reply = await probe.ExchangeAsync(probe.Session.Encrypt(probe.Session.NextHeader(true), garbage, PaddingPolicy.MinimalLength(64)), c.Cancel);
+                Reply after = await probe.SendAsync(Probe.Ping(2), c.Cancel);
+                return CaseOutcome.Check(!reply.Has("pong") && !reply.TimedOut && after.Has("pong"), $"garbage: {reply}; then a ping: {after}");
             }),
     ];
 

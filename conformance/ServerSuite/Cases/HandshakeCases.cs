@@ -1,13 +1,13 @@
 using System.Buffers.Binary;
-using Testbed.Conformance.Running;
+using Testbed.Conformance.Harness;
 using Testbed.Protocol.Client;
 using Testbed.Protocol.Envelope;
 using Testbed.Protocol.Handshake;
 using Testbed.Protocol.Messages;
 using Testbed.Protocol.Tl;
-using static Testbed.Conformance.Catalog.RequirementLevel;
+using static Testbed.Conformance.Harness.RequirementLevel;
 
-namespace Testbed.Conformance.Catalog;
+namespace Testbed.Conformance.ServerSuite.Cases;
 
 /// <summary>The auth-key handshake (docs/protocol.md §5): each step's checks, from the server's side.</summary>
 internal static class HandshakeCases
@@ -32,7 +32,7 @@ internal static class HandshakeCases
                 (byte[]? answer, int error) = await run.ExchangeAsync(run.Client.Start());
                 if (answer is null)
                 {
-                    return CaseOutcome.Fail($"req_pq_multi answered with transport error {error}");
+                    return CaseOutcome.Fail($"req_pq_multi answered with {TransportErrors.Describe(error)}");
                 }
 
                 try
@@ -84,34 +84,6 @@ internal static class HandshakeCases
                 string final = await run.FinalAnswerAsync();
                 return CaseOutcome.Check(final != "dh_gen_ok", $"answer to set_client_DH_params with g_b = 1: {final}");
             }),
-        new("HSK-015", Category, Must, "A first set_client_DH_params whose retry_id is not 0 is refused (dh_gen_fail): retry_id must name a previous attempt.",
-            "§5.5", "a handshake whose first client_DH_inner_data carries retry_id = 12345", "dh_gen_fail or a transport error", async c =>
-            {
-                await using var run = await RawHandshake.StartAsync(c, new HandshakeClientOptions { DataCenter = c.Target.DataCenter, ReplaceRetryId = 12345 });
-                string final = await run.FinalAnswerAsync();
-                return CaseOutcome.Check(final != "dh_gen_ok", $"answer: {final}");
-            }),
-        new("HSK-016", Category, Should, "Unfinished handshake state expires: a handshake resumed after the server's stated lifetime is refused with -404.",
-            "§5.6", "req_pq_multi and req_DH_params, a wait past --handshake-expiry, then set_client_DH_params", "-404", async c =>
-            {
-                if (c.Target.HandshakeExpiry is not { } expiry)
-                {
-                    return CaseOutcome.NotApplicable("needs --handshake-expiry SECONDS (the server's pending-handshake lifetime; this waits that long)");
-                }
-
-                await using var run = await RawHandshake.StartAsync(c);
-                byte[]? reqDh = await run.ReqDhParamsAsync();
-                byte[]? dhParams = reqDh is null ? null : (await run.ExchangeAsync(reqDh)).Answer;
-                if (dhParams is null)
-                {
-                    return CaseOutcome.Fail("the handshake was refused before server_DH_params_ok");
-                }
-
-                byte[] setDh = run.Client.OnServerDhParams(dhParams);
-                await Task.Delay(expiry + TimeSpan.FromSeconds(2), c.Cancel);
-                (byte[]? answer, int error) = await run.ExchangeAsync(setDh);
-                return CaseOutcome.Check(error == -404, $"after {expiry.TotalSeconds + 2:F0} s: {Describe(answer, error)}");
-            }),
         new("HSK-010", Category, Should, "An identical re-sent handshake query gets the identical answer (a lost answer can be asked for again).", "§5.6",
             "req_DH_params twice, byte for byte", "the same server_DH_params_ok twice", async c =>
             {
@@ -150,7 +122,79 @@ internal static class HandshakeCases
                 (byte[]? answer, int error) = await run.ExchangeAsync(reqDh);
                 return CaseOutcome.Check(error == -444, $"answer: {Describe(answer, error)}");
             }),
+        new("HSK-013", "handshake", Must, "The old RSA encoding (SHA1 | data | padding, open to a timing attack) is refused: only RSA_PAD is accepted.",
+            "§5.2, §7", "req_DH_params with the legacy encoding", "-404", async c =>
+            {
+                try
+                {
+                    var transport = await c.Target.ConnectAsync(c.Cancel);
+                    await using (transport.ConfigureAwait(false))
+                    {
+                        await Testbed.Protocol.Client.TransportHandshake.RunAsync(transport, c.Target.ServerKey,
+                            new HandshakeClientOptions { DataCenter = c.Target.DataCenter, UseLegacyRsa = true }, null, c.Cancel);
+                    }
+
+                    return CaseOutcome.Fail("a handshake with the legacy RSA encoding completed");
+                }
+                catch (Testbed.Protocol.Client.TransportErrorException e) when (e.Code != TransportErrors.RateLimited)
+                {
+                    return CaseOutcome.Check(e.Code == -404, $"refused with {TransportErrors.Describe(e.Code)}");
+                }
+            }),
+        new("HSK-014", "handshake", Must, "A temporary key (p_q_inner_data_temp_dc) is created and accepted like a permanent one.", "§5.3",
+            "a handshake with expires_in = 3600, then a ping", "pong", async c =>
+            {
+                var transport = await c.Target.ConnectAsync(c.Cancel);
+                await using (transport.ConfigureAwait(false))
+                {
+                    HandshakeClientDone done = await Testbed.Protocol.Client.TransportHandshake.RunAsync(transport, c.Target.ServerKey,
+                        new HandshakeClientOptions { DataCenter = c.Target.DataCenter, TemporaryKeyExpiresIn = 3600 }, null, c.Cancel);
+                    using var key = AuthKey.FromBytes(done.AuthKey);
+                    var session = new Testbed.Protocol.Sessions.ClientSession(key, done.ServerSalt);
+                    session.MsgIds.ClockOffset = done.ServerTimeOffset;
+                    await transport.SendAsync(session.Encrypt(TlCodec.Testbed.Serialize(Probe.Ping(1)), true).Wire, c.Cancel);
+                    byte[]? answer = await transport.ReceiveAsync(c.Cancel);
+                    bool ok = answer is not null && session.TryDecrypt(answer, out _, out byte[] data) && data.Length > 0;
+                    return CaseOutcome.Check(ok, ok ? "the temporary key works" : $"answer: {(answer is null ? "none" : $"{answer.Length} bytes")}");
+                }
+            }),
+        new("HSK-015", Category, Must, "A first set_client_DH_params whose retry_id is not 0 is refused (dh_gen_fail): retry_id must name a previous attempt.",
+            "§5.5", "a handshake whose first client_DH_inner_data carries retry_id = 12345", "dh_gen_fail or a transport error", async c =>
+            {
+                await using var run = await RawHandshake.StartAsync(c, new HandshakeClientOptions { DataCenter = c.Target.DataCenter, ReplaceRetryId = 12345 });
+                string final = await run.FinalAnswerAsync();
+                return CaseOutcome.Check(final != "dh_gen_ok", $"answer: {final}");
+            }),
+        new("HSK-016", Category, Should, "Unfinished handshake state expires: a handshake resumed after the server's stated lifetime is refused with -404.",
+            "§5.6", "req_pq_multi and req_DH_params, a wait past --handshake-expiry, then set_client_DH_params", "-404", async c =>
+            {
+                if (c.Target.HandshakeExpiry is not { } expiry)
+                {
+                    return CaseOutcome.NotApplicable("needs --handshake-expiry SECONDS (the server's pending-handshake lifetime; this waits that long)");
+                }
+
+                await using var run = await RawHandshake.StartAsync(c);
+                byte[]? reqDh = await run.ReqDhParamsAsync();
+                byte[]? dhParams = reqDh is null ? null : (await run.ExchangeAsync(reqDh)).Answer;
+                if (dhParams is null)
+                {
+                    return CaseOutcome.Fail("the handshake was refused before server_DH_params_ok");
+                }
+
+                byte[] setDh = run.Client.OnServerDhParams(dhParams);
+                await Task.Delay(expiry + TimeSpan.FromSeconds(2), c.Cancel);
+                (byte[]? answer, int error) = await run.ExchangeAsync(setDh);
+                return CaseOutcome.Check(error == -404, $"after {expiry.TotalSeconds + 2:F0} s: {Describe(answer, error)}");
+            }),
     ];
+
+    /// <summary>The case whose requirement a handshake answer refused by the client's checks breaks.</summary>
+    public static string CaseChecking(HandshakeAnswer refused) => refused switch
+    {
+        HandshakeAnswer.ResPq => "HSK-002",
+        HandshakeAnswer.ServerDhParams => "HSK-008",
+        _ => "HSK-001",
+    };
 
     private static ConformanceCase BadReqDh(string id, string defect, Func<TlObject, TlObject> damage) =>
         new(id, Category, Must, $"req_DH_params with {defect} is refused with -404.", "§5.2, §5.6", $"req_DH_params with {defect}", "-404", async c =>
@@ -176,7 +220,7 @@ internal static class HandshakeCases
     {
         if (answer is null)
         {
-            return error == 0 ? "nothing" : $"transport error {error}";
+            return error == 0 ? "nothing" : TransportErrors.Describe(error);
         }
 
         try
@@ -228,9 +272,9 @@ internal static class HandshakeCases
                 return (null, 0);
             }
 
-            if (packet.Length == 4)
+            if (TransportErrors.Read(packet) is int code)
             {
-                return (null, BinaryPrimitives.ReadInt32LittleEndian(packet));
+                return code == TransportErrors.RateLimited ? throw new RateLimitedException("a handshake query") : (null, code);
             }
 
             return UnencryptedMessage.TryRead(packet, out _, out int length, allowTrailing: true)

@@ -6,7 +6,7 @@ using Testbed.Protocol.Messages;
 using Testbed.Protocol.Sessions;
 using Testbed.Protocol.Tl;
 
-namespace Testbed.Conformance.Running;
+namespace Testbed.Conformance.Harness;
 
 /// <summary>
 /// One auth key for the whole run, created on first use: most cases only need a session of their own (sessions of a

@@ -1,7 +1,7 @@
+using Testbed.Conformance.Harness;
 using System.CommandLine;
-using Testbed.Conformance.Catalog;
 
-namespace Testbed.Conformance;
+namespace Testbed.Conformance.ServerSuite;
 
 /// <summary><c>list</c> (the cases, filterable) and <c>explain ID</c> (one case in full).</summary>
 internal static class CatalogCommands

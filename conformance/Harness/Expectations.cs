@@ -1,4 +1,4 @@
-namespace Testbed.Conformance.Running;
+namespace Testbed.Conformance.Harness;
 
 /// <summary>
 /// An expectations file: the cases a target is known to fail, one per line as <c>ID-or-glob  reason</c>; blank
@@ -41,5 +41,5 @@ internal sealed class Expectations
     }
 
     /// <summary>Why the case is expected to fail, or null when it is expected to pass.</summary>
-    public string? ReasonFor(string id) => _entries.FirstOrDefault(e => Catalog.ConformanceCatalog.Matches(e.Glob, id)).Reason;
+    public string? ReasonFor(string id) => _entries.FirstOrDefault(e => CaseIdGlob.Matches(e.Glob, id)).Reason;
 }

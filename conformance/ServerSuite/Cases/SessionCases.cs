@@ -1,9 +1,9 @@
-using Testbed.Conformance.Running;
+using Testbed.Conformance.Harness;
 using Testbed.Protocol.Envelope;
 using Testbed.Protocol.Tl;
-using static Testbed.Conformance.Catalog.RequirementLevel;
+using static Testbed.Conformance.Harness.RequirementLevel;
 
-namespace Testbed.Conformance.Catalog;
+namespace Testbed.Conformance.ServerSuite.Cases;
 
 /// <summary>seq_no, salts and sessions (docs/protocol.md §3.3, §3.5, §3.7).</summary>
 internal static class SessionCases
@@ -12,24 +12,6 @@ internal static class SessionCases
 
     public static IEnumerable<ConformanceCase> All() =>
     [
-        SeqNo("SEQ-001", "A content-related message with an even seq_no is refused with bad_msg_notification 35.", "a ping with seq_no + 1",
-            35, (probe, next) => (next with { SeqNo = next.SeqNo + 1 }, Probe.Ping(1))),
-        SeqNo("SEQ-002", "A message that is not content-related (msgs_ack) with an odd seq_no is refused with bad_msg_notification 34.",
-            "msgs_ack with an odd seq_no", 34, (probe, next) => (next with { SeqNo = next.SeqNo + 1 }, Probe.Call("msgs_ack", OneId))),
-        SeqNo("SEQ-003", "A content-related message whose seq_no repeats the previous one is refused with bad_msg_notification 32.",
-            "a ping with the seq_no of the previous ping", 32, (probe, next) => (next with { SeqNo = next.SeqNo - 2 }, Probe.Ping(3))),
-        new("SEQ-005", "seqno", Must,
-            "A late message whose seq_no is above its successor's is refused: 33, or 16/20 on a server with strict order, which refuses it earlier.",
-            "§3.3, §3.7", "pings A and C, then B (A < B < C by msg_id) with a seq_no above C's", "bad_msg_notification 33, 16 or 20", async c =>
-            {
-                await using Probe probe = await c.WarmSessionAsync();
-                await probe.SendAsync(Probe.Ping(1), c.Cancel);
-                EnvelopeHeader held = probe.Session.NextHeader(true);
-                byte[] later = probe.Seal(Probe.Ping(3), out EnvelopeHeader laterHeader);
-                await probe.ExchangeAsync(later, c.Cancel);
-                Reply reply = await probe.SendAsync(held with { SeqNo = laterHeader.SeqNo + 2 }, Probe.Ping(2), c.Cancel);
-                return CaseOutcome.Check(reply.BadMsgCode is 33 or 16 or 20 && !reply.Has("pong"), $"answer: {reply}");
-            }),
         new("SES-001", "session", Must, "A wrong server salt gets bad_server_salt (48) carrying a salt that the next message may use.", "§3.5, §3.6",
             "a ping under a wrong salt, then again under the salt given", "bad_server_salt, then pong", async c =>
             {
@@ -90,16 +72,38 @@ internal static class SessionCases
                 return CaseOutcome.Check(first.Result() == "destroy_session_ok" && second.Result() == "destroy_session_none",
                     $"other session: {first}; unknown session: {second}");
             }),
-    ];
+        new("SES-006", "session", Must, "The salt new_session_created carries is accepted for the next message.", "§3.5",
+            "a session's first ping, then a ping under new_session_created's salt", "pong", async c =>
+            {
+                await using Probe probe = await c.NewSessionAsync();
+                Reply first = await probe.SendAsync(Probe.Ping(1), c.Cancel);
+                if (first.Find("new_session_created") is not { } created)
+                {
+                    return CaseOutcome.Fail($"no new_session_created: {first}");
+                }
 
-    private static ConformanceCase SeqNo(string id, string requirement, string sends, int code,
-        Func<Probe, EnvelopeHeader, (EnvelopeHeader Header, TlObject Body)> build) =>
-        new(id, "seqno", Must, requirement, "§3.3, §3.6", sends, $"bad_msg_notification {code}", async c =>
-        {
-            await using Probe probe = await c.WarmSessionAsync();
-            bool contentRelated = code != 34;
-            (EnvelopeHeader header, TlObject body) = build(probe, probe.Session.NextHeader(contentRelated));
-            Reply reply = await probe.SendAsync(header, body, c.Cancel);
-            return CaseOutcome.Check(reply.BadMsgCode == code, $"answer: {reply}");
-        });
+                probe.Session.Salt = created.Get<long>("server_salt");
+                Reply second = await probe.SendAsync(Probe.Ping(2), c.Cancel);
+                return CaseOutcome.Check(second.Has("pong") && !second.Has("bad_server_salt"), $"answer under that salt: {second}");
+            }),
+        new("SES-007", "session", Should, "After destroy_auth_key the key is gone: its messages get -404.", "§8",
+            "destroy_auth_key, then a ping under the same key", "destroy_auth_key_ok, then -404", async c =>
+            {
+                await using Probe probe = await c.OwnKeySessionAsync();
+                await probe.WarmAsync(c.Cancel);
+                Reply destroyed = await probe.SendAsync(Probe.Call("destroy_auth_key"), c.Cancel);
+                Reply after = await probe.SendAsync(Probe.Ping(2), c.Cancel);
+                return CaseOutcome.Check(destroyed.Result() == "destroy_auth_key_ok" && after.TransportError == -404, $"destroy_auth_key: {destroyed}; then: {after}");
+            }),
+        new("SES-008", "session", Must, "bad_server_salt names the refused message: its msg_id and seq_no.", "§3.5, §3.6",
+            "a ping under a wrong salt", "bad_server_salt(bad_msg_id, bad_msg_seqno) of that ping", async c =>
+            {
+                await using Probe probe = await c.WarmSessionAsync();
+                probe.Session.Salt ^= 0x77;
+                byte[] wire = probe.Seal(Probe.Ping(1), out EnvelopeHeader header);
+                Reply reply = await probe.ExchangeAsync(wire, c.Cancel);
+                TlObject? bad = reply.Find("bad_server_salt");
+                return CaseOutcome.Check(bad?.Get<long>("bad_msg_id") == header.MsgId && bad.Get<int>("bad_msg_seqno") == header.SeqNo, $"answer: {reply}");
+            }),
+    ];
 }

@@ -1,4 +1,4 @@
-namespace Testbed.Conformance.Catalog;
+namespace Testbed.Conformance.Harness;
 
 /// <summary>How strongly the MTProto description (or the security analysis it answers) asks for a behaviour.</summary>
 internal enum RequirementLevel
@@ -26,6 +26,15 @@ internal enum Verdict
 /// <summary>What a case found: the verdict and the evidence behind it (what was sent, what came back).</summary>
 internal sealed record CaseOutcome(Verdict Verdict, string Evidence)
 {
+    /// <summary>
+    /// The target's rate limit answered (-429) before the case could judge anything: not applicable in this run, never
+    /// a failure, and the run as a whole then says so (a rate limit is the target protecting itself, not a defect).
+    /// </summary>
+    public bool RateLimited { get; init; }
+
+    public static CaseOutcome RateLimit(string what) =>
+        new(Verdict.NotApplicable, $"rate-limited: {what}; nothing was judged") { RateLimited = true };
+
     public static CaseOutcome Pass(string evidence) => new(Verdict.Pass, evidence);
 
     public static CaseOutcome Fail(string evidence) => new(Verdict.Fail, evidence);
@@ -34,23 +43,4 @@ internal sealed record CaseOutcome(Verdict Verdict, string Evidence)
 
     /// <summary>Pass when <paramref name="condition"/> holds, else fail; the evidence either way.</summary>
     public static CaseOutcome Check(bool condition, string evidence) => new(condition ? Verdict.Pass : Verdict.Fail, evidence);
-}
-
-/// <summary>
-/// One requirement of an MTProto 2.0 server, tested from outside. Ids are a category prefix and a number and are
-/// never reused; <see cref="Reference"/> names the section of docs/protocol.md, which cites the public sources.
-/// </summary>
-/// <param name="Id">Stable id, such as ENV-003.</param>
-/// <param name="Category">handshake, envelope, msgid, seqno, session, service, transport, robustness, timing.</param>
-/// <param name="Level">MUST or SHOULD.</param>
-/// <param name="Requirement">The requirement, in our words.</param>
-/// <param name="Reference">Where docs/protocol.md states it.</param>
-/// <param name="Sends">What the case sends.</param>
-/// <param name="Expects">What it accepts as a pass.</param>
-/// <param name="Run">The test.</param>
-internal sealed record ConformanceCase(string Id, string Category, RequirementLevel Level, string Requirement, string Reference, string Sends,
-    string Expects, Func<CaseContext, Task<CaseOutcome>> Run)
-{
-    /// <summary>Runs after all the others, alone: it exhausts a server-wide resource (a rate limit) that other cases need.</summary>
-    public bool RunsLast { get; init; }
 }

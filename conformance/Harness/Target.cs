@@ -2,7 +2,7 @@ using Testbed.Protocol.Client;
 using Testbed.Protocol.Handshake;
 using Testbed.Protocol.Transport;
 
-namespace Testbed.Conformance.Running;
+namespace Testbed.Conformance.Harness;
 
 /// <summary>
 /// The server under test: where it listens (tcp://host:port with a framing, ws://host:port/path, http://host:port/path),
@@ -18,6 +18,12 @@ internal sealed record Target(Uri Address, TransportFraming Framing, RsaPublicKe
 
     /// <summary>The run's shared key, when the caller already made it (the command does, to check the target first).</summary>
     public SharedKey? Key { get; init; }
+
+    /// <summary>
+    /// Why the caller's first handshake failed a client check, when it did: the run then has no key, the case that
+    /// checks that answer fails, and the cases that need a key are not applicable.
+    /// </summary>
+    public HandshakeException? KeyFailure { get; init; }
 
     /// <summary>"tcp", "websocket" or "http".</summary>
     public string Transport => Address.Scheme switch

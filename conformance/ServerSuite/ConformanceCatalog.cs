@@ -1,6 +1,7 @@
-using System.Text.RegularExpressions;
+using Testbed.Conformance.Harness;
+using Testbed.Conformance.ServerSuite.Cases;
 
-namespace Testbed.Conformance.Catalog;
+namespace Testbed.Conformance.ServerSuite;
 
 /// <summary>Every case, in id order, and the filters of the command line.</summary>
 internal static class ConformanceCatalog
@@ -13,21 +14,16 @@ internal static class ConformanceCatalog
 
     /// <summary>Cases whose id matches one of the globs (* and ?), of the categories given, at the level given or stricter.</summary>
     public static IEnumerable<ConformanceCase> Filter(IReadOnlyCollection<string> idGlobs, IReadOnlyCollection<string> categories, bool mustOnly) =>
-        All.Where(c => (idGlobs.Count == 0 || idGlobs.Any(g => Matches(g, c.Id)))
+        All.Where(c => (idGlobs.Count == 0 || idGlobs.Any(g => CaseIdGlob.Matches(g, c.Id)))
             && (categories.Count == 0 || categories.Contains(c.Category, StringComparer.OrdinalIgnoreCase))
             && (!mustOnly || c.Level == RequirementLevel.Must));
-
-    /// <summary>Whether <paramref name="id"/> matches a glob with * and ?.</summary>
-    public static bool Matches(string glob, string id) =>
-        Regex.IsMatch(id, "^" + Regex.Escape(glob).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$",
-            RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
 
     private static ConformanceCase[] Build()
     {
         ConformanceCase[] all =
         [
-            .. HandshakeCases.All(), .. EnvelopeCases.All(), .. MsgIdCases.All(), .. SessionCases.All(), .. ServiceCases.All(),
-            .. TransportCases.All(), .. TimingCases.All(), .. MoreCases.All(),
+            .. HandshakeCases.All(), .. EnvelopeCases.All(), .. MsgIdCases.All(), .. SeqNoCases.All(), .. SessionCases.All(),
+            .. ServiceCases.All(), .. TransportCases.All(), .. RobustnessCases.All(), .. TimingCases.All(),
         ];
         string? duplicate = all.GroupBy(c => c.Id).FirstOrDefault(g => g.Count() > 1)?.Key;
         return duplicate is null ? all : throw new InvalidOperationException($"Case id {duplicate} is used twice.");

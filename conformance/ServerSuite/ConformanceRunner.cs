@@ -1,10 +1,16 @@
-using Testbed.Conformance.Catalog;
+using Testbed.Conformance.Harness;
+using Testbed.Conformance.ServerSuite.Cases;
+using Testbed.Protocol.Client;
+using Testbed.Protocol.Handshake;
 
-namespace Testbed.Conformance.Running;
+namespace Testbed.Conformance.ServerSuite;
 
 /// <summary>One case's result, judged against the expectations file.</summary>
 internal sealed record CaseResult(ConformanceCase Case, Verdict Verdict, string Evidence, TimeSpan Duration, string? ExpectedFailure)
 {
+    /// <summary>Whether the target's rate limit stopped the case before it could judge (then the verdict is not applicable).</summary>
+    public bool RateLimited { get; init; }
+
     /// <summary>Whether the result is what was expected: a pass (or not applicable) unless a failure was expected, then a failure.</summary>
     public bool AsExpected => ExpectedFailure is null ? Verdict != Verdict.Fail : Verdict == Verdict.Fail;
 }
@@ -21,7 +27,12 @@ internal static class ConformanceRunner
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(cases);
         ArgumentNullException.ThrowIfNull(expectations);
-        var sharedKey = new Lazy<Task<SharedKey>>(() => target.Key is { } key ? Task.FromResult(key) : SharedKey.CreateAsync(target, cancel));
+        var sharedKey = new Lazy<Task<SharedKey>>(() => target switch
+        {
+            { Key: { } key } => Task.FromResult(key),
+            { KeyFailure: { } failure } => Task.FromException<SharedKey>(failure),
+            _ => SharedKey.CreateAsync(target, cancel),
+        });
         using var slots = new SemaphoreSlim(Math.Max(1, jobs));
         var results = new CaseResult[cases.Count];
         async Task RunAt(int index)
@@ -30,7 +41,7 @@ internal static class ConformanceRunner
             progress?.Invoke(results[index]);
         }
 
-        await Task.WhenAll(Enumerable.Range(0, cases.Count).Where(i => !cases[i].RunsLast).Select(async index =>
+        await Task.WhenAll(Enumerable.Range(0, cases.Count).Where(i => !cases[i].Floods).Select(async index =>
         {
             await slots.WaitAsync(cancel).ConfigureAwait(false);
             try
@@ -42,7 +53,7 @@ internal static class ConformanceRunner
                 slots.Release();
             }
         })).ConfigureAwait(false);
-        foreach (int index in Enumerable.Range(0, cases.Count).Where(i => cases[i].RunsLast))
+        foreach (int index in Enumerable.Range(0, cases.Count).Where(i => cases[i].Floods))
         {
             await RunAt(index).ConfigureAwait(false);
         }
@@ -59,11 +70,30 @@ internal static class ConformanceRunner
         CaseOutcome outcome;
         try
         {
-            outcome = await conformanceCase.Run(new CaseContext(target, sharedKey, limit.Token)).WaitAsync(limit.Token).ConfigureAwait(false);
+            outcome = conformanceCase.Floods && !target.IncludeFloods
+                ? CaseOutcome.NotApplicable("a flood case: run with --include-floods (it spends the target's per-address handshake budget for about a minute)")
+                : await conformanceCase.Run(new CaseContext(target, sharedKey, limit.Token)).WaitAsync(limit.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
         {
             outcome = CaseOutcome.Fail($"did not finish within {CaseTimeout.TotalSeconds} s");
+        }
+        catch (RateLimitedException e)
+        {
+            outcome = CaseOutcome.RateLimit(e.Message);
+        }
+        catch (TransportErrorException e) when (e.Code == TransportErrors.RateLimited)
+        {
+            outcome = CaseOutcome.RateLimit($"the target answered {TransportErrors.Describe(e.Code)} to a handshake");
+        }
+        catch (HandshakeException e) when (e.Refused is { } refused)
+        {
+            // A handshake the case needed failed one of the client's checks. That is the verdict of the case that
+            // checks that answer; every other case had no key to work with.
+            string checkingCase = HandshakeCases.CaseChecking(refused);
+            outcome = checkingCase == conformanceCase.Id
+                ? CaseOutcome.Fail($"the handshake failed: {e.Message}")
+                : CaseOutcome.NotApplicable($"no auth key: the handshake failed {checkingCase} ({e.Message})");
         }
 #pragma warning disable CA1031 // A case's failure, whatever it is, is evidence about the target, not a reason to stop the run.
         catch (Exception e) when (e is not OperationCanceledException)
@@ -72,6 +102,9 @@ internal static class ConformanceRunner
             outcome = CaseOutcome.Fail($"could not complete: {e.GetType().Name}: {e.Message}");
         }
 
-        return new CaseResult(conformanceCase, outcome.Verdict, outcome.Evidence, started.Elapsed, expectations.ReasonFor(conformanceCase.Id));
+        return new CaseResult(conformanceCase, outcome.Verdict, outcome.Evidence, started.Elapsed, expectations.ReasonFor(conformanceCase.Id))
+        {
+            RateLimited = outcome.RateLimited,
+        };
     }
 }

@@ -1,7 +1,6 @@
 using System.CommandLine;
-using Testbed.Conformance.Vectors;
 
-namespace Testbed.Conformance;
+namespace Testbed.Conformance.Vectors;
 
 /// <summary>
 /// <c>vectors [FILE|DIR ...]</c>: checks known-answer and negative vectors against Testbed.Protocol. One line per

@@ -6,7 +6,7 @@ using Testbed.Protocol.Messages;
 using Testbed.Protocol.Sessions;
 using Testbed.Protocol.Tl;
 
-namespace Testbed.Conformance.Running;
+namespace Testbed.Conformance.Harness;
 
 /// <summary>
 /// A connection with an auth key and a session on it, used request-and-answer style: every header and byte a case
@@ -163,6 +163,7 @@ internal sealed class Probe : IAsyncDisposable
     }
 
     /// <summary>Opens a server packet as far as it goes.</summary>
+    /// <exception cref="RateLimitedException">The packet is transport error -429: nothing about the case can be judged.</exception>
     public Reply Open(byte[] packet)
     {
         ArgumentNullException.ThrowIfNull(packet);
@@ -173,7 +174,10 @@ internal sealed class Probe : IAsyncDisposable
 
         if (packet.Length == 4)
         {
-            return new Reply(BinaryPrimitives.ReadInt32LittleEndian(packet), null, [], false, false);
+            int code = BinaryPrimitives.ReadInt32LittleEndian(packet);
+            return code == TransportErrors.RateLimited
+                ? throw new RateLimitedException("an encrypted message (the server limits them as well as handshakes)")
+                : new Reply(code, null, [], false, false);
         }
 
         if (!Session.TryDecrypt(packet, out EnvelopeHeader header, out byte[] data))

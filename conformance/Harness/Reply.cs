@@ -1,7 +1,7 @@
 using Testbed.Protocol.Envelope;
 using Testbed.Protocol.Tl;
 
-namespace Testbed.Conformance.Running;
+namespace Testbed.Conformance.Harness;
 
 /// <summary>One message the server sent, inside a packet (a container's messages each have their own header).</summary>
 internal sealed record ServerMessage(long MsgId, int SeqNo, TlObject Body);
@@ -33,7 +33,7 @@ internal sealed record Reply(int TransportError, EnvelopeHeader? Header, IReadOn
     /// <summary>A short description for evidence: "transport error -404", "[new_session_created, pong]", "no answer within 5 s".</summary>
     public override string ToString() => this switch
     {
-        { TransportError: not 0 } => $"transport error {TransportError}",
+        { TransportError: not 0 } => TransportErrors.Describe(TransportError),
         { Closed: true } => "the connection was closed",
         { TimedOut: true } => "no answer",
         { Problem: not null } => $"an unreadable packet ({Problem})",

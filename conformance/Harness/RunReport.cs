@@ -3,11 +3,10 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
-using Testbed.Conformance.Catalog;
+using Testbed.Conformance.ServerSuite;
 using Spectre.Console;
-using Testbed.Conformance.Running;
 
-namespace Testbed.Conformance.Reports;
+namespace Testbed.Conformance.Harness;
 
 /// <summary>
 /// A finished run and its four renderings: the console summary (failures first, with evidence), JSON

@@ -1,12 +1,11 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
-using Testbed.Conformance.Running;
+using Testbed.Conformance.Harness;
 using Testbed.Protocol.Envelope;
-using Testbed.Protocol.Messages;
 using Testbed.Protocol.Transport;
-using static Testbed.Conformance.Catalog.RequirementLevel;
+using static Testbed.Conformance.Harness.RequirementLevel;
 
-namespace Testbed.Conformance.Catalog;
+namespace Testbed.Conformance.ServerSuite.Cases;
 
 /// <summary>Transports (docs/protocol.md §6) and robustness.</summary>
 internal static class TransportCases
@@ -41,49 +40,24 @@ internal static class TransportCases
                 BinaryPrimitives.WriteInt32LittleEndian(header, 256 << 20);
                 return await ClosesAsync(c, header, TransportFraming.Intermediate);
             }),
+        new("TRN-007", "transport", Must, "A WebSocket text message closes the connection: MTProto travels in binary messages.", "§6",
+            "a text message on /apiws", "the connection closed", async c =>
+            {
+                if (c.Target.Transport != "websocket")
+                {
+                    return CaseOutcome.NotApplicable("a WebSocket test");
+                }
+
+                using var socket = new System.Net.WebSockets.ClientWebSocket();
+                socket.Options.AddSubProtocol("binary");
+                await socket.ConnectAsync(c.Target.Address, c.Cancel);
+                await socket.SendAsync("hello"u8.ToArray(), System.Net.WebSockets.WebSocketMessageType.Text, true, c.Cancel);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(c.Cancel);
+                timeout.CancelAfter(Probe.AnswerTimeout);
+                var result = await socket.ReceiveAsync(new byte[64], timeout.Token);
+                return CaseOutcome.Check(result.MessageType == System.Net.WebSockets.WebSocketMessageType.Close, $"the server answered with a {result.MessageType} message");
+            }),
         TruncatedFrame(),
-        HandshakeFlood(),
-        new("ROB-001", "robustness", Must, "A malformed unencrypted message gets -404 and the server goes on serving.", "§3.6, §5.6",
-            "40 zero bytes as an unencrypted message, then a normal session", "-404, then a pong on a new session", async c =>
-            {
-                await using (var raw = await c.Target.ConnectAsync(c.Cancel))
-                {
-                    await raw.SendAsync(new byte[40], c.Cancel);
-                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(c.Cancel);
-                    timeout.CancelAfter(Probe.AnswerTimeout);
-                    byte[]? answer = await raw.ReceiveAsync(timeout.Token);
-                    if (answer is not { Length: 4 } || BinaryPrimitives.ReadInt32LittleEndian(answer) != -404)
-                    {
-                        return CaseOutcome.Fail($"answer to 40 zero bytes: {(answer is null ? "none" : Convert.ToHexString(answer))}");
-                    }
-                }
-
-                await using Probe probe = await c.WarmSessionAsync();
-                Reply reply = await probe.SendAsync(Probe.Ping(1), c.Cancel);
-                return CaseOutcome.Check(reply.Has("pong"), $"-404, then a new session's ping: {reply}");
-            }),
-        new("ROB-002", "robustness", Must, "A burst of 100 pings in one session is answered in full, without a hang.", "§3.9",
-            "100 pings sent one after another without waiting", "100 pongs", async c =>
-            {
-                if (c.Target.Transport == "http")
-                {
-                    return CaseOutcome.NotApplicable("HTTP answers request by request; the burst needs a stream");
-                }
-
-                await using Probe probe = await c.WarmSessionAsync();
-                for (int i = 0; i < 100; i++)
-                {
-                    await probe.Transport.SendAsync(probe.Seal(Probe.Ping(i), out _), c.Cancel);
-                }
-
-                var seen = new HashSet<long>();
-                for (Reply next; seen.Count < 100 && !(next = await probe.NextAsync(Probe.AnswerTimeout, c.Cancel)).TimedOut && !next.Closed;)
-                {
-                    seen.UnionWith(next.Messages.Where(m => m.Body.Combinator.Name == "pong").Select(m => m.Body.Get<long>("ping_id")));
-                }
-
-                return CaseOutcome.Check(seen.Count == 100, $"{seen.Count} of 100 pongs");
-            }),
     ];
 
     /// <summary>A frame cut short, then the connection closed: nothing breaks, and other clients are served.</summary>
@@ -108,31 +82,7 @@ internal static class TransportCases
                 return CaseOutcome.Check(reply.Has("pong"), $"a ping afterwards: {reply}");
             });
 
-    /// <summary>Handshake messages from one address in a burst: the server limits them with -429 and keeps serving sessions.</summary>
-    private static ConformanceCase HandshakeFlood() =>
-        new("ROB-004", "robustness", Should, "A flood of handshake messages from one address is cut off with transport error -429, and existing sessions go on.",
-            "§3.6, §5.6", "300 req_pq_multi in a row on one connection, then a ping in an existing session", "-429 before the 300th, then pong", async c =>
-            {
-                await using Probe probe = await c.WarmSessionAsync();
-                await using var raw = await c.Target.ConnectAsync(c.Cancel);
-                int limitedAt = 0;
-                var msgIds = new MsgIdGenerator();
-                for (int i = 1; i <= 300 && limitedAt == 0; i++)
-                {
-                    await raw.SendAsync(UnencryptedMessage.Build(msgIds.Next(MsgIdSender.Client), ReqPq()), c.Cancel);
-                    byte[]? answer = await raw.ReceiveAsync(c.Cancel);
-                    if (answer is { Length: 4 } && BinaryPrimitives.ReadInt32LittleEndian(answer) == -429)
-                    {
-                        limitedAt = i;
-                    }
-                }
-
-                Reply reply = await probe.SendAsync(Probe.Ping(9), c.Cancel);
-                return CaseOutcome.Check(limitedAt > 0 && reply.Has("pong"),
-                    (limitedAt > 0 ? $"-429 at message {limitedAt}" : "no -429 within 300 messages") + $"; an existing session's ping: {reply}");
-            }) { RunsLast = true };
-
-    private static byte[] ReqPq() =>
+    internal static byte[] ReqPq() =>
         Testbed.Protocol.Tl.TlCodec.MTProto.Serialize(new Testbed.Protocol.Tl.TlObject(Testbed.Protocol.Tl.TlSchema.MTProto["req_pq_multi"],
             System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)));
 

@@ -1,0 +1,66 @@
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Testbed.Protocol.Handshake;
+
+namespace Testbed.Conformance.Harness;
+
+/// <summary>Where the tool gets a server's RSA public key: a PEM file, or the reference server's /server-info.</summary>
+internal static class ServerKeyLoader
+{
+    /// <summary>The key; a <see cref="TargetProblem"/> naming the file or URL when it cannot be had.</summary>
+    public static async Task<RsaPublicKey> LoadAsync(string? rsaKeyFile, string? serverInfoUrl, CancellationToken cancel) =>
+        (rsaKeyFile, serverInfoUrl) switch
+        {
+            (string file, _) => Parse(await ReadFileAsync(file, cancel), $"--rsa-key {file}"),
+            (null, string url) => Parse(await ReadServerInfoAsync(url, cancel), $"--server-info {url}: rsaKeys[0].pem"),
+            _ => throw new TargetProblem("the server's RSA key is needed: --rsa-key FILE.pem or --server-info URL"),
+        };
+
+    /// <summary>The PEM text of a file.</summary>
+    public static async Task<string> ReadFileAsync(string file, CancellationToken cancel)
+    {
+        try
+        {
+            return await File.ReadAllTextAsync(file, cancel).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TargetProblem($"--rsa-key {file}: cannot be read ({e.Message})", e);
+        }
+    }
+
+    private static async Task<string> ReadServerInfoAsync(string url, CancellationToken cancel)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) || uri.Scheme is not ("http" or "https"))
+        {
+            throw new TargetProblem($"--server-info {url}: not an http:// or https:// URL");
+        }
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        try
+        {
+            JsonElement info = await http.GetFromJsonAsync<JsonElement>(uri, cancel).ConfigureAwait(false);
+            return info.TryGetProperty("rsaKeys", out JsonElement keys) && keys.ValueKind == JsonValueKind.Array && keys.GetArrayLength() > 0
+                && keys[0].TryGetProperty("pem", out JsonElement pem) && pem.GetString() is { } text
+                    ? text
+                    : throw new TargetProblem($"--server-info {url}: the JSON has no rsaKeys[0].pem (is this the reference server's /server-info?)");
+        }
+        catch (Exception e) when (e is HttpRequestException or JsonException or NotSupportedException or TaskCanceledException && !cancel.IsCancellationRequested)
+        {
+            throw e is HttpRequestException ? TargetProblem.From(uri, e) : new TargetProblem($"--server-info {url}: {e.Message}", e);
+        }
+    }
+
+    private static RsaPublicKey Parse(string pem, string source)
+    {
+        try
+        {
+            return RsaPublicKey.FromPem(pem);
+        }
+        catch (Exception e) when (e is ArgumentException or CryptographicException)
+        {
+            throw new TargetProblem($"{source}: not an RSA public key in PEM (expected -----BEGIN PUBLIC KEY----- or -----BEGIN RSA PUBLIC KEY-----)", e);
+        }
+    }
+}

@@ -1,0 +1,25 @@
+using Testbed.Conformance.Harness;
+
+namespace Testbed.Conformance.ServerSuite;
+
+/// <summary>
+/// One requirement of an MTProto 2.0 server, tested from outside. Ids are a category prefix and a number and are
+/// never reused; <see cref="Reference"/> names the section of docs/protocol.md, which cites the public sources.
+/// </summary>
+/// <param name="Id">Stable id, such as ENV-003.</param>
+/// <param name="Category">handshake, envelope, msgid, seqno, session, service, transport, robustness, timing.</param>
+/// <param name="Level">MUST or SHOULD.</param>
+/// <param name="Requirement">The requirement, in our words.</param>
+/// <param name="Reference">Where docs/protocol.md states it.</param>
+/// <param name="Sends">What the case sends.</param>
+/// <param name="Expects">What it accepts as a pass.</param>
+/// <param name="Run">The test.</param>
+internal sealed record ConformanceCase(string Id, string Category, RequirementLevel Level, string Requirement, string Reference, string Sends,
+    string Expects, Func<CaseContext, Task<CaseOutcome>> Run)
+{
+    /// <summary>
+    /// Floods the target and exhausts a server-wide resource (its per-address handshake budget) that other cases
+    /// need: runs only with --include-floods, and then after all the others, alone.
+    /// </summary>
+    public bool Floods { get; init; }
+}
