@@ -154,6 +154,23 @@ public sealed class RunCommandTests
         Assert.Equal("", error.Trim());
     }
 
+    /// <summary>
+    /// A live server keeps what earlier runs left: the key g_b = 1 makes exists after the first run, and the server
+    /// then answers dh_gen_retry, which accepts g_b = 1 as surely as dh_gen_ok does. Every run must see the fault.
+    /// </summary>
+    [Fact]
+    public async Task A_live_server_that_accepts_g_b_1_fails_HSK_009_on_every_run_not_only_the_first()
+    {
+        await using RunningServer server = await RunningServer.StartAsync("--fault", "g-b-range-unchecked", "--Testbed:HandshakeMessagesPerMinute=600");
+        string[] run = ["run", "--target", $"tcp://127.0.0.1:{server.TcpPort}", "--server-info", $"{server.HttpBase}server-info", "--id", "HSK-009"];
+        for (int attempt = 1; attempt <= 3; attempt++)
+        {
+            (int exit, string output, string error) = Run(run);
+            Assert.True(exit == 1, $"run {attempt}: exit {exit}: {output}{error}");
+            Assert.Contains("FAIL            HSK-009", output, StringComparison.Ordinal);
+        }
+    }
+
     [Property]
     public bool Evidence_names_every_transport_error(NegativeInt code)
     {
