@@ -112,6 +112,7 @@ public static class ServerApp
 
     /// <summary>Starts listening; a port that cannot be bound is reported with the setting that names it.</summary>
     /// <exception cref="ServerStartupException">An endpoint cannot be listened on (in use, not an address of this host).</exception>
+    /// <remarks>Kestrel reports a port in use as an <see cref="IOException"/> naming the address, an address of another host as a bare socket error.</remarks>
     public static async Task StartAsync(WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -120,6 +121,11 @@ public static class ServerApp
             await app.StartAsync();
         }
         catch (IOException e) when (app.Services.GetRequiredService<ServerEndpoints>().All.FirstOrDefault(endpoint => endpoint.IsNamedIn(e)) is { } endpoint)
+        {
+            await app.DisposeAsync();
+            throw new ServerStartupException(endpoint.ListenFailure(e), isSetting: false, e);
+        }
+        catch (System.Net.Sockets.SocketException e) when (app.Services.GetRequiredService<ServerEndpoints>().All.FirstOrDefault(endpoint => endpoint.AddressIsUnavailable()) is { } endpoint)
         {
             await app.DisposeAsync();
             throw new ServerStartupException(endpoint.ListenFailure(e), isSetting: false, e);

@@ -39,11 +39,30 @@ internal sealed record ServerEndpoint(string Setting, string Role, string Scheme
     public bool IsNamedIn(IOException failure) =>
         Regex.IsMatch(failure.Message, "://" + Regex.Escape(Address.ToString()) + @"(?!\d)", RegexOptions.CultureInvariant);
 
-    /// <summary>The one line for a port that cannot be listened on, and what to change.</summary>
-    public string ListenFailure(IOException failure)
+    /// <summary>
+    /// Whether the address itself cannot be bound here (not an address of this host): Kestrel lets that failure out
+    /// as a bare <see cref="System.Net.Sockets.SocketException"/> that names no address, so each endpoint is tried.
+    /// </summary>
+    public bool AddressIsUnavailable()
     {
+        using var probe = new System.Net.Sockets.Socket(Address.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        try
+        {
+            probe.Bind(new IPEndPoint(Address.Address, 0));
+            return false;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>The one line for an address that cannot be listened on, and what to change.</summary>
+    public string ListenFailure(Exception failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
         string cause = (failure.InnerException?.Message ?? failure.Message).TrimEnd('.').ToLowerInvariant();
-        return $"cannot listen for {Role} on {Address}: {cause}. Stop what holds it, or choose another address with --Testbed:{Setting}=IP:PORT.";
+        return $"cannot listen for {Role} on {Address}: {cause}. Choose another address with --Testbed:{Setting}=IP:PORT.";
     }
 }
 

@@ -27,7 +27,25 @@ public sealed class ServerStartupTests
             (int exitCode, string[] output) = await ServerProcess.RunUntilExitAsync($"--Testbed:DataDirectory={dataDirectory}",
                 "--Testbed:HttpEndpoint=127.0.0.1:0", "--Testbed:TcpEndpoint=127.0.0.1:0", $"--Testbed:{setting}=127.0.0.1:{busy}");
             AssertOneLineRefusal(output, exitCode, 1,
-                $"error: cannot listen for {role} on 127.0.0.1:{busy}: address already in use. Stop what holds it, or choose another address with --Testbed:{setting}=IP:PORT.");
+                $"error: cannot listen for {role} on 127.0.0.1:{busy}: address already in use. Choose another address with --Testbed:{setting}=IP:PORT.");
+        }
+        finally
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task An_address_not_of_this_host_is_one_line_naming_the_endpoint()
+    {
+        // 192.0.2.1 is TEST-NET-1 (RFC 5737), assigned to no host.
+        string dataDirectory = Directory.CreateTempSubdirectory("testbed-startup-").FullName;
+        try
+        {
+            (int exitCode, string[] output) = await ServerProcess.RunUntilExitAsync($"--Testbed:DataDirectory={dataDirectory}",
+                "--Testbed:HttpEndpoint=127.0.0.1:0", "--Testbed:TcpEndpoint=192.0.2.1:5001");
+            AssertOneLineRefusal(output, exitCode, 1,
+                "error: cannot listen for MTProto TCP on 192.0.2.1:5001: cannot assign requested address. Choose another address with --Testbed:TcpEndpoint=IP:PORT.");
         }
         finally
         {
