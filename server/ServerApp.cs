@@ -13,20 +13,40 @@ namespace Testbed.Server;
 /// <summary>Builds the reference server: settings, storage, keys, the handshake, and the three transports.</summary>
 public static class ServerApp
 {
+    /// <summary>
+    /// Log levels used unless configuration says otherwise: the framework's per-request information lines (thousands
+    /// in minutes of ordinary use) and its "Now listening on" lines (which call the MTProto TCP port http://) are left
+    /// out; the server's own start-up lines and events are kept. The host's "Hosting failed to start" error is left out
+    /// too: it is a stack trace of a failure the server reports itself in one line (<see cref="StartAsync"/>), and any
+    /// other start-up failure still ends the process with its trace. The lowest configuration source, so appsettings,
+    /// <c>Logging__LogLevel__Microsoft=…</c> or <c>--Logging:LogLevel:Microsoft=Information</c> still override it.
+    /// </summary>
+    private static readonly Dictionary<string, string?> LoggingDefaults = new()
+    {
+        ["Logging:LogLevel:Default"] = "Information",
+        ["Logging:LogLevel:Microsoft"] = "Warning",
+        ["Logging:LogLevel:System"] = "Warning",
+        ["Logging:LogLevel:Microsoft.Extensions.Hosting.Internal.Host"] = "Critical",
+    };
+
     /// <summary>Builds the application from command-line arguments and the usual ASP.NET configuration sources.</summary>
+    /// <exception cref="ServerStartupException">A setting is wrong or the data directory cannot be used.</exception>
     public static WebApplication Build(string[] args)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
-        ServerSettings settings = builder.Configuration.GetSection("Testbed").Get<ServerSettings>() ?? new ServerSettings();
-        Directory.CreateDirectory(settings.DataDirectory);
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = LoggingDefaults });
+        ServerSettings settings = ReadSettings(builder.Configuration);
+        ServerEndpoint http = ServerEndpoint.Parse(nameof(settings.HttpEndpoint), "HTTP/WebSocket", "http", settings.HttpEndpoint);
+        ServerEndpoint tcp = ServerEndpoint.Parse(nameof(settings.TcpEndpoint), "MTProto TCP", "tcp", settings.TcpEndpoint);
+        InDataDirectory(settings, () => Directory.CreateDirectory(settings.DataDirectory));
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = settings.MaxPacketLength;
-            kestrel.Listen(ServerSettings.ParseEndpoint(settings.HttpEndpoint, nameof(settings.HttpEndpoint)));
-            kestrel.Listen(ServerSettings.ParseEndpoint(settings.TcpEndpoint, nameof(settings.TcpEndpoint)),
-                listen => listen.UseConnectionHandler<TcpConnectionHandler>());
+            kestrel.Listen(http.Address, listen => http.Listener = listen);
+            kestrel.Listen(tcp.Address, listen => (tcp.Listener = listen).UseConnectionHandler<TcpConnectionHandler>());
         });
+        builder.Services.AddSingleton(new ServerEndpoints(http, tcp));
 
         ServerBehaviour behaviour = FaultProfile.Combine(settings.Faults);
         builder.Services.AddSingleton(settings);
@@ -58,6 +78,15 @@ public static class ServerApp
 
         WebApplication app = builder.Build();
 
+        // Opened now, not on first use, so that a data directory the server cannot use stops it before it listens.
+        InDataDirectory(settings, () =>
+        {
+            app.Services.GetRequiredService<ServerKeyStore>();
+            app.Services.GetRequiredService<Database>();
+            app.Services.GetRequiredService<SecurityEventLog>();
+            app.Services.GetRequiredService<ServerSaltSchedule>();
+        });
+
         // Made now, not on first use: sessions refuse msg_ids from before the registry existed (a restart forgets them).
         app.Services.GetRequiredService<SessionRegistry>();
         app.UseWebSockets();
@@ -65,7 +94,7 @@ public static class ServerApp
         app.UseStaticFiles(new StaticFileOptions { FileProvider = ClientFiles.Provider });
         app.MapGet("/schema/mtproto.tl", () => Results.Text(Testbed.Protocol.Tl.TlSchema.MTProtoText, "text/plain; charset=utf-8"));
         app.MapGet("/schema/chat.tl", () => Results.Text(Testbed.Protocol.Tl.TlSchema.ChatText, "text/plain; charset=utf-8"));
-        app.MapGet("/server-info", (ServerKeyStore keys) => Results.Json(ServerInfo.Describe(keys, settings)));
+        app.MapGet("/server-info", (ServerKeyStore keys, ServerEndpoints endpoints) => Results.Json(ServerInfo.Describe(keys, settings, endpoints)));
         app.MapGet("/server-key.pem", (ServerKeyStore keys) => Results.Text(keys.PublicPem, "application/x-pem-file"));
         app.MapPost("/api", (HttpContext context, PacketProcessor processor, EncryptedMessageProcessor sessions) =>
             HttpTransport.HandleAsync(context, processor, sessions, settings));
@@ -81,13 +110,64 @@ public static class ServerApp
         return app;
     }
 
+    /// <summary>Starts listening; a port that cannot be bound is reported with the setting that names it.</summary>
+    /// <exception cref="ServerStartupException">An endpoint cannot be listened on (in use, not an address of this host).</exception>
+    /// <remarks>Kestrel reports a port in use as an <see cref="IOException"/> naming the address, an address of another host as a bare socket error.</remarks>
+    public static async Task StartAsync(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (IOException e) when (app.Services.GetRequiredService<ServerEndpoints>().All.FirstOrDefault(endpoint => endpoint.IsNamedIn(e)) is { } endpoint)
+        {
+            await app.DisposeAsync();
+            throw new ServerStartupException(endpoint.ListenFailure(e), isSetting: false, e);
+        }
+        catch (System.Net.Sockets.SocketException e) when (app.Services.GetRequiredService<ServerEndpoints>().All.FirstOrDefault(endpoint => endpoint.AddressIsUnavailable()) is { } endpoint)
+        {
+            await app.DisposeAsync();
+            throw new ServerStartupException(endpoint.ListenFailure(e), isSetting: false, e);
+        }
+    }
+
+    private static ServerSettings ReadSettings(ConfigurationManager configuration)
+    {
+        try
+        {
+            return configuration.GetSection("Testbed").Get<ServerSettings>() ?? new ServerSettings();
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder's message names the value, the key and the type: "Failed to convert configuration value 'x' at 'Testbed:MaxPacketLength' to type 'System.Int32'."
+            throw new ServerStartupException(e.Message, isSetting: true, e);
+        }
+    }
+
+    /// <summary>Runs <paramref name="open"/>, reporting a file-system or database failure as the data directory's.</summary>
+    private static void InDataDirectory(ServerSettings settings, Action open)
+    {
+        try
+        {
+            open();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            throw new ServerStartupException(
+                $"cannot use the data directory {Path.GetFullPath(settings.DataDirectory)}: {e.Message.TrimEnd('.')}. Fix it, or choose another with --Testbed:DataDirectory=PATH.",
+                isSetting: false, e);
+        }
+    }
+
     private static void Announce(WebApplication app, ServerSettings settings)
     {
         ServerKeyStore keys = app.Services.GetRequiredService<ServerKeyStore>();
         Database database = app.Services.GetRequiredService<Database>();
         ILogger log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Testbed.Server");
-        ServerLog.ListeningHttp(log, settings.HttpEndpoint);
-        ServerLog.ListeningTcp(log, settings.TcpEndpoint);
+        ServerEndpoints endpoints = app.Services.GetRequiredService<ServerEndpoints>();
+        ServerLog.ListeningHttp(log, endpoints.Http.Url, endpoints.Http.Bound.ToString());
+        ServerLog.ListeningTcp(log, endpoints.Tcp.Url);
         ServerLog.DataDirectory(log, Path.GetFullPath(settings.DataDirectory), database.SchemaVersion);
         ServerLog.Fingerprint(log, keys.FingerprintHex, keys.Generated ? " (generated now)" : "");
         if (settings.LabClock)

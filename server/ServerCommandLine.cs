@@ -9,7 +9,11 @@ namespace Testbed.Server;
 /// </summary>
 public static class ServerCommandLine
 {
-    /// <summary>Runs the server, or answers <c>--list-faults</c>; exit 2 on an unknown fault.</summary>
+    /// <summary>
+    /// Runs the server, or answers <c>--list-faults</c>. A start-up failure the user can fix is one line on
+    /// <paramref name="error"/>, no stack trace: exit 2 for a wrong setting or an unknown fault, 1 when the machine is in
+    /// the way (a port in use, a data directory that cannot be used).
+    /// </summary>
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -36,7 +40,23 @@ public static class ServerCommandLine
             return 2;
         }
 
-        await ServerApp.Build(configuration).RunAsync();
+        WebApplication app;
+        try
+        {
+            app = ServerApp.Build(configuration);
+            await ServerApp.StartAsync(app);
+        }
+        catch (ServerStartupException e)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return e.IsSetting ? 2 : 1;
+        }
+
+        await using (app)
+        {
+            await app.WaitForShutdownAsync();
+        }
+
         return 0;
     }
 

@@ -6,7 +6,7 @@ namespace Testbed.Server;
 /// <summary>GET /server-info: what a client or the conformance tool needs to pin and reach this server.</summary>
 internal static class ServerInfo
 {
-    public static object Describe(ServerKeyStore keys, ServerSettings settings) => new
+    public static object Describe(ServerKeyStore keys, ServerSettings settings, ServerEndpoints endpoints) => new
     {
         server = "testbed-server",
         protocol = "MTProto 2.0",
@@ -23,7 +23,7 @@ internal static class ServerInfo
         dh = new { g = DhGroup.PublishedGenerator, prime = Convert.ToHexStringLower(DhGroup.PublishedPrimeBytes) },
         transports = new
         {
-            tcp = settings.TcpEndpoint,
+            tcp = endpoints.Tcp.Bound.ToString(), // the port bound, when the setting asked for any free one (0)
             tcpFramings = new[] { "abridged", "intermediate", "padded-intermediate", "full" },
             http = "/api",
             webSocket = "/apiws",

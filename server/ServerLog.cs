@@ -24,11 +24,11 @@ internal static partial class ServerLog
     [LoggerMessage(6, LogLevel.Information, "{Transport} connection {ConnectionId} closed: {Reason}")]
     public static partial void ConnectionClosed(ILogger log, string transport, string connectionId, string reason);
 
-    [LoggerMessage(7, LogLevel.Information, "MTProto HTTP transport: POST http://{Http}/api, WebSocket ws://{Http}/apiws, server info http://{Http}/server-info")]
-    public static partial void ListeningHttp(ILogger log, string http);
+    [LoggerMessage(7, LogLevel.Information, "HTTP/WebSocket on {Url}: MTProto POST /api, WebSocket ws://{Address}/apiws, server info /server-info, browser client /")]
+    public static partial void ListeningHttp(ILogger log, string url, string address);
 
-    [LoggerMessage(8, LogLevel.Information, "MTProto TCP transport: {Tcp} (abridged, intermediate, padded intermediate, full)")]
-    public static partial void ListeningTcp(ILogger log, string tcp);
+    [LoggerMessage(8, LogLevel.Information, "MTProto TCP on {Url} (abridged, intermediate, padded intermediate, full)")]
+    public static partial void ListeningTcp(ILogger log, string url);
 
     [LoggerMessage(9, LogLevel.Information, "Data directory: {DataDirectory} (SQLite schema version {Version})")]
     public static partial void DataDirectory(ILogger log, string dataDirectory, int version);

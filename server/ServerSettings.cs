@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace Testbed.Server;
 
 /// <summary>
@@ -37,10 +35,4 @@ public sealed class ServerSettings
     /// windows can be tested in seconds instead of minutes. Off by default; never turn it on for real use.
     /// </summary>
     public bool LabClock { get; set; }
-
-    /// <summary>Parses "host:port".</summary>
-    internal static IPEndPoint ParseEndpoint(string text, string name) =>
-        IPEndPoint.TryParse(text, out IPEndPoint? endpoint)
-            ? endpoint
-            : throw new InvalidOperationException($"Testbed:{name} must be an IP address and port such as 127.0.0.1:5001, not '{text}'.");
 }

@@ -38,7 +38,7 @@ public sealed class MtProtoClient : IAsyncDisposable
 
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly ConcurrentDictionary<long, PendingRequest> _pending = new();
-    private readonly MsgIdWindow _received = new(4096);
+    private readonly ReceivedMsgIds _received = new(4096);
     private readonly List<long> _acks = [];
     private readonly Lock _lock = new();
     private readonly Channel<TlObject> _updates = Channel.CreateBounded<TlObject>(
@@ -375,11 +375,7 @@ public sealed class MtProtoClient : IAsyncDisposable
         bool duplicate;
         lock (_lock)
         {
-            duplicate = _received.Check(msgId) is MsgIdWindowCheck.Duplicate or MsgIdWindowCheck.BelowWindow;
-            if (!duplicate)
-            {
-                _received.Record(msgId, seqNo);
-            }
+            duplicate = !_received.Add(msgId);
 
             if ((seqNo & 1) == 1 && SendAcks)
             {

@@ -70,7 +70,7 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
         }
 
         EnvelopeHeader header = envelope.Header;
-        ServerSession session = sessions.GetOrCreate(authKeyId, key, behaviour.SessionIdUnchecked ? 0 : header.SessionId);
+        ServerSession session = sessions.GetOrCreate(authKeyId, key, behaviour.SessionIdUnchecked ? 0 : header.SessionId, stored.CreatedAt);
         MessageContext context;
         EncryptedOutcome outcome;
         lock (session.Lock)

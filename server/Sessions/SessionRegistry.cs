@@ -9,6 +9,8 @@ namespace Testbed.Server.Sessions;
 /// is dropped past that), so a client cannot grow server memory by inventing session ids. Thread-safe.
 /// A session made again after its history was lost — the server restarted, or the session was evicted or destroyed —
 /// refuses msg_ids from before the loss (docs/protocol.md §3.4), so what was captured earlier cannot be replayed into it.
+/// A key made since the start has no history from before it, so the start is no floor for its sessions: a fresh
+/// client whose clock lags the server's is not refused for the server having started a moment earlier.
 /// </summary>
 internal sealed class SessionRegistry(AdmissionPolicy policy, TimeProvider clock)
 {
@@ -20,10 +22,15 @@ internal sealed class SessionRegistry(AdmissionPolicy policy, TimeProvider clock
     private readonly Dictionary<long, long> _forgotten = [];
 
     // Every session's history before this instance started is lost.
-    private readonly long _startedMsgId = MsgId.FromTime(clock.GetUtcNow());
+    private readonly DateTimeOffset _started = clock.GetUtcNow();
     private readonly Lock _lock = new();
 
-    public ServerSession GetOrCreate(long authKeyId, AuthKey key, long sessionId)
+    /// <summary>The session, made now if it is new.</summary>
+    /// <param name="authKeyId">The key's id.</param>
+    /// <param name="key">The key.</param>
+    /// <param name="sessionId">The client's session_id.</param>
+    /// <param name="keyCreatedAt">When the handshake made the key: one made since the start lost no history to it.</param>
+    public ServerSession GetOrCreate(long authKeyId, AuthKey key, long sessionId, DateTimeOffset keyCreatedAt)
     {
         lock (_lock)
         {
@@ -39,7 +46,8 @@ internal sealed class SessionRegistry(AdmissionPolicy policy, TimeProvider clock
                     Forget(authKeyId, sessions, sessions.MinBy(s => s.Value.LastUsed).Key);
                 }
 
-                long forgottenBelow = Math.Max(_startedMsgId, _forgotten.GetValueOrDefault(authKeyId) + 1);
+                long startFloor = keyCreatedAt < _started ? MsgId.FromTime(_started) : 0;
+                long forgottenBelow = Math.Max(startFloor, _forgotten.GetValueOrDefault(authKeyId) + 1);
                 sessions[sessionId] = session = new ServerSession(authKeyId, key, sessionId, policy, clock, forgottenBelow);
             }
 

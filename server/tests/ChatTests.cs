@@ -116,7 +116,8 @@ public sealed class ChatTests : RunningServerTest
             bobId = await Clients.RegisterAsync(bob, "bob");
             messageId = (await alice.InvokeAsync(Clients.Call("chat.sendMessage", bobId, 1L, Clients.Text("before restart")))).Get<long>("id");
             await Clients.NextUpdateAsync(bob, "chat.updateNewMessage");
-            await Task.Delay(MtProtoClient.AckDelay * 5); // bob's acknowledgement marks it delivered
+            await Clients.UntilAsync(alice, Clients.Call("chat.getHistory", bobId, 0L, 1), // bob's acknowledgement marks it delivered
+                history => history.Get<object?[]>("messages").Cast<TlObject>().Single().Get<bool>("delivered"));
             (aliceKey, bobKey) = (alice.AuthKey.Bytes.ToArray(), bob.AuthKey.Bytes.ToArray());
         }
 

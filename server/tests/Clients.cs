@@ -49,4 +49,25 @@ internal static class Clients
     }
 
     public static async Task<TlObject> WithinPatience(Task<TlObject> call) => await call.WaitAsync(Patience);
+
+    /// <summary>
+    /// Calls <paramref name="function"/> again until its result satisfies <paramref name="expected"/>: for state the
+    /// server changes after it has answered (an acknowledgement marking a message delivered), so a test waits for the
+    /// state itself, not for a time it is usually reached in. Fails after <see cref="Patience"/> with the last result.
+    /// </summary>
+    public static async Task<TlObject> UntilAsync(MtProtoClient client, TlObject function, Func<TlObject, bool> expected)
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        while (true)
+        {
+            TlObject result = await client.InvokeAsync(function, timeout.Token);
+            if (expected(result))
+            {
+                return result;
+            }
+
+            Assert.False(timeout.IsCancellationRequested, $"{function.Combinator.Name} still answers {result} after {Patience.TotalSeconds} s");
+            await Task.Delay(TimeSpan.FromMilliseconds(50), timeout.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
 }

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Testbed.Protocol.Handshake;
@@ -36,14 +34,17 @@ public sealed class RunningServer : IAsyncDisposable
 
     public Uri HttpBase => new($"http://127.0.0.1:{HttpPort}");
 
-    /// <summary>Starts a server; <paramref name="extraArguments"/> are more command-line settings.</summary>
+    /// <summary>
+    /// Starts a server; <paramref name="extraArguments"/> are more command-line settings. It binds port 0 and reports
+    /// the ports it got: a port found free and then handed over can be taken in between by another test or process.
+    /// </summary>
     public static async Task<RunningServer> StartAsync(params string[] extraArguments)
     {
         string dataDirectory = Directory.CreateTempSubdirectory("testbed-server-").FullName;
-        int http = FreePort(), tcp = FreePort();
-        WebApplication app = Build(dataDirectory, http, tcp, extraArguments);
+        WebApplication app = Build(dataDirectory, 0, 0, extraArguments);
         await app.StartAsync();
-        return new RunningServer(dataDirectory, app, http, tcp, extraArguments);
+        ServerEndpoints bound = app.Services.GetRequiredService<ServerEndpoints>();
+        return new RunningServer(dataDirectory, app, bound.Http.Bound.Port, bound.Tcp.Bound.Port, extraArguments);
     }
 
     /// <summary>Stops the server and starts it again on the same data directory and ports.</summary>
@@ -84,11 +85,4 @@ public sealed class RunningServer : IAsyncDisposable
         "--Logging:LogLevel:Default=Warning",
         .. extraArguments,
     ]));
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,19 +1,24 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net.Sockets;
+using System.Text.RegularExpressions;
 
 namespace Testbed.Server.Tests;
 
 /// <summary>
-/// The server as a separate operating-system process (the built testbed-server.dll under `dotnet`), so a test can
-/// kill it with SIGKILL — no shutdown code runs — and start it again on the same data directory.
+/// The server as a separate operating-system process (the built testbed-server.dll under `dotnet`), as a user runs it:
+/// so a test can kill it with SIGKILL — no shutdown code runs — and start it again on the same data directory, read
+/// what it prints, or see it refuse to start. It binds port 0 first and learns its ports from its own start-up lines
+/// (a port found free and handed over could be taken in between).
 /// </summary>
-internal sealed class ServerProcess : IAsyncDisposable
+internal sealed partial class ServerProcess : IAsyncDisposable
 {
+    private readonly string[] _extraArguments;
     private Process _process;
+    private ConcurrentQueue<string> _output;
 
-    private ServerProcess(Process process, string dataDirectory, int httpPort, int tcpPort)
+    private ServerProcess(Process process, ConcurrentQueue<string> output, string dataDirectory, int httpPort, int tcpPort, string[] extraArguments)
     {
-        _process = process;
+        (_process, _output, _extraArguments) = (process, output, extraArguments);
         DataDirectory = dataDirectory;
         HttpPort = httpPort;
         TcpPort = tcpPort;
@@ -25,12 +30,53 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public int TcpPort { get; }
 
-    public static async Task<ServerProcess> StartAsync()
+    /// <summary>What the current process has printed so far, stdout and stderr, line by line.</summary>
+    public IReadOnlyList<string> Output => [.. _output];
+
+    /// <summary>Starts the server and waits for its start-up lines; <paramref name="extraArguments"/> are more settings.</summary>
+    public static async Task<ServerProcess> StartAsync(params string[] extraArguments)
     {
         string dataDirectory = Directory.CreateTempSubdirectory("testbed-process-").FullName;
-        int http = FreePort(), tcp = FreePort();
-        var server = new ServerProcess(await LaunchAsync(dataDirectory, http, tcp), dataDirectory, http, tcp);
-        return server;
+        (Process process, ConcurrentQueue<string> output) = Launch([$"--Testbed:DataDirectory={dataDirectory}",
+            "--Testbed:HttpEndpoint=127.0.0.1:0", "--Testbed:TcpEndpoint=127.0.0.1:0", .. extraArguments]);
+        (int http, int tcp) = await WaitForStartAsync(process, output);
+        return new ServerProcess(process, output, dataDirectory, http, tcp, extraArguments);
+    }
+
+    /// <summary>Runs the server with <paramref name="arguments"/> alone, for a start that must fail: its exit code and output.</summary>
+    public static async Task<(int ExitCode, string[] Output)> RunUntilExitAsync(params string[] arguments)
+    {
+        (Process process, ConcurrentQueue<string> output) = Launch(arguments);
+        using (process)
+        {
+            using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            try
+            {
+                await process.WaitForExitAsync(patience.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"the server did not exit; it printed:\n{string.Join('\n', output)}");
+            }
+
+            process.WaitForExit(); // the output streams are drained
+            return (process.ExitCode, [.. output]);
+        }
+    }
+
+    /// <summary>SIGTERM, as Ctrl+C or a service manager stops it, and the exit code: all it printed is in <see cref="Output"/>.</summary>
+    public async Task<int> StopAsync()
+    {
+        using (Process kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+            Assert.Equal(0, kill.ExitCode);
+        }
+
+        await _process.WaitForExitAsync();
+        _process.WaitForExit(); // the output streams are drained
+        return _process.ExitCode;
     }
 
     /// <summary>SIGKILL, then a fresh process on the same data directory and ports.</summary>
@@ -39,7 +85,9 @@ internal sealed class ServerProcess : IAsyncDisposable
         _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync();
         _process.Dispose();
-        _process = await LaunchAsync(DataDirectory, HttpPort, TcpPort);
+        (_process, _output) = Launch([$"--Testbed:DataDirectory={DataDirectory}",
+            $"--Testbed:HttpEndpoint=127.0.0.1:{HttpPort}", $"--Testbed:TcpEndpoint=127.0.0.1:{TcpPort}", .. _extraArguments]);
+        await WaitForStartAsync(_process, _output);
     }
 
     public async ValueTask DisposeAsync()
@@ -54,7 +102,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         Directory.Delete(DataDirectory, recursive: true);
     }
 
-    private static async Task<Process> LaunchAsync(string dataDirectory, int http, int tcp)
+    private static (Process, ConcurrentQueue<string>) Launch(string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -62,49 +110,56 @@ internal sealed class ServerProcess : IAsyncDisposable
             RedirectStandardError = true,
             WorkingDirectory = AppContext.BaseDirectory,
         };
-        foreach (string argument in new[]
-        {
-            Path.Combine(AppContext.BaseDirectory, "testbed-server.dll"),
-            $"--Testbed:DataDirectory={dataDirectory}", $"--Testbed:HttpEndpoint=127.0.0.1:{http}", $"--Testbed:TcpEndpoint=127.0.0.1:{tcp}",
-            "--Logging:LogLevel:Default=Warning",
-        })
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "testbed-server.dll"));
+        foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
+        var output = new ConcurrentQueue<string>();
         Process process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, line) => Collect(output, line.Data);
+        process.ErrorDataReceived += (_, line) => Collect(output, line.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync("127.0.0.1", tcp);
-                return process;
-            }
-            catch (SocketException)
-            {
-                if (process.HasExited)
-                {
-                    throw new InvalidOperationException($"the server process exited with {process.ExitCode}");
-                }
-
-                await Task.Delay(100);
-            }
-        }
-
-        process.Kill(entireProcessTree: true);
-        throw new TimeoutException("the server process did not start listening within 30 s");
+        return (process, output);
     }
 
-    private static int FreePort()
+    private static void Collect(ConcurrentQueue<string> output, string? line)
     {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        if (line is not null)
+        {
+            output.Enqueue(line);
+        }
     }
+
+    /// <summary>The ports from the start-up lines, once both are printed (they are printed once both are bound).</summary>
+    private static async Task<(int Http, int Tcp)> WaitForStartAsync(Process process, ConcurrentQueue<string> output)
+    {
+        var patience = Stopwatch.StartNew();
+        while (true)
+        {
+            string printed = string.Join('\n', output);
+            Match http = HttpLine().Match(printed), tcp = TcpLine().Match(printed);
+            if (http.Success && tcp.Success)
+            {
+                return (int.Parse(http.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture),
+                    int.Parse(tcp.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            if (process.HasExited || patience.Elapsed > TimeSpan.FromMinutes(1))
+            {
+                process.Kill(entireProcessTree: true);
+                throw new InvalidOperationException($"the server process did not start; it printed:\n{printed}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    [GeneratedRegex(@"HTTP/WebSocket on http://127\.0\.0\.1:(\d+)")]
+    private static partial Regex HttpLine();
+
+    [GeneratedRegex(@"MTProto TCP on tcp://127\.0\.0\.1:(\d+)")]
+    private static partial Regex TcpLine();
 }

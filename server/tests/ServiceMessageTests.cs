@@ -87,11 +87,13 @@ public sealed class ServiceMessageTests : RunningServerTest
         await using TestSession test = await ClientFlows.OpenSessionAsync(Server, "tcp");
         byte[] ping = TlCodec.MTProto.Serialize(Clients.Call("ping_delay_disconnect", 3L, 1));
         (byte[] wire, _) = test.Session.Encrypt(ping, contentRelated: true);
-        Assert.Contains(ClientFlows.Open(test.Session, await test.Connection.RoundTripAsync(wire)), o => o.Combinator.Name == "pong");
 
+        // Timed from before the ping is sent, so the server's timer cannot have started earlier: at least the delay
+        // passes however slowly either side runs (an upper bound would only measure the machine's load).
         var started = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Contains(ClientFlows.Open(test.Session, await test.Connection.RoundTripAsync(wire)), o => o.Combinator.Name == "pong");
         Assert.Null(await ((TestTransport)test.Connection).TryReceiveAsync()); // closed by the server
-        Assert.InRange(started.Elapsed, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(10));
+        Assert.True(started.Elapsed >= TimerDelay(TimeSpan.FromSeconds(1)), $"closed after {started.Elapsed}, before the 1 s delay");
     }
 
     [Fact]
@@ -103,10 +105,10 @@ public sealed class ServiceMessageTests : RunningServerTest
         byte[] wait = TlCodec.MTProto.Serialize(Clients.Call("http_wait", 0, 0, 700));
         (byte[] wire, _) = test.Session.Encrypt(wait, contentRelated: true);
 
-        var started = System.Diagnostics.Stopwatch.StartNew();
+        var started = System.Diagnostics.Stopwatch.StartNew(); // before the request: max_wait cannot start earlier
         (int status, byte[] body) = await ((HttpTestTransport)test.Connection).PostAsync(wire);
         Assert.Equal((200, 0), (status, body.Length));
-        Assert.InRange(started.Elapsed, TimeSpan.FromSeconds(0.6), TimeSpan.FromSeconds(10));
+        Assert.True(started.Elapsed >= TimerDelay(TimeSpan.FromMilliseconds(700)), $"answered after {started.Elapsed}, before max_wait");
     }
 
     [Fact]
@@ -126,17 +128,23 @@ public sealed class ServiceMessageTests : RunningServerTest
     [Fact]
     public async Task A_temporary_key_stops_working_after_expires_in()
     {
-        IPacketTransport transport = await Clients.TransportAsync(Server, "tcp");
-        await using MtProtoClient client = await MtProtoClient.ConnectAsync(transport, Server.PublicKey,
-            new Testbed.Protocol.Handshake.HandshakeClientOptions { TemporaryKeyExpiresIn = 2 });
+        // The lab clock stands in for the hour passing, so neither a slow handshake nor a slow machine moves the expiry.
+        await using RunningServer server = await RunningServer.StartAsync("--Testbed:LabClock=true");
+        IPacketTransport transport = await Clients.TransportAsync(server, "tcp");
+        await using MtProtoClient client = await MtProtoClient.ConnectAsync(transport, server.PublicKey,
+            new Testbed.Protocol.Handshake.HandshakeClientOptions { TemporaryKeyExpiresIn = 3600 });
         Assert.Equal(1, (await Clients.WithinPatience(client.RequestAsync(Clients.Call("ping", 1L)))).Get<long>("ping_id"));
 
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        using var http = new HttpClient();
+        (await http.PostAsync(new Uri(server.HttpBase, "/lab/clock?advance=3600"), null)).EnsureSuccessStatusCode();
         TransportErrorException error = await Assert.ThrowsAsync<TransportErrorException>(() => client.RequestAsync(Clients.Call("ping", 2L)));
         Assert.Equal(-404, error.Code);
     }
 
     private const int ServiceMessageLimit = 8192;
+
+    // A system timer may fire up to one tick of the OS clock (~16 ms on some systems) before its due time.
+    private static TimeSpan TimerDelay(TimeSpan delay) => delay - TimeSpan.FromMilliseconds(20);
 
     private sealed record EnvelopeHeaderAndWire(long MsgId, byte[] Wire);
 

@@ -1,0 +1,112 @@
+using System.Threading.Channels;
+using Testbed.Protocol.Client;
+using Testbed.Protocol.Envelope;
+using Testbed.Protocol.Messages;
+using Testbed.Protocol.Tl;
+
+namespace Testbed.Protocol.Tests;
+
+/// <summary>
+/// <see cref="MtProtoClient"/> against a scripted server: the test decides which server packets arrive and in which
+/// order, so orderings that real transports produce only under load happen every time.
+/// </summary>
+public sealed class MtProtoClientTests
+{
+    private static readonly TlCodec Codec = TlCodec.Testbed;
+
+    [Fact]
+    public async Task An_answer_overtaken_by_a_later_server_message_is_still_delivered()
+    {
+        // Over HTTP each request's answer comes back on its own response, and a response can overtake an earlier
+        // one: the client reads a server msg_id before a lower one made earlier. The lower one is new, not a re-send.
+        await using var server = new ScriptedServer();
+        await using MtProtoClient client = MtProtoClient.Resume(server, server.Key.Bytes, salt: 1);
+        Task<TlObject> call = client.InvokeAsync(new TlObject(TlSchema.Testbed["chat.getSelf"]));
+        EnvelopeHeader request = await server.ReceiveAsync();
+
+        long answerMsgId = server.MsgIds.Next(MsgIdSender.ServerResponse);
+        long laterMsgId = server.MsgIds.Next(MsgIdSender.ServerResponse);
+        server.Send(request.SessionId, laterMsgId, new TlObject(TlSchema.MTProto["msgs_ack"], new long[] { request.MsgId }));
+        server.Send(request.SessionId, answerMsgId, new TlObject(TlSchema.MTProto["rpc_result"], request.MsgId,
+            new TlObject(TlSchema.Testbed["chat.user"], 7L, "alice"u8.ToArray(), true)));
+        await client.Packets.ReadAsync();
+        ReceivedPacket answer = await client.Packets.ReadAsync(); // dispatched before it is listed here
+
+        Assert.False(Assert.Single(answer.Messages).Duplicate);
+        Assert.True(call.IsCompletedSuccessfully, $"the call is {call.Status}: the overtaken answer was taken for a re-send");
+        Assert.Equal(7L, (await call).Get<long>("id"));
+    }
+
+    [Fact]
+    public async Task A_re_sent_server_message_is_marked_duplicate_and_not_delivered_twice()
+    {
+        await using var server = new ScriptedServer();
+        await using MtProtoClient client = MtProtoClient.Resume(server, server.Key.Bytes, salt: 1);
+        var update = new TlObject(TlSchema.Testbed["chat.updateUser"], new TlObject(TlSchema.Testbed["chat.user"], 7L, "alice"u8.ToArray(), true));
+        long msgId = server.MsgIds.Next(MsgIdSender.ServerResponse);
+        long sessionId = client.Session.SessionId;
+        server.Send(sessionId, msgId, update);
+        server.Send(sessionId, msgId, update);
+
+        Assert.False(Assert.Single((await client.Packets.ReadAsync()).Messages).Duplicate);
+        Assert.True(Assert.Single((await client.Packets.ReadAsync()).Messages).Duplicate);
+        Assert.Equal(update, await client.Updates.ReadAsync());
+        Assert.False(client.Updates.TryRead(out _));
+    }
+
+    [Fact]
+    public void Received_ids_arrive_in_any_order_and_one_at_or_below_a_forgotten_id_counts_as_seen()
+    {
+        var received = new ReceivedMsgIds(capacity: 2);
+        Assert.True(received.Add(20));
+        Assert.True(received.Add(12)); // overtaken by 20: new all the same
+        Assert.False(received.Add(20));
+        Assert.True(received.Add(28)); // 20 is forgotten
+        Assert.False(received.Add(20));
+        Assert.False(received.Add(16)); // never seen, but it could have been before 20 was forgotten
+        Assert.True(received.Add(24));
+    }
+
+    /// <summary>A stream transport whose far end is the test: it reads what the client sent and writes server packets.</summary>
+    private sealed class ScriptedServer : IPacketTransport
+    {
+        private readonly Channel<byte[]> _fromClient = Channel.CreateUnbounded<byte[]>();
+        private readonly Channel<byte[]> _toClient = Channel.CreateUnbounded<byte[]>();
+
+        public AuthKey Key { get; } = AuthKey.FromBytes(System.Security.Cryptography.RandomNumberGenerator.GetBytes(256));
+
+        public MsgIdGenerator MsgIds { get; } = new();
+
+        public Task SendAsync(ReadOnlyMemory<byte> packet, CancellationToken cancel = default) =>
+            _fromClient.Writer.WriteAsync(packet.ToArray(), cancel).AsTask();
+
+        public async Task<byte[]?> ReceiveAsync(CancellationToken cancel = default) =>
+            await _toClient.Reader.WaitToReadAsync(cancel) ? await _toClient.Reader.ReadAsync(cancel) : null;
+
+        /// <summary>The header of the next message the client sent.</summary>
+        public async Task<EnvelopeHeader> ReceiveAsync()
+        {
+            byte[] wire = await _fromClient.Reader.ReadAsync();
+            byte[] plaintext = new byte[wire.Length - MessageEnvelope.WireHeaderSize];
+            Assert.True(MessageEnvelope.TryDecrypt(Key, MessageDirection.ClientToServer, wire, plaintext, out DecryptedEnvelope envelope));
+            return envelope.Header;
+        }
+
+        /// <summary>Encrypts <paramref name="body"/> as a content-related server message and hands it to the client.</summary>
+        public void Send(long sessionId, long msgId, TlObject body)
+        {
+            byte[] data = Codec.Serialize(body);
+            int padding = PaddingPolicy.Default.ChooseLength(data.Length);
+            byte[] wire = new byte[MessageEnvelope.GetWireLength(data.Length, padding)];
+            MessageEnvelope.Encrypt(Key, MessageDirection.ServerToClient, new EnvelopeHeader(1, sessionId, msgId, 1), data, padding, wire);
+            _toClient.Writer.TryWrite(wire);
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            _toClient.Writer.TryComplete();
+            Key.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
