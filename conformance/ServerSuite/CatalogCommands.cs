@@ -28,7 +28,7 @@ internal static class CatalogCommands
     public static Command Explain()
     {
         var id = new Argument<string>("id") { Description = "A case id, such as ENV-013" };
-        var command = new Command("explain", "Explain one case: the requirement, its reference, what it sends and expects.") { id };
+        var command = new Command("explain", "Explain one case: the requirement, its reference, what it sends and expects, and exactly when it passes.") { id };
         command.SetAction(parse =>
         {
             TextWriter output = parse.InvocationConfiguration.Output;
@@ -43,6 +43,7 @@ internal static class CatalogCommands
             output.WriteLine($"  reference:   docs/protocol.md {c.Reference}");
             output.WriteLine($"  sends:       {c.Sends}");
             output.WriteLine($"  expects:     {c.Expects}");
+            output.WriteLine($"  passes when: {c.Passes}");
             return ExitCodes.Success;
         });
         return command;

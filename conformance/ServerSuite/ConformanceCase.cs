@@ -12,7 +12,7 @@ namespace Testbed.Conformance.ServerSuite;
 /// <param name="Requirement">The requirement, in our words.</param>
 /// <param name="Reference">Where docs/protocol.md states it.</param>
 /// <param name="Sends">What the case sends.</param>
-/// <param name="Expects">What it accepts as a pass.</param>
+/// <param name="Expects">What the requirement expects the server to answer, in the words of the requirement.</param>
 /// <param name="Run">The test.</param>
 internal sealed record ConformanceCase(string Id, string Category, RequirementLevel Level, string Requirement, string Reference, string Sends,
     string Expects, Func<CaseContext, Task<CaseOutcome>> Run)
@@ -22,4 +22,11 @@ internal sealed record ConformanceCase(string Id, string Category, RequirementLe
     /// need: runs only with --include-floods, and then after all the others, alone.
     /// </summary>
     public bool Floods { get; init; }
+
+    /// <summary>
+    /// The exact test the code applies for a pass, stated next to <see cref="Expects"/> so that a reader can check
+    /// that the two agree: which answers pass, which fail, what must follow (a session proven alive afterwards), and
+    /// what makes the case not applicable. A criterion looser than the expectation is a false pass waiting to happen.
+    /// </summary>
+    public string Passes { get; init; } = "";
 }

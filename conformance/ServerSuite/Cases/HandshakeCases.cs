@@ -77,7 +77,7 @@ internal static class HandshakeCases
                     return CaseOutcome.Fail($"refused by the client: {e.Message}");
                 }
             }),
-        new("HSK-009", Category, Must, "A g_b outside (1, dh_prime - 1) or its 2^1984 margins is refused: g_b = 1 never gets dh_gen_ok.", "§5.4",
+        new("HSK-009", Category, Must, "A g_b outside (1, dh_prime - 1) or its 2^1984 margins is refused: g_b = 1 gets dh_gen_fail or -404, never dh_gen_ok or dh_gen_retry.", "§5.4",
             "a handshake with g_b = 1",
             "dh_gen_fail or transport error -404; dh_gen_ok and dh_gen_retry both mean g_b = 1 was accepted (retry: the key it makes exists already)",
             async c =>
@@ -85,7 +85,12 @@ internal static class HandshakeCases
                 await using var run = await RawHandshake.StartAsync(c, new HandshakeClientOptions { DataCenter = c.Target.DataCenter, ReplaceGB = _ => [1] });
                 (string answer, bool refused) = await run.SetClientDhParamsAsync();
                 return CaseOutcome.Check(refused, $"answer to set_client_DH_params with g_b = 1: {answer}");
-            }),
+            })
+        {
+            Passes = "the answer to set_client_DH_params is dh_gen_fail or transport error -404. dh_gen_ok, dh_gen_retry, another "
+                + "transport error, silence or a closed connection fail; so does a refusal before set_client_DH_params (the step was "
+                + "never tested). -429 anywhere: not applicable (rate-limited).",
+        },
         new("HSK-010", Category, Should, "An identical re-sent handshake query gets the identical answer (a lost answer can be asked for again).", "§5.6",
             "req_DH_params twice, byte for byte", "the same server_DH_params_ok twice", async c =>
             {
@@ -167,7 +172,12 @@ internal static class HandshakeCases
                 await using var run = await RawHandshake.StartAsync(c, new HandshakeClientOptions { DataCenter = c.Target.DataCenter, ReplaceRetryId = 12345 });
                 (string answer, bool refused) = await run.SetClientDhParamsAsync();
                 return CaseOutcome.Check(refused, $"answer: {answer}");
-            }),
+            })
+        {
+            Passes = "the answer to set_client_DH_params is dh_gen_fail or transport error -404. dh_gen_ok, dh_gen_retry, another "
+                + "transport error, silence or a closed connection fail; so does a refusal before set_client_DH_params. -429 anywhere: "
+                + "not applicable (rate-limited).",
+        },
         new("HSK-016", Category, Should, "Unfinished handshake state expires: a handshake resumed after the server's stated lifetime is refused with -404.",
             "§5.6", "req_pq_multi and req_DH_params, a wait past --handshake-expiry, then set_client_DH_params", "-404", async c =>
             {
