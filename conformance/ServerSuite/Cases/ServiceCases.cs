@@ -23,13 +23,21 @@ internal static class ServiceCases
                 Reply reply = await probe.ExchangeAsync(wire, c.Cancel);
                 TlObject? pong = reply.Find("pong");
                 return CaseOutcome.Check(pong?.Get<long>("msg_id") == header.MsgId && pong.Get<long>("ping_id") == 0x1234, $"answer: {reply}");
-            }),
+            })
+        {
+            Passes = "the answer holds pong whose msg_id is the ping's msg_id and whose ping_id is 0x1234. No pong, other values, "
+                + "silence or a closed connection fails. -429: not applicable.",
+        },
         new("SVC-002", Category, Must, "ping_delay_disconnect is answered with pong.", "§8", "ping_delay_disconnect(ping_id, 75)", "pong", async c =>
         {
             await using Probe probe = await c.WarmSessionAsync();
             Reply reply = await probe.SendAsync(Probe.Call("ping_delay_disconnect", 5L, 75), c.Cancel);
             return CaseOutcome.Check(reply.Find("pong")?.Get<long>("ping_id") == 5, $"answer: {reply}");
-        }),
+        })
+        {
+            Passes = "the answer holds pong with ping_id 5. No pong (silence, a closed connection, an error) or another ping_id fails. "
+                + "-429: not applicable.",
+        },
         new("SVC-003", Category, Must, "Every message of a valid msg_container is processed.", "§3.8", "a container of two pings", "two pongs", async c =>
         {
             await using Probe probe = await c.WarmSessionAsync();
@@ -37,7 +45,11 @@ internal static class ServiceCases
             Reply reply = await probe.ExchangeAsync(wire, c.Cancel);
             long[] ids = reply.Messages.Where(m => m.Body.Combinator.Name == "pong").Select(m => m.Body.Get<long>("ping_id")).Order().ToArray();
             return CaseOutcome.Check(ids.SequenceEqual([31L, 32L]), $"answer: {reply}");
-        }),
+        })
+        {
+            Passes = "the answer to the container (the one packet that follows it) holds exactly two pongs, ping_ids 31 and 32. "
+                + "One pong, a repeated one, a refusal, silence or a closed connection fails. -429: not applicable.",
+        },
         BadContainer("SVC-004", "a container inside a container", (probe, a, b, container) =>
             MessageContainer.Build([(a.MsgId, a.SeqNo, probe.Serialize(Probe.Ping(1))),
                 (b.MsgId, b.SeqNo, MessageContainer.Build([(a.MsgId - 4, 1, probe.Serialize(Probe.Ping(2)))]))])),
@@ -60,7 +72,12 @@ internal static class ServiceCases
                 byte[]? info = reply.Find("msgs_state_info")?.Get<byte[]>("info");
                 return CaseOutcome.Check(info is { Length: 2 } && (info[0] & 7) == 4 && (info[1] & 7) == 3,
                     $"answer: {reply}; info {(info is null ? "none" : Convert.ToHexString(info))}");
-            }),
+            })
+        {
+            Passes = "the answer holds msgs_state_info whose info has exactly 2 bytes, the first with low bits 4 (received; the flags "
+                + "16, 32 and 64 may be set) and the second with low bits 3 (not received, above every id received). Another length or "
+                + "status, no msgs_state_info, silence or a closed connection fails. -429: not applicable.",
+        },
         new("SVC-008", Category, Must, "A gzip_packed message is unpacked and processed as what it carries (and classified by it: a packed ping is content-related).",
             "§3.3", "gzip_packed(ping) with an odd seq_no", "pong", async c =>
         {
@@ -68,18 +85,31 @@ internal static class ServiceCases
             Reply reply = await probe.SendAsync(probe.Session.NextHeader(contentRelated: true), Probe.Call("gzip_packed", Gzip(probe.Serialize(Probe.Ping(81)))),
                 c.Cancel);
             return CaseOutcome.Check(reply.Find("pong")?.Get<long>("ping_id") == 81, $"answer: {reply}");
-        }),
+        })
+        {
+            Passes = "the answer to gzip_packed(ping 81), sent with an odd seq_no, holds pong with ping_id 81. A refusal (34/35 "
+                + "means the packed ping was classified as not content-related), no pong, silence or a closed connection fails. "
+                + "-429: not applicable.",
+        },
         new("SVC-009", Category, Must, "A gzip_packed that expands past the server's limit is refused, not unpacked without bound.", "§3.3",
-            "gzip_packed of 64 MiB of zeros (a 64 KiB packet)", "a refusal (bad_msg_notification or a transport error), never a crash or a hang",
+            "gzip_packed of a valid 64 MiB msgs_ack (8 million zero ids; a 64 KiB packet), then a ping in the same session",
+            "bad_msg_notification 64 naming the bomb, or transport error -404; then pong: never the msgs_ack processed (silence), a crash or a hang",
             async c =>
             {
                 await using Probe probe = await c.WarmSessionAsync();
-                Reply reply = await probe.SendAsync(probe.Session.NextHeader(contentRelated: true), Probe.Call("gzip_packed", Gzip(new byte[64 << 20])),
-                    c.Cancel);
-                Reply after = await probe.SendAsync(Probe.Ping(9), c.Cancel);
-                return CaseOutcome.Check(reply.BadMsgCode is not null || reply.TransportError != 0 || (after.Has("pong") && !reply.TimedOut),
-                    $"answer to the bomb: {reply}; then a ping: {after}");
-            }),
+                EnvelopeHeader header = probe.Session.NextHeader(contentRelated: false);
+                Reply reply = await probe.SendAsync(header, Probe.Call("gzip_packed", Gzip(ExpandedAck(64 << 20))), c.Cancel);
+                Reply after = await RobustnessCases.PingAfterAsync(probe, 9, c.Cancel);
+                bool refused = reply.TransportError == -404 || IsInvalidContainer(reply, header);
+                return CaseOutcome.Check(refused && after.Find("pong")?.Get<long>("ping_id") == 9, $"answer to the bomb: {reply}; then a ping: {after}");
+            })
+        {
+            Passes = "the answer to the bomb is bad_msg_notification with error_code 64 and bad_msg_id = the bomb's msg_id, or "
+                + "transport error -404; then a ping in the same session (on a new connection if the server closed this one) gets pong "
+                + "with its ping_id. The bomb unpacks to a valid msgs_ack, so a server that unpacks it without bound processes it and "
+                + "answers nothing: silence fails, as do another code, another transport error, a closed connection without the "
+                + "session going on, or no pong. -429: not applicable.",
+        },
         new("SVC-010", Category, Should,
             "A server message that waits for an acknowledgement is re-sent on the client's new connection under a new header: never the same msg_id and seq_no twice.",
             "§3.9, §7 (same-header re-encryption)", "an RPC call; its answer left unacknowledged; the session continued on a new connection",
@@ -93,9 +123,9 @@ internal static class ServiceCases
                 await using Probe probe = await c.WarmSessionAsync();
                 Reply first = await probe.SendAsync(Probe.Call("get_future_salts", 1), c.Cancel);
                 Reply rpc = await probe.SendAsync(Probe.Call("destroy_session", 1L), c.Cancel);
-                if (rpc.Header is not { } original)
+                if (rpc.Header is not { } original || !rpc.Has("rpc_result"))
                 {
-                    return CaseOutcome.Fail($"no answer to the RPC call: {rpc}");
+                    return CaseOutcome.Fail($"no rpc_result for the RPC call: {rpc}");
                 }
 
                 await probe.ReconnectAsync(c.Cancel);
@@ -107,10 +137,17 @@ internal static class ServiceCases
                 }
 
                 bool reused = packets.Any(p => p.Header?.MsgId == original.MsgId);
+                bool alive = packets.Any(p => p.Find("pong")?.Get<long>("ping_id") == 2);
                 _ = first;
-                return CaseOutcome.Check(!reused, $"first answer header msg_id {original.MsgId}; after reconnecting: {string.Join("; ", packets)}"
-                    + (reused ? " — the same header was encrypted twice" : ""));
-            }),
+                return CaseOutcome.Check(!reused && alive, $"first answer header msg_id {original.MsgId}; after reconnecting: {string.Join("; ", packets)}"
+                    + (reused ? " — the same header was encrypted twice" : "") + (alive ? "" : " — no pong: the session did not go on"));
+            })
+        {
+            Passes = "the RPC call (destroy_session) is answered with rpc_result; after the session moves to a new connection, a "
+                + "ping there is answered with pong (ping_id 2) within the packets that follow, and no packet that follows (read until "
+                + "1 s of silence or a close) has the rpc_result's first packet msg_id as its header msg_id. No rpc_result at first, a "
+                + "header seen twice, or no pong after the move fails. Not applicable over HTTP. -429: not applicable.",
+        },
         new("SVC-011", Category, Should, "http_wait holds an HTTP request open until max_wait when nothing is due, then answers empty.", "§3.9, §6",
             "http_wait(0, 0, 1000) after the session's first exchange", "an answer after about 1 s", async c =>
             {
@@ -122,25 +159,47 @@ internal static class ServiceCases
                 await using Probe probe = await c.WarmSessionAsync();
                 var started = System.Diagnostics.Stopwatch.StartNew();
                 Reply reply = await probe.SendAsync(Probe.Call("http_wait", 0, 0, 1000), c.Cancel);
-                return CaseOutcome.Check(started.Elapsed >= TimeSpan.FromSeconds(0.8) && !reply.TimedOut,
+                bool empty = reply is { TimedOut: false, Closed: false, TransportError: 0, Problem: null, Header: null, Messages.Count: 0 };
+                return CaseOutcome.Check(started.Elapsed >= TimeSpan.FromSeconds(0.8) && empty,
                     $"answered after {started.Elapsed.TotalMilliseconds:F0} ms: {reply}");
-            }),
-        new("SVC-012", Category, Must, "A function the server does not implement gets an rpc_result with an rpc_error, not silence.", "§8",
-            "rpc_drop_answer for a request the server never saw", "rpc_result", async c =>
+            })
+        {
+            Passes = "over HTTP, the request carrying http_wait(max_wait 1000) is answered with an empty body (HTTP 200, nothing "
+                + "in it) no sooner than 0.8 s after it was sent and within 5 s. An early answer, an answer with messages, a transport "
+                + "error, a closed connection or no answer within 5 s fails. Not applicable over other transports. -429: not applicable.",
+        },
+        new("SVC-012", Category, Must,
+            "A service function gets an rpc_result for it, not silence: rpc_drop_answer for a request the server never saw gets rpc_answer_unknown, "
+            + "and a server that does not implement rpc_drop_answer answers an rpc_error.", "§8",
+            "rpc_drop_answer for a request the server never saw", "rpc_result(req_msg_id = the call) carrying rpc_answer_unknown or rpc_error", async c =>
             {
                 await using Probe probe = await c.WarmSessionAsync();
-                Reply reply = await probe.SendAsync(Probe.Call("rpc_drop_answer", 12345L), c.Cancel);
-                return CaseOutcome.Check(reply.Has("rpc_result"), $"answer: {reply}");
-            }),
+                byte[] wire = probe.Seal(Probe.Call("rpc_drop_answer", 12345L), out EnvelopeHeader header);
+                Reply reply = await probe.ExchangeAsync(wire, c.Cancel);
+                TlObject? result = reply.Find("rpc_result");
+                bool ok = result?.Get<long>("req_msg_id") == header.MsgId
+                    && result.Get<TlObject>("result").Combinator.Name is "rpc_answer_unknown" or "rpc_error";
+                return CaseOutcome.Check(ok, $"answer: {reply}");
+            })
+        {
+            Passes = "the answer holds rpc_result whose req_msg_id is the call's msg_id and whose result is rpc_answer_unknown (§8) "
+                + "or rpc_error (not implemented). rpc_answer_dropped (there was nothing to drop), an rpc_result for another request, "
+                + "no rpc_result, silence or a closed connection fails. -429: not applicable.",
+        },
         new("SVC-013", "service", Must, "A msg_container of more than 1024 messages is refused with bad_msg_notification 64.", "§3.8",
             "a container of 1025 pings", "bad_msg_notification 64, no pong", async c =>
             {
                 await using Probe probe = await c.WarmSessionAsync();
                 byte[] ping = probe.Serialize(Probe.Ping(1));
-                (byte[] wire, _, _) = probe.Session.EncryptContainer([.. Enumerable.Range(0, 1025).Select(_ => (ping, true))]);
+                (byte[] wire, EnvelopeHeader container, _) = probe.Session.EncryptContainer([.. Enumerable.Range(0, 1025).Select(_ => (ping, true))]);
                 Reply reply = await probe.ExchangeAsync(wire, c.Cancel);
-                return CaseOutcome.Check(reply.BadMsgCode == 64 && !reply.Has("pong"), $"answer: {reply}");
-            }),
+                return CaseOutcome.Check(IsInvalidContainer(reply, container) && !reply.Has("pong"), $"answer: {reply}");
+            })
+        {
+            Passes = "the answer holds bad_msg_notification with error_code 64 and bad_msg_id = the container's msg_id, and no "
+                + "pong. Another code, a notification naming another message, any pong, silence or a closed connection fails. -429: "
+                + "not applicable.",
+        },
         new("SVC-014", "service", Must, "msgs_ack listing more than 8192 ids does not disturb the server: the session goes on.", "§8",
             "msgs_ack with 8193 ids, then a ping", "pong", async c =>
             {
@@ -153,7 +212,12 @@ internal static class ServiceCases
                 }
 
                 return CaseOutcome.Check(reply.Has("pong"), $"ping after the long ack: {reply}");
-            }),
+            })
+        {
+            Passes = "after msgs_ack with 8193 ids (sent without waiting), a ping in the same session on the same connection is "
+                + "answered with pong (over HTTP, where the ack's own empty answer may come first, a second ping may be the one "
+                + "answered). No pong, silence or a closed connection fails. -429: not applicable.",
+        },
         new("SVC-015", "service", Should, "msg_resend_req gets an unacknowledged answer again, under a new header.", "§3.9, §8",
             "an RPC call left unacknowledged, then msg_resend_req(its answer's msg_id)", "the answer again, not under its first header", async c =>
             {
@@ -167,8 +231,15 @@ internal static class ServiceCases
 
                 Reply resent = await probe.SendAsync(Probe.Call("msg_resend_req", new[] { answer.MsgId }), c.Cancel);
                 bool again = resent.Messages.Any(m => m.MsgId == answer.MsgId);
-                return CaseOutcome.Check(again && resent.Header?.MsgId != original.MsgId, $"first: {rpc}; after msg_resend_req: {resent}");
-            }),
+                bool newHeader = resent.Header is { } h && h.MsgId != original.MsgId && h.MsgId != answer.MsgId;
+                return CaseOutcome.Check(again && newHeader, $"first: {rpc}; after msg_resend_req: {resent}");
+            })
+        {
+            Passes = "the RPC call is answered with rpc_result; the answer to msg_resend_req(its msg_id) holds a message with that "
+                + "msg_id again, in a packet whose header msg_id is neither the first packet's nor the rpc_result's own (so never "
+                + "alone under an old header). No rpc_result at first, no re-sent answer, an old header, silence or a closed "
+                + "connection fails. -429: not applicable.",
+        },
         new("SVC-016", "service", Must, "msgs_state_req reports 1 for an id below the session's memory and 2 for a gap between processed ids.", "§8",
             "pings A and C, then msgs_state_req([an id older than the session, B])", "statuses 1 and 2", async c =>
             {
@@ -181,13 +252,21 @@ internal static class ServiceCases
                 byte[]? info = reply.Find("msgs_state_info")?.Get<byte[]>("info");
                 return CaseOutcome.Check(info is { Length: 2 } && info[0] == 1 && (info[1] & 7) == 2,
                     $"answer: {reply}; info {(info is null ? "none" : Convert.ToHexString(info))}");
-            }),
-        ServerHeaders("SVC-017", "Every server msg_id has a server's low bits (01 for answers, 11 for notifications).", (_, m) =>
+            })
+        {
+            Passes = "in a fresh session, the answer holds msgs_state_info with exactly 2 bytes: the first exactly 1 (an id from "
+                + "before the session's first message: below its memory) and the second with low bits 2 (an id never sent, between "
+                + "two processed pings). Other statuses, no msgs_state_info, silence or a closed connection fails. -429: not applicable.",
+        },
+        ServerHeaders("SVC-017", "Every server msg_id has a server's low bits (01 for answers, 11 for notifications).",
+            "every msg_id has low bits 01 or 11", (_, m) =>
             (m.MsgId & 3) is 1 or 3 ? null : $"msg_id {m.MsgId} has low bits {m.MsgId & 3}"),
-        ServerHeaders("SVC-018", "Server seq_nos are odd for content-related messages and even for the others.", (_, m) =>
+        ServerHeaders("SVC-018", "Server seq_nos are odd for content-related messages and even for the others.",
+            "every seq_no is odd for a content-related constructor and even otherwise (bad_msg_notification and bad_server_salt are not judged)", (_, m) =>
             ((m.SeqNo & 1) == 1) == ContentRelated.IsContentRelated(m.Body.Combinator.Id) || m.Body.Combinator.Name is "bad_msg_notification" or "bad_server_salt"
                 ? null : $"{m.Body.Combinator.Name} has seq_no {m.SeqNo}"),
-        ServerHeaders("SVC-019", "Server msg_ids carry the server's time, within 300 s of the client's corrected clock.", (probe, m) =>
+        ServerHeaders("SVC-019", "Server msg_ids carry the server's time, within 300 s of the client's corrected clock.",
+            "every msg_id's time is within 300 s of the client's clock corrected by the run's handshake offset", (probe, m) =>
             Math.Abs((MsgId.ToTime(m.MsgId) - (DateTimeOffset.UtcNow + probe.Session.MsgIds.ClockOffset)).TotalSeconds) < 300
                 ? null : $"msg_id {m.MsgId} is {MsgId.ToTime(m.MsgId):u}"),
         new("SVC-020", "service", Must, "Server msg_ids increase: every answer's msg_id is above the previous answer's in the session.", "§3.1",
@@ -202,10 +281,15 @@ internal static class ServiceCases
                 }
 
                 return CaseOutcome.Check(ids.Count == 5 && ids.Zip(ids.Skip(1)).All(p => p.Second > p.First), $"answer msg_ids: {string.Join(", ", ids)}");
-            }),
+            })
+        {
+            Passes = "each of five pings in a row gets an encrypted answer (any packet under the session's key) and the five "
+                + "answers' header msg_ids strictly increase. A missing answer (silence, a closed connection, a transport error) or "
+                + "a msg_id not above the previous one fails. -429: not applicable.",
+        },
     ];
 
-    private static ConformanceCase ServerHeaders(string id, string requirement, Func<Probe, ServerMessage, string?> problem) =>
+    private static ConformanceCase ServerHeaders(string id, string requirement, string passes, Func<Probe, ServerMessage, string?> problem) =>
         new(id, "service", Must, requirement, "§3.1, §3.3", "a container of ping, get_future_salts and msgs_ack in a new session",
             "every server message well formed", async c =>
             {
@@ -221,21 +305,49 @@ internal static class ServiceCases
 
                 string[] problems = [.. all.Select(m => problem(probe, m)).OfType<string>()];
                 return CaseOutcome.Check(all.Count > 0 && problems.Length == 0, $"answer: {reply}" + (problems.Length > 0 ? "; " + string.Join("; ", problems) : ""));
-            });
+            })
+        {
+            Passes = "the answer to a fresh session's container of ping, get_future_salts and msgs_ack holds at least one message, and "
+                + passes + " (each message inside the answer, and the answer's own container header when it holds several). An empty "
+                + "answer, silence, a closed connection or a transport error fails. -429: not applicable.",
+        };
 
     private static ConformanceCase BadContainer(string id, string defect,
         Func<Probe, EnvelopeHeader, EnvelopeHeader, EnvelopeHeader, byte[]> build) =>
         new(id, Category, Must, $"A msg_container with {defect} is refused whole with bad_msg_notification 64.", "§3.8", $"a container with {defect}",
-            "bad_msg_notification 64 and no pong", async c =>
+            "bad_msg_notification 64 naming the container, and no pong", async c =>
             {
                 await using Probe probe = await c.WarmSessionAsync();
                 EnvelopeHeader a = probe.Session.NextHeader(true), b = probe.Session.NextHeader(true), container = probe.Session.NextHeader(false);
                 byte[] data = build(probe, a, b, container);
                 Reply reply = await probe.ExchangeAsync(probe.Session.Encrypt(container, data, PaddingPolicy.MinimalLength(data.Length)), c.Cancel);
-                return CaseOutcome.Check(reply.BadMsgCode == 64 && !reply.Has("pong"), $"answer: {reply}");
-            });
+                return CaseOutcome.Check(IsInvalidContainer(reply, container) && !reply.Has("pong"), $"answer: {reply}");
+            })
+        {
+            Passes = $"the answer to a container with {defect} holds bad_msg_notification with error_code 64 and bad_msg_id = the "
+                + "container's msg_id (refused whole), and no pong. Another code (bad_server_salt included), a notification naming an "
+                + "inner message, any pong, silence or a closed connection fails. -429: not applicable.",
+        };
 
-    private static byte[] Gzip(byte[] data)
+    /// <summary>bad_msg_notification 64 (invalid container, docs/protocol.md §3.6) naming exactly this message.</summary>
+    internal static bool IsInvalidContainer(Reply reply, EnvelopeHeader refused) =>
+        reply.Find("bad_msg_notification") is { } bad && bad.Get<int>("error_code") == 64 && bad.Get<long>("bad_msg_id") == refused.MsgId;
+
+    /// <summary>
+    /// A valid msgs_ack of <paramref name="length"/> bytes (its vector of zero ids fills them), written directly: a bomb a server
+    /// that unpacks without bound reads as an ordinary acknowledgement and answers nothing.
+    /// </summary>
+    private static byte[] ExpandedAck(int length)
+    {
+        int ids = (length - 12) / 8;
+        byte[] data = new byte[12 + (8 * ids)]; // no trailing bytes: the object must read whole
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(data, ContentRelated.MsgsAck);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(data.AsSpan(4), TlSchema.VectorId);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(data.AsSpan(8), ids);
+        return data;
+    }
+
+    internal static byte[] Gzip(byte[] data)
     {
         using var output = new MemoryStream();
         using (var gzip = new GZipStream(output, CompressionLevel.SmallestSize))
