@@ -31,7 +31,13 @@ public static class ServerApp
 
     /// <summary>Builds the application from command-line arguments and the usual ASP.NET configuration sources.</summary>
     /// <exception cref="ServerStartupException">A setting is wrong or the data directory cannot be used.</exception>
-    public static WebApplication Build(string[] args)
+    public static WebApplication Build(string[] args) => Build(args, []);
+
+    /// <summary>
+    /// Builds the application with test-only violations in force (each breaks one conformance requirement; see
+    /// <see cref="Faults.Violations.Violation"/>). Internal: only the test assemblies can reach it.
+    /// </summary>
+    internal static WebApplication Build(string[] args, IReadOnlyCollection<Faults.Violations.Violation> violations)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
         builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = LoggingDefaults });
@@ -48,7 +54,7 @@ public static class ServerApp
         });
         builder.Services.AddSingleton(new ServerEndpoints(http, tcp));
 
-        ServerBehaviour behaviour = FaultProfile.Combine(settings.Faults);
+        ServerBehaviour behaviour = FaultProfile.Combine(settings.Faults) with { Violations = violations.ToHashSet() };
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<TimeProvider>(settings.LabClock ? new LabClock() : TimeProvider.System);
         builder.Services.AddSingleton(_ => new ServerKeyStore(settings.DataDirectory));

@@ -31,4 +31,13 @@ public sealed record ServerBehaviour
 
     /// <summary>Re-send an unacknowledged message under its original msg_id and seq_no.</summary>
     public bool ResendsReuseHeader { get; init; }
+
+    /// <summary>
+    /// The test-only violations in force (<see cref="Violations.ViolationCatalog"/>): empty on every server started
+    /// from a command line; only <see cref="ServerApp"/>'s internal overload, which the test assemblies call, sets it.
+    /// </summary>
+    internal IReadOnlySet<Violations.Violation> Violations { get; init; } = new HashSet<Violations.Violation>();
+
+    /// <summary>Whether the server is to break this requirement.</summary>
+    internal bool Violates(Violations.Violation violation) => Violations.Contains(violation);
 }

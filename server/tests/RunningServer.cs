@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Testbed.Protocol.Handshake;
+using Testbed.Server.Faults.Violations;
 using Testbed.Server.Keys;
 using Testbed.Server.Storage;
 
@@ -12,6 +13,8 @@ public sealed class RunningServer : IAsyncDisposable
     private WebApplication _app;
 
     private readonly string[] _extraArguments;
+
+    private Violation[] _violations = [];
 
     private RunningServer(string dataDirectory, WebApplication app, int httpPort, int tcpPort, string[] extraArguments)
     {
@@ -38,13 +41,19 @@ public sealed class RunningServer : IAsyncDisposable
     /// Starts a server; <paramref name="extraArguments"/> are more command-line settings. It binds port 0 and reports
     /// the ports it got: a port found free and then handed over can be taken in between by another test or process.
     /// </summary>
-    public static async Task<RunningServer> StartAsync(params string[] extraArguments)
+    public static Task<RunningServer> StartAsync(params string[] extraArguments) => StartAsync([], extraArguments);
+
+    /// <summary>Starts a server that breaks one conformance requirement on purpose (a test-only violation).</summary>
+    internal static Task<RunningServer> StartViolatingAsync(Violation violation, params string[] extraArguments) =>
+        StartAsync([violation], extraArguments);
+
+    private static async Task<RunningServer> StartAsync(Violation[] violations, string[] extraArguments)
     {
         string dataDirectory = Directory.CreateTempSubdirectory("testbed-server-").FullName;
-        WebApplication app = Build(dataDirectory, 0, 0, extraArguments);
+        WebApplication app = Build(dataDirectory, 0, 0, extraArguments, violations);
         await app.StartAsync();
         ServerEndpoints bound = app.Services.GetRequiredService<ServerEndpoints>();
-        return new RunningServer(dataDirectory, app, bound.Http.Bound.Port, bound.Tcp.Bound.Port, extraArguments);
+        return new RunningServer(dataDirectory, app, bound.Http.Bound.Port, bound.Tcp.Bound.Port, extraArguments) { _violations = violations };
     }
 
     /// <summary>Stops the server and starts it again on the same data directory and ports.</summary>
@@ -52,7 +61,7 @@ public sealed class RunningServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
-        _app = Build(DataDirectory, HttpPort, TcpPort, _extraArguments);
+        _app = Build(DataDirectory, HttpPort, TcpPort, _extraArguments, _violations);
         await _app.StartAsync();
     }
 
@@ -66,7 +75,7 @@ public sealed class RunningServer : IAsyncDisposable
             File.Delete(file);
         }
 
-        _app = Build(DataDirectory, HttpPort, TcpPort, extraArguments);
+        _app = Build(DataDirectory, HttpPort, TcpPort, extraArguments, _violations);
         await _app.StartAsync();
     }
 
@@ -77,12 +86,13 @@ public sealed class RunningServer : IAsyncDisposable
         Directory.Delete(DataDirectory, recursive: true);
     }
 
-    private static WebApplication Build(string dataDirectory, int http, int tcp, string[] extraArguments) => ServerApp.Build(ServerCommandLine.TranslateFaults(
-    [
-        $"--Testbed:DataDirectory={dataDirectory}",
-        $"--Testbed:HttpEndpoint=127.0.0.1:{http}",
-        $"--Testbed:TcpEndpoint=127.0.0.1:{tcp}",
-        "--Logging:LogLevel:Default=Warning",
-        .. extraArguments,
-    ]));
+    private static WebApplication Build(string dataDirectory, int http, int tcp, string[] extraArguments, Violation[] violations) =>
+        ServerApp.Build(ServerCommandLine.TranslateFaults(
+        [
+            $"--Testbed:DataDirectory={dataDirectory}",
+            $"--Testbed:HttpEndpoint=127.0.0.1:{http}",
+            $"--Testbed:TcpEndpoint=127.0.0.1:{tcp}",
+            "--Logging:LogLevel:Default=Warning",
+            .. extraArguments,
+        ]), violations);
 }
