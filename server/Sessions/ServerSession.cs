@@ -122,7 +122,6 @@ internal sealed class ServerSession(long authKeyId, AuthKey key, long sessionId,
     private EnvelopeHeader ViolatedContainerHeader(EnvelopeHeader header, ServerBehaviour behaviour)
     {
         long msgId = behaviour.Violates(ServiceViolations.ContainerClientLowBits) ? header.MsgId & ~3L : header.MsgId;
-        msgId -= behaviour.Violates(ServiceViolations.ContainerMsgIdAnHourOld) ? 3600L << 32 : 0;
         if (behaviour.Violates(ServiceViolations.PacketMsgIdsDecrease))
         {
             msgId = _lastContainerMsgId == 0 ? msgId : _lastContainerMsgId - 4;
