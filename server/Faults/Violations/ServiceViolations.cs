@@ -33,10 +33,7 @@ public static class ServiceViolations
     /// <summary>EncryptedMessageProcessor.Unpack: the limit is int.MaxValue instead of the packet limit.</summary>
     public static readonly Violation GzipUnbounded = new("SVC-009", "unpacks gzip_packed without a size limit, so a decompression bomb is processed instead of refused");
 
-    /// <summary>
-    /// ServiceMessageHandler: the request is answered at once with whatever is due (nothing). Over HTTP only, so not in
-    /// <see cref="All"/> (the violation test runs over TCP, where SVC-011 is not applicable); ServiceViolationTests runs it.
-    /// </summary>
+    /// <summary>ServiceMessageHandler: the request is answered at once with whatever is due (nothing). SVC-011 applies over HTTP only, where the violation test runs it.</summary>
     public static readonly Violation HttpWaitIgnored = new("SVC-011", "ignores http_wait: the HTTP request is answered at once instead of held until max_wait");
 
     /// <summary>ServiceMessageHandler: only when no answer to the named request is remembered.</summary>
@@ -65,7 +62,7 @@ public static class ServiceViolations
     public static IReadOnlyList<Violation> All { get; } =
     [
         PongWithoutPingMsgId, PingDelayDisconnectUnanswered, ContainerOnlyFirstProcessed, NestedContainerAccepted, InnerMsgIdAboveContainerAccepted,
-        InnerLengthUnchecked, ReceivedReportedNotReceived, GzipClassifiedByWrapper, GzipUnbounded, UnknownDropAnswerUnanswered, ContainerCountUnbounded,
+        InnerLengthUnchecked, ReceivedReportedNotReceived, GzipClassifiedByWrapper, GzipUnbounded, HttpWaitIgnored, UnknownDropAnswerUnanswered, ContainerCountUnbounded,
         LongAckClosesConnection, ContainerClientLowBits, ContainerOddSeqNo, PacketMsgIdsDecrease,
     ];
 }
