@@ -74,7 +74,14 @@ public static class ServerApp
         }));
         builder.Services.AddSingleton(_ => new ServerSaltSchedule(SaltSecret.LoadOrCreate(settings.DataDirectory)));
         builder.Services.AddSingleton(behaviour);
-        builder.Services.AddSingleton(services => new SessionRegistry(behaviour.Admission, services.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(services => new SessionRegistry(behaviour.Admission with
+        {
+            CheckMsgIdLowBits = !behaviour.Violates(Faults.Violations.MsgIdViolations.LowBitsUnchecked),
+            MaxPast = behaviour.Violates(Faults.Violations.MsgIdViolations.PastWindowNarrowed) ? Faults.Violations.MsgIdViolations.NarrowedMaxPast : behaviour.Admission.MaxPast,
+            MaxFuture = behaviour.Violates(Faults.Violations.MsgIdViolations.FutureWindowNarrowed) ? Faults.Violations.MsgIdViolations.NarrowedMaxFuture : behaviour.Admission.MaxFuture,
+            IgnoredSeqNoRefusals = Faults.Violations.SeqNoViolations.RefusalsNotMade(behaviour),
+            LateMessagesOrderedBySeqNo = behaviour.Violates(Faults.Violations.SeqNoViolations.LateOrderedBySeqNo),
+        }, services.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<SessionDelivery>();
         builder.Services.AddSingleton<ChatStore>();
         builder.Services.AddSingleton<ChatService>();

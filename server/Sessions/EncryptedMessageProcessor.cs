@@ -197,6 +197,11 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
 
         bool saltAccepted = saltChecked || SaltAccepted(context, header);
         AdmissionVerdict verdict = session.Admission.Check(header, ContentRelated.IsContentRelated(body.Combinator.Id), saltAccepted, context.Now);
+        if (verdict.Action == AdmissionAction.Process && behaviour.Violates(Faults.Violations.SeqNoViolations.AckRefused) && body.Combinator.Name == "msgs_ack")
+        {
+            verdict = new AdmissionVerdict(AdmissionAction.Refuse, BadMsgCode.EvenSeqNoExpected, "msgs_ack refused (violation)");
+        }
+
         switch (verdict.Action)
         {
             case AdmissionAction.Refuse or AdmissionAction.BadSalt:
