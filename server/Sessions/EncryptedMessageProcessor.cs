@@ -214,7 +214,8 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
         if (!session.Announced)
         {
             session.Outbox.Add(Serialize("new_session_created", header.MsgId, BitConverter.ToInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)),
-                salts.Current(context.AuthKeyId, context.Now)), contentRelated: true, keepUntilAcked: true);
+                behaviour.Violates(Faults.Violations.SessionViolations.NewSessionSaltNotYetValid) ? salts.Future(context.AuthKeyId, context.Now, 2)[1].Salt
+                    : salts.Current(context.AuthKeyId, context.Now)), contentRelated: true, keepUntilAcked: true);
             session.Announced = true;
         }
 
