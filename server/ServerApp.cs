@@ -61,7 +61,8 @@ public static class ServerApp
         builder.Services.AddSingleton(_ => new Database(Path.Combine(settings.DataDirectory, "testbed.db")));
         builder.Services.AddSingleton<AuthKeyStore>();
         builder.Services.AddSingleton(services => new SecurityEventLog(settings.DataDirectory, services.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton(_ => new HandshakeRateLimiter(settings.HandshakeMessagesPerMinute));
+        builder.Services.AddSingleton(_ => new HandshakeRateLimiter(behaviour.Violates(Faults.Violations.RobustnessViolations.HandshakeFloodUnlimited)
+            ? Faults.Violations.RobustnessViolations.UnlimitedHandshakesPerMinute : settings.HandshakeMessagesPerMinute));
         builder.Services.AddSingleton(services => new HandshakeServer(new HandshakeServerOptions
         {
             RsaKeys = [services.GetRequiredService<ServerKeyStore>().Key],

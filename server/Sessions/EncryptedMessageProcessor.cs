@@ -219,6 +219,11 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
             session.Announced = true;
         }
 
+        if (behaviour.Violates(Faults.Violations.RobustnessViolations.SessionAnswersCapped) && session.Admission.Window.Count >= Faults.Violations.RobustnessViolations.AnswersPerSession)
+        {
+            return new EncryptedOutcome(0, "message_ignored", "session past its message cap (violation)");
+        }
+
         string? refusal = handler.Execute(context, header, body);
         session.Admission.Record(header);
         return refusal is null
@@ -275,6 +280,11 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
         try
         {
             TlObject inner = _codec.Deserialize(data);
+            if (inner.Combinator.Id == ContentRelated.GzipPacked && behaviour.Violates(Faults.Violations.RobustnessViolations.NestedGzipUnpacked))
+            {
+                return Unpack(inner);
+            }
+
             return inner.Combinator.Id is ContentRelated.GzipPacked or ContentRelated.MsgContainer ? null : inner;
         }
         catch (TlDecodeException)
