@@ -13,7 +13,7 @@ namespace Testbed.Server;
 /// handshake, encrypted ones to their session (docs/protocol.md §2–§5).
 /// </summary>
 internal sealed class PacketProcessor(HandshakeServer handshake, AuthKeyStore authKeys, HandshakeRateLimiter rateLimiter,
-    EncryptedMessageProcessor encrypted, SecurityEventLog events, TimeProvider clock, ILogger<PacketProcessor> log)
+    EncryptedMessageProcessor encrypted, SecurityEventLog events, TimeProvider clock, ILogger<PacketProcessor> log, Faults.ServerBehaviour behaviour)
 {
     private readonly MsgIdGenerator _msgIds = new(clock);
 
@@ -54,6 +54,11 @@ internal sealed class PacketProcessor(HandshakeServer handshake, AuthKeyStore au
 
         if (!UnencryptedMessage.TryRead(payload, out long msgId, out int length, allowTrailing: mayHavePadding))
         {
+            if (behaviour.Violates(Faults.Violations.RobustnessViolations.MalformedUnencryptedIgnored))
+            {
+                return;
+            }
+
             Refuse(-404, "malformed unencrypted message", connection);
             return;
         }

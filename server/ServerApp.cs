@@ -61,7 +61,8 @@ public static class ServerApp
         builder.Services.AddSingleton(_ => new Database(Path.Combine(settings.DataDirectory, "testbed.db")));
         builder.Services.AddSingleton<AuthKeyStore>();
         builder.Services.AddSingleton(services => new SecurityEventLog(settings.DataDirectory, services.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton(_ => new HandshakeRateLimiter(settings.HandshakeMessagesPerMinute));
+        builder.Services.AddSingleton(_ => new HandshakeRateLimiter(behaviour.Violates(Faults.Violations.RobustnessViolations.HandshakeFloodUnlimited)
+            ? Faults.Violations.RobustnessViolations.UnlimitedHandshakesPerMinute : settings.HandshakeMessagesPerMinute));
         builder.Services.AddSingleton(services => new HandshakeServer(new HandshakeServerOptions
         {
             RsaKeys = [services.GetRequiredService<ServerKeyStore>().Key],
@@ -74,7 +75,14 @@ public static class ServerApp
         }));
         builder.Services.AddSingleton(_ => new ServerSaltSchedule(SaltSecret.LoadOrCreate(settings.DataDirectory)));
         builder.Services.AddSingleton(behaviour);
-        builder.Services.AddSingleton(services => new SessionRegistry(behaviour.Admission, services.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(services => new SessionRegistry(behaviour.Admission with
+        {
+            CheckMsgIdLowBits = !behaviour.Violates(Faults.Violations.MsgIdViolations.LowBitsUnchecked),
+            MaxPast = behaviour.Violates(Faults.Violations.MsgIdViolations.PastWindowNarrowed) ? Faults.Violations.MsgIdViolations.NarrowedMaxPast : behaviour.Admission.MaxPast,
+            MaxFuture = behaviour.Violates(Faults.Violations.MsgIdViolations.FutureWindowNarrowed) ? Faults.Violations.MsgIdViolations.NarrowedMaxFuture : behaviour.Admission.MaxFuture,
+            IgnoredSeqNoRefusals = Faults.Violations.SeqNoViolations.RefusalsNotMade(behaviour),
+            LateMessagesOrderedBySeqNo = behaviour.Violates(Faults.Violations.SeqNoViolations.LateOrderedBySeqNo),
+        }, services.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<SessionDelivery>();
         builder.Services.AddSingleton<ChatStore>();
         builder.Services.AddSingleton<ChatService>();

@@ -38,4 +38,17 @@ public sealed record AdmissionPolicy
 
     /// <summary>Fault: skip the server-salt check.</summary>
     public bool IgnoreSalt { get; init; }
+
+    /// <summary>Refuse a msg_id whose two low bits are not the sender's (code 18). Off only for a test-only violation.</summary>
+    public bool CheckMsgIdLowBits { get; init; } = true;
+
+    /// <summary>seq_no refusals (32, 33, 34, 35) not made: the message goes on as if its seq_no were right. Empty but for test-only violations.</summary>
+    public IReadOnlySet<Messages.BadMsgCode> IgnoredSeqNoRefusals { get; init; } = new HashSet<Messages.BadMsgCode>();
+
+    /// <summary>
+    /// Judge lateness by seq_no: a message with a lower msg_id than one processed is taken as in order when its seq_no
+    /// is above the highest processed message's, and its seq_no is then compared with that message's only. Off but for
+    /// a test-only violation.
+    /// </summary>
+    public bool LateMessagesOrderedBySeqNo { get; init; }
 }

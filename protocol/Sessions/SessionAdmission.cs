@@ -54,7 +54,7 @@ public sealed class SessionAdmission
     public AdmissionVerdict Check(in EnvelopeHeader header, bool contentRelated, bool saltAccepted, DateTimeOffset now)
     {
         long msgId = header.MsgId;
-        if (!MsgId.HasSenderBits(msgId, _sender))
+        if (_policy.CheckMsgIdLowBits && !MsgId.HasSenderBits(msgId, _sender))
         {
             return AdmissionVerdict.Refuse(BadMsgCode.MsgIdBadLowBits, "msg_id has the wrong low bits");
         }
@@ -66,7 +66,7 @@ public sealed class SessionAdmission
         }
 
         if (!_policy.IgnoreTimeWindow
-            && MsgIdRules.Validate(msgId, _sender, now, _policy.MaxPast, _policy.MaxFuture) is { } timeCode)
+            && MsgIdRules.Validate(_policy.CheckMsgIdLowBits ? msgId : msgId & ~3L, _sender, now, _policy.MaxPast, _policy.MaxFuture) is { } timeCode)
         {
             return AdmissionVerdict.Refuse(timeCode, timeCode == BadMsgCode.MsgIdTooLow ? "msg_id too old" : "msg_id too far in the future");
         }
@@ -82,13 +82,15 @@ public sealed class SessionAdmission
             return AdmissionVerdict.Refuse(BadMsgCode.MessageTooOld, "msg_id from before the session's history was forgotten (restart, eviction or destroy_session)");
         }
 
-        if (seen == MsgIdWindowCheck.FreshOutOfOrder && _policy.StrictOrder)
+        SeenMessage? highest = _policy.LateMessagesOrderedBySeqNo && seen == MsgIdWindowCheck.FreshOutOfOrder ? _window.Find(_window.Highest!.Value) : null;
+        bool lateButSeqNoAhead = highest is { } last && header.SeqNo > last.SeqNo;
+        if (seen == MsgIdWindowCheck.FreshOutOfOrder && _policy.StrictOrder && !lateButSeqNoAhead)
         {
             return AdmissionVerdict.Refuse(BadMsgCode.MsgIdTooLow, "msg_id below one already processed (strict order)");
         }
 
-        (SeenMessage? previous, SeenMessage? next) = _window.Neighbours(msgId);
-        if (SeqNoRules.Check(header.SeqNo, contentRelated, previous, next) is { } seqCode)
+        (SeenMessage? previous, SeenMessage? next) = lateButSeqNoAhead ? (highest, null) : _window.Neighbours(msgId);
+        if (SeqNoRules.Check(header.SeqNo, contentRelated, previous, next) is { } seqCode && !_policy.IgnoredSeqNoRefusals.Contains(seqCode))
         {
             return AdmissionVerdict.Refuse(seqCode, $"seq_no {header.SeqNo} refused");
         }

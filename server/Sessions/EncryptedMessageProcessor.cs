@@ -204,6 +204,11 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
 
         bool saltAccepted = saltChecked || SaltAccepted(context, header);
         AdmissionVerdict verdict = session.Admission.Check(header, ContentRelated.IsContentRelated(body.Combinator.Id) && !byWrapper, saltAccepted, context.Now);
+        if (verdict.Action == AdmissionAction.Process && behaviour.Violates(Faults.Violations.SeqNoViolations.AckRefused) && body.Combinator.Name == "msgs_ack")
+        {
+            verdict = new AdmissionVerdict(AdmissionAction.Refuse, BadMsgCode.EvenSeqNoExpected, "msgs_ack refused (violation)");
+        }
+
         switch (verdict.Action)
         {
             case AdmissionAction.Refuse or AdmissionAction.BadSalt:
@@ -216,8 +221,14 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
         if (!session.Announced)
         {
             session.Outbox.Add(Serialize("new_session_created", header.MsgId, BitConverter.ToInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)),
-                salts.Current(context.AuthKeyId, context.Now)), contentRelated: true, keepUntilAcked: true);
+                behaviour.Violates(Faults.Violations.SessionViolations.NewSessionSaltNotYetValid) ? salts.Future(context.AuthKeyId, context.Now, 2)[1].Salt
+                    : salts.Current(context.AuthKeyId, context.Now)), contentRelated: true, keepUntilAcked: true);
             session.Announced = true;
+        }
+
+        if (behaviour.Violates(Faults.Violations.RobustnessViolations.SessionAnswersCapped) && session.Admission.Window.Count >= Faults.Violations.RobustnessViolations.AnswersPerSession)
+        {
+            return new EncryptedOutcome(0, "message_ignored", "session past its message cap (violation)");
         }
 
         string? refusal = handler.Execute(context, header, body);
@@ -277,6 +288,11 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
         try
         {
             TlObject inner = _codec.Deserialize(data);
+            if (inner.Combinator.Id == ContentRelated.GzipPacked && behaviour.Violates(Faults.Violations.RobustnessViolations.NestedGzipUnpacked))
+            {
+                return Unpack(inner);
+            }
+
             return inner.Combinator.Id is ContentRelated.GzipPacked or ContentRelated.MsgContainer ? null : inner;
         }
         catch (TlDecodeException)

@@ -64,7 +64,7 @@ internal sealed class ServiceMessageHandler(SessionRegistry sessions, ServerSalt
                 return WithIdList(body, ids => Array.ForEach(ids, id => context.Session.Outbox.Resend(id)));
             case "get_future_salts":
                 context.Reply(header, Serialize("future_salts", header.MsgId, (int)context.Now.ToUnixTimeSeconds(),
-                    salts.Future(context.AuthKeyId, context.Now, Math.Clamp(body.Get<int>("num"), 1, 64))
+                    salts.Future(context.AuthKeyId, context.Now, Math.Clamp(body.Get<int>("num") - (behaviour.Violates(Faults.Violations.SessionViolations.FutureSaltsOneShort) ? 1 : 0), 1, 64))
                         .Select(s => (object?)new TlObject(_schema["future_salt"], s.ValidSince, s.ValidUntil, s.Salt)).ToArray()));
                 return null;
             case "http_wait" when behaviour.Violates(ServiceViolations.HttpWaitIgnored):
@@ -78,7 +78,7 @@ internal sealed class ServiceMessageHandler(SessionRegistry sessions, ServerSalt
                 Rpc(context, header, DestroySession(context, body.Get<long>("session_id")));
                 return null;
             case "destroy_auth_key":
-                context.DestroyKey = true;
+                context.DestroyKey = !behaviour.Violates(Faults.Violations.SessionViolations.DestroyedKeyKept);
                 Rpc(context, header, new TlObject(_schema["destroy_auth_key_ok"]));
                 return null;
             case "rpc_drop_answer" when behaviour.Violates(ServiceViolations.UnknownDropAnswerUnanswered)
@@ -107,7 +107,8 @@ internal sealed class ServiceMessageHandler(SessionRegistry sessions, ServerSalt
     /// </summary>
     private TlObject DestroySession(MessageContext context, long sessionId)
     {
-        bool destroyed = sessionId != context.Session.SessionId && sessions.Remove(context.AuthKeyId, sessionId);
+        bool destroyed = (sessionId != context.Session.SessionId && sessions.Remove(context.AuthKeyId, sessionId))
+            || behaviour.Violates(Faults.Violations.SessionViolations.UnknownSessionDestroyed);
         return new TlObject(_schema[destroyed ? "destroy_session_ok" : "destroy_session_none"], sessionId);
     }
 

@@ -3,6 +3,28 @@ namespace Testbed.Server.Faults.Violations;
 /// <summary>Violations of the msgid cases: each a named field the server's code asks <see cref="ServerBehaviour.Violates"/> about.</summary>
 public static class MsgIdViolations
 {
+    /// <summary>The admission's low-bits check is off (<see cref="Protocol.Sessions.AdmissionPolicy.CheckMsgIdLowBits"/>).</summary>
+    public static readonly Violation LowBitsUnchecked = new("MID-003",
+        "processes a client message whose msg_id does not end in binary 00 (answering a ping with pong) instead of refusing it with bad_msg_notification 18");
+
+    /// <summary>
+    /// The admission's past bound is <see cref="NarrowedMaxPast"/> instead of 300 s. MID-001 (301 s old, 16) still
+    /// passes; the refusal (16, from the time window) comes before the check that a server started less than 300 s
+    /// ago may answer with 20, so the case's "cannot verify" allowance does not cover it.
+    /// </summary>
+    public static readonly Violation PastWindowNarrowed = new("MID-009",
+        "refuses a msg_id more than 150 s old with bad_msg_notification 16: stricter than the required -300 s");
+
+    /// <summary>The admission's future bound is <see cref="NarrowedMaxFuture"/> instead of 30 s; MID-002 (31 s ahead, 17) still passes.</summary>
+    public static readonly Violation FutureWindowNarrowed = new("MID-010",
+        "refuses a msg_id more than 10 s ahead with bad_msg_notification 17: stricter than the required +30 s");
+
+    /// <summary>How far in the past a msg_id may be under <see cref="PastWindowNarrowed"/>.</summary>
+    internal static readonly TimeSpan NarrowedMaxPast = TimeSpan.FromSeconds(150);
+
+    /// <summary>How far ahead a msg_id may be under <see cref="FutureWindowNarrowed"/>.</summary>
+    internal static readonly TimeSpan NarrowedMaxFuture = TimeSpan.FromSeconds(10);
+
     /// <summary>All of this category's violations.</summary>
-    public static IReadOnlyList<Violation> All { get; } = [];
+    public static IReadOnlyList<Violation> All { get; } = [LowBitsUnchecked, PastWindowNarrowed, FutureWindowNarrowed];
 }
