@@ -8,7 +8,7 @@ namespace Testbed.Server.Transport;
 /// <see cref="StreamConnection"/>. Bytes wait in a <see cref="FrameBuffer"/> bounded by about two frames of the allowed
 /// size. Not thread-safe: one per connection, fed by its read loop.
 /// </summary>
-internal sealed class FramedConnection(PacketProcessor processor, int maxPacketLength, StreamConnection connection)
+internal sealed class FramedConnection(PacketProcessor processor, int maxPacketLength, StreamConnection connection, Faults.ServerBehaviour behaviour)
 {
     private readonly FrameBuffer _buffer = new((2 * maxPacketLength) + 64);
     private FrameReader? _reader;
@@ -57,8 +57,16 @@ internal sealed class FramedConnection(PacketProcessor processor, int maxPacketL
         _reader = new FrameReader(framing.Value, maxPacketLength);
         connection.UseFraming(framing.Value);
         _buffer.Consume(markerLength);
+        if (behaviour.Violates(Faults.Violations.TransportViolations.Refusing(framing.Value)))
+        {
+            connection.Close($"violation: the {framing.Value} framing refused");
+        }
+
         return true;
     }
+
+    /// <summary>Whether part of a frame is buffered (after the framing was detected).</summary>
+    public bool MidFrame => _reader is not null && _buffer.Count > 0;
 
     private bool Close(string reason)
     {

@@ -9,16 +9,24 @@ namespace Testbed.Server.Transport;
 /// carries both answers and packets pushed by other sessions' activity.
 /// </summary>
 internal sealed class TcpConnectionHandler(PacketProcessor processor, ServerSettings settings, SecurityEventLog events, TimeProvider clock,
-    IHostApplicationLifetime lifetime, ILogger<TcpConnectionHandler> log)
+    IHostApplicationLifetime lifetime, ILogger<TcpConnectionHandler> log, Faults.ServerBehaviour behaviour)
     : ConnectionHandler
 {
+    private volatile bool _cutFrameSeen; // only under TransportViolations.CutFrameStopsServing
+
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
+        if (_cutFrameSeen)
+        {
+            connection.Abort();
+            return;
+        }
+
         var origin = new PacketOrigin("tcp", (connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address);
         using var stream = new StreamConnection(origin, clock);
         using CancellationTokenRegistration peerGone = connection.ConnectionClosed.Register(() => stream.Close(null));
         using CancellationTokenRegistration stopping = lifetime.ApplicationStopping.Register(() => stream.Close(null)); // do not hold shutdown up
-        var framed = new FramedConnection(processor, settings.MaxPacketLength, stream);
+        var framed = new FramedConnection(processor, settings.MaxPacketLength, stream, behaviour);
         Task writer = WriteAsync(stream, connection.Transport.Output, connection.ConnectionClosed);
         PipeReader input = connection.Transport.Input;
         try
@@ -37,6 +45,7 @@ internal sealed class TcpConnectionHandler(PacketProcessor processor, ServerSett
                 input.AdvanceTo(read.Buffer.End);
                 if (read.IsCompleted)
                 {
+                    _cutFrameSeen |= framed.MidFrame && behaviour.Violates(Faults.Violations.TransportViolations.CutFrameStopsServing);
                     break;
                 }
             }

@@ -26,7 +26,8 @@ internal static class WebSocketTransport
         using CancellationTokenRegistration peerGone = context.RequestAborted.Register(() => stream.Close(null));
         using CancellationTokenRegistration stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>()
             .ApplicationStopping.Register(() => stream.Close(null)); // do not hold shutdown up
-        var framed = new FramedConnection(processor, settings.MaxPacketLength, stream);
+        Faults.ServerBehaviour behaviour = context.RequestServices.GetRequiredService<Faults.ServerBehaviour>();
+        var framed = new FramedConnection(processor, settings.MaxPacketLength, stream, behaviour);
         Task writer = WriteAsync(socket, stream, context.RequestAborted);
         byte[] receive = new byte[64 * 1024];
         try
@@ -41,6 +42,11 @@ internal static class WebSocketTransport
 
                 if (message.MessageType == WebSocketMessageType.Text)
                 {
+                    if (behaviour.Violates(Faults.Violations.TransportViolations.TextMessageIgnored))
+                    {
+                        continue;
+                    }
+
                     stream.Close("a text message: binary messages only");
                     break;
                 }

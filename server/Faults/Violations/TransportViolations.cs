@@ -1,8 +1,51 @@
+using Testbed.Protocol.Transport;
+
 namespace Testbed.Server.Faults.Violations;
 
 /// <summary>Violations of the transport cases: each a named field the server's code asks <see cref="ServerBehaviour.Violates"/> about.</summary>
 public static class TransportViolations
 {
+    /// <summary>FramedConnection.Detect: the connection is closed as soon as its marker is read.</summary>
+    public static readonly Violation AbridgedRefused = new("TRN-001", "closes a connection that opens with the abridged framing's marker instead of serving it");
+
+    /// <summary>
+    /// FramedConnection.Detect: the connection is closed as soon as its marker is read. Also breaks TRN-008: the
+    /// harness makes the run's key, and TRN-008's session after the cut frame travels, over the run's framing, which
+    /// the violation test sets to intermediate; so TRN-008's ping cannot be answered either.
+    /// </summary>
+    public static readonly Violation IntermediateRefused = new("TRN-002", "closes a connection that opens with the intermediate framing's marker instead of serving it")
+    {
+        AlsoBreaks = ["TRN-008"],
+    };
+
+    /// <summary>FramedConnection.Detect: the connection is closed as soon as its marker is read.</summary>
+    public static readonly Violation PaddedIntermediateRefused = new("TRN-003",
+        "closes a connection that opens with the padded intermediate framing's marker instead of serving it");
+
+    /// <summary>FramedConnection.Detect: the connection is closed as soon as its first (length) word is read.</summary>
+    public static readonly Violation FullRefused = new("TRN-004", "closes a connection that opens with the full framing instead of serving it");
+
+    /// <summary>WebSocketTransport: the text message is skipped; binary messages are served as before.</summary>
+    public static readonly Violation TextMessageIgnored = new("TRN-007", "ignores a WebSocket text message and keeps the connection open instead of closing it");
+
+    /// <summary>
+    /// TcpConnectionHandler: a stand-in for a crash of the listener. After a TCP connection closes with part of a
+    /// frame buffered, every TCP connection accepted afterwards is closed at once; connections already open are served
+    /// as before.
+    /// </summary>
+    public static readonly Violation CutFrameStopsServing = new("TRN-008",
+        "stops serving new TCP connections after a connection closes with a frame cut short");
+
     /// <summary>All of this category's violations.</summary>
-    public static IReadOnlyList<Violation> All { get; } = [];
+    public static IReadOnlyList<Violation> All { get; } =
+        [AbridgedRefused, IntermediateRefused, PaddedIntermediateRefused, FullRefused, TextMessageIgnored, CutFrameStopsServing];
+
+    /// <summary>The violation that refuses this framing.</summary>
+    internal static Violation Refusing(TransportFraming framing) => framing switch
+    {
+        TransportFraming.Abridged => AbridgedRefused,
+        TransportFraming.Intermediate => IntermediateRefused,
+        TransportFraming.PaddedIntermediate => PaddedIntermediateRefused,
+        _ => FullRefused,
+    };
 }
