@@ -35,11 +35,14 @@ public static class HandshakeViolations
 
     /// <summary>
     /// The RSA_PAD check itself stays (an altered encrypted_data never decrypts to a p_q_inner_data); the refusal is
-    /// told apart from the others. The legacy encoding (HSK-013) fails the same check and gets the same answer, which
-    /// the client refuses as a server_DH_params answer: HSK-013 is then not applicable ("the handshake failed HSK-008").
+    /// told apart from the others. The legacy encoding (HSK-013) fails the same check, and a server that does not parse
+    /// it cannot tell it from altered data: it gets server_DH_params_fail too, which HSK-013 counts as parsed.
     /// </summary>
     public static readonly Violation UnreadableInnerDataAnswered = new("HSK-006",
-        "answers encrypted_data that fails the RSA_PAD check with server_DH_params_fail instead of -404");
+        "answers encrypted_data that fails the RSA_PAD check with server_DH_params_fail instead of -404")
+    {
+        AlsoBreaks = ["HSK-013"],
+    };
 
     /// <summary>The handshake is found by its nonce; every check of the query's contents stays.</summary>
     public static readonly Violation UnknownServerNonceAccepted = new("HSK-007",
