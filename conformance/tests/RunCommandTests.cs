@@ -5,6 +5,7 @@ using FsCheck;
 using FsCheck.Xunit;
 using Json.Schema;
 using Testbed.Conformance.Harness;
+using Testbed.Conformance.ServerSuite;
 using Testbed.Server.Tests;
 
 namespace Testbed.Conformance.Tests;
@@ -182,6 +183,16 @@ public sealed class RunCommandTests
     [Fact]
     public void A_rate_limit_answer_reads_as_429_not_as_hex() =>
         Assert.Equal("transport error -429 (too many requests: the target's rate limit)", TransportErrors.DescribePacket(Convert.FromHexString("53FEFFFF")));
+
+    [Fact]
+    public void Every_case_states_its_exact_pass_criterion_and_explain_prints_it()
+    {
+        string[] missing = [.. ConformanceCatalog.All.Where(c => c.Passes.Length < 20).Select(c => c.Id)];
+        Assert.True(missing.Length == 0, $"cases without a pass criterion: {string.Join(", ", missing)}");
+        (int exit, string output, _) = Run("explain", "HSK-009");
+        Assert.Equal(0, exit);
+        Assert.Contains("passes when: the answer to set_client_DH_params is dh_gen_fail or transport error -404", output, StringComparison.Ordinal);
+    }
 
     [Fact]
     public void List_orders_ids_numerically_within_each_category()

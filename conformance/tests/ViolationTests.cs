@@ -32,7 +32,7 @@ public sealed class ViolationTests
         ConformanceCase[] category = [.. ConformanceCatalog.All.Where(c => c.Category == broken.Category)];
         await using RunningServer server = await RunningServer.StartViolatingAsync(violation,
             "--Testbed:HandshakeMessagesPerMinute=600", "--Testbed:PendingHandshakeSeconds=2");
-        var target = new Target(new Uri($"tcp://127.0.0.1:{server.TcpPort}"), TransportFraming.Intermediate, server.PublicKey, 1)
+        var target = new Target(AddressFor(caseId, server), TransportFraming.Intermediate, server.PublicKey, 1)
         {
             HandshakeExpiry = TimeSpan.FromSeconds(2),
             IncludeFloods = broken.Floods,
@@ -46,6 +46,17 @@ public sealed class ViolationTests
             && !violation.AlsoBreaks.Any(g => CaseIdGlob.Matches(g, r.Case.Id))).Select(r => $"{r.Case.Id}: {r.Evidence}")];
         Assert.True(collateral.Length == 0, $"{caseId}'s violation also broke: {string.Join("; ", collateral)}");
     }
+
+    /// <summary>
+    /// Where a case applies: over HTTP for http_wait (SVC-011), over WebSocket for text messages (TRN-007), over TCP
+    /// for the rest; the rest of the category runs there too.
+    /// </summary>
+    private static Uri AddressFor(string caseId, RunningServer server) => caseId switch
+    {
+        "SVC-011" => new Uri(server.HttpBase, "/api"),
+        "TRN-007" => new Uri($"ws://127.0.0.1:{server.HttpPort}/apiws"),
+        _ => new Uri($"tcp://127.0.0.1:{server.TcpPort}"),
+    };
 
     [Fact]
     public void Every_violation_names_a_case_of_the_catalogue_and_each_case_has_at_most_one()

@@ -30,7 +30,7 @@ internal sealed class FuzzServer
         Sessions = new SessionRegistry(AdmissionPolicy.Hardened, clock);
         Salts = new ServerSaltSchedule(new byte[32]);
         var delivery = new SessionDelivery(Sessions, Salts, ServerBehaviour.Hardened, clock);
-        var handler = new ServiceMessageHandler(Sessions, Salts, new ChatService(new ChatStore(database), delivery, clock));
+        var handler = new ServiceMessageHandler(Sessions, Salts, new ChatService(new ChatStore(database), delivery, clock), ServerBehaviour.Hardened);
         Processor = new EncryptedMessageProcessor(keys, Sessions, delivery, handler, Salts, ServerBehaviour.Hardened, clock);
     }
 

@@ -6,6 +6,7 @@ using Testbed.Protocol.Messages;
 using Testbed.Protocol.Sessions;
 using Testbed.Protocol.Tl;
 using Testbed.Server.Faults;
+using Testbed.Server.Faults.Violations;
 using Testbed.Server.Storage;
 using Testbed.Server.Transport;
 
@@ -161,7 +162,7 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
             return Refuse(context, header, verdict);
         }
 
-        string? invalid = messages.Length > MessageContainer.MaxMessages ? "more than 1024 messages"
+        string? invalid = messages.Length > MessageContainer.MaxMessages && !behaviour.Violates(ServiceViolations.ContainerCountUnbounded) ? "more than 1024 messages"
             : messages.Cast<TlObject>().Select(m => ContainerEntryProblem(m, header.MsgId)).FirstOrDefault(p => p is not null);
         if (invalid is not null)
         {
@@ -172,6 +173,11 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
         string? refusal = null;
         foreach (TlObject message in messages.Cast<TlObject>())
         {
+            if (!ReferenceEquals(message, messages[0]) && behaviour.Violates(ServiceViolations.ContainerOnlyFirstProcessed))
+            {
+                break;
+            }
+
             var inner = new EnvelopeHeader(header.Salt, header.SessionId, message.Get<long>("msg_id"), message.Get<int>("seqno"));
             EncryptedOutcome result = AdmitOne(context, inner, message.Get<TlObject>("body"), saltChecked: true);
             refusal ??= result.Event == "message_processed" ? null : $"{result.Event}: {result.Detail}";
@@ -184,22 +190,23 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
     private string? ContainerEntryProblem(TlObject message, long containerMsgId)
     {
         TlObject body = message.Get<TlObject>("body");
-        if (body.Combinator.Id == ContentRelated.MsgContainer)
+        if (body.Combinator.Id == ContentRelated.MsgContainer && !behaviour.Violates(ServiceViolations.NestedContainerAccepted))
         {
             return "a container inside a container";
         }
 
-        if (message.Get<long>("msg_id") >= containerMsgId)
+        if (message.Get<long>("msg_id") >= containerMsgId && !behaviour.Violates(ServiceViolations.InnerMsgIdAboveContainerAccepted))
         {
             return "an inner msg_id not below the container's";
         }
 
-        return message.Get<int>("bytes") != _codec.Serialize(body).Length ? "a bytes field that is not the body's length" : null;
+        return message.Get<int>("bytes") != _codec.Serialize(body).Length && !behaviour.Violates(ServiceViolations.InnerLengthUnchecked) ? "a bytes field that is not the body's length" : null;
     }
 
     private EncryptedOutcome AdmitOne(MessageContext context, EnvelopeHeader header, TlObject body, bool saltChecked = false)
     {
         ServerSession session = context.Session;
+        bool byWrapper = body.Combinator.Id == ContentRelated.GzipPacked && behaviour.Violates(ServiceViolations.GzipClassifiedByWrapper);
 
         // gzip_packed is a wrapper: unpack (bounded) and treat the message as what it carries (docs/protocol.md §3.3).
         // One that does not unpack to a single object gets code 64 (Choice: no code names it better).
@@ -216,7 +223,7 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
         }
 
         bool saltAccepted = saltChecked || SaltAccepted(context, header);
-        AdmissionVerdict verdict = session.Admission.Check(header, ContentRelated.IsContentRelated(body.Combinator.Id), saltAccepted, context.Now);
+        AdmissionVerdict verdict = session.Admission.Check(header, ContentRelated.IsContentRelated(body.Combinator.Id) && !byWrapper, saltAccepted, context.Now);
         switch (verdict.Action)
         {
             case AdmissionAction.Refuse or AdmissionAction.BadSalt:
@@ -281,7 +288,8 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
 
     private TlObject? Unpack(TlObject packed)
     {
-        if (!GzipPacked.TryUnpack(packed.Get<byte[]>("packed_data"), MaxUnpackedLength, out byte[] data))
+        if (!GzipPacked.TryUnpack(packed.Get<byte[]>("packed_data"),
+            behaviour.Violates(ServiceViolations.GzipUnbounded) ? int.MaxValue : MaxUnpackedLength, out byte[] data))
         {
             return null;
         }

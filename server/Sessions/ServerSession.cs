@@ -1,6 +1,8 @@
 using Testbed.Protocol.Envelope;
 using Testbed.Protocol.Messages;
 using Testbed.Protocol.Sessions;
+using Testbed.Server.Faults;
+using Testbed.Server.Faults.Violations;
 using Testbed.Server.Transport;
 
 namespace Testbed.Server.Sessions;
@@ -15,6 +17,7 @@ internal sealed class ServerSession(long authKeyId, AuthKey key, long sessionId,
     private const int MaxRememberedAnswers = MsgIdWindow.DefaultCapacity;
     private readonly Dictionary<long, OutgoingMessage> _answers = [];
     private readonly Queue<long> _answerOrder = new();
+    private long _lastContainerMsgId; // for a test-only violation (ServiceViolations.PacketMsgIdsDecrease)
 
     public Lock Lock { get; } = new();
 
@@ -76,7 +79,7 @@ internal sealed class ServerSession(long authKeyId, AuthKey key, long sessionId,
     /// msg_container under a fresh msg_id, so no header is ever encrypted twice (docs/protocol.md §3.9). The
     /// resends-reuse-header fault re-sends a message alone under its original header instead.
     /// </summary>
-    public void SendDue(long salt, DateTimeOffset now, bool resendsReuseHeader)
+    public void SendDue(long salt, DateTimeOffset now, ServerBehaviour behaviour)
     {
         if (Connection is not { IsOpen: true } connection)
         {
@@ -86,7 +89,7 @@ internal sealed class ServerSession(long authKeyId, AuthKey key, long sessionId,
         List<OutgoingMessage> due;
         while ((due = Outbox.TakeDue(now)).Count > 0)
         {
-            if (resendsReuseHeader)
+            if (behaviour.ResendsReuseHeader)
             {
                 foreach (OutgoingMessage resend in due.Where(m => m.Transmissions > 1))
                 {
@@ -96,7 +99,7 @@ internal sealed class ServerSession(long authKeyId, AuthKey key, long sessionId,
                 due.RemoveAll(m => m.Transmissions > 1);
             }
 
-            if (due.Count == 1 && due[0].Transmissions == 1)
+            if (due.Count == 1 && due[0].Transmissions == 1 && !behaviour.Violates(ServiceViolations.PacketMsgIdsDecrease))
             {
                 connection.Send(Seal(new EnvelopeHeader(salt, SessionId, due[0].MsgId, due[0].SeqNo), due[0].Body));
             }
@@ -104,6 +107,7 @@ internal sealed class ServerSession(long authKeyId, AuthKey key, long sessionId,
             {
                 byte[] container = MessageContainer.Build(due.Select(m => (m.MsgId, m.SeqNo, m.Body)).ToArray());
                 var header = new EnvelopeHeader(salt, SessionId, Outbox.MsgIds.Next(MsgIdSender.ServerResponse), Outbox.SeqNos.Next(false));
+                header = behaviour.Violations.Count == 0 ? header : ViolatedContainerHeader(header, behaviour);
                 connection.Send(Seal(header, container));
             }
 
@@ -112,6 +116,19 @@ internal sealed class ServerSession(long authKeyId, AuthKey key, long sessionId,
                 return; // an HTTP answer is one packet; the rest waits for the next request
             }
         }
+    }
+
+    /// <summary>A container header as the test-only service violations break it (<see cref="ServiceViolations"/>).</summary>
+    private EnvelopeHeader ViolatedContainerHeader(EnvelopeHeader header, ServerBehaviour behaviour)
+    {
+        long msgId = behaviour.Violates(ServiceViolations.ContainerClientLowBits) ? header.MsgId & ~3L : header.MsgId;
+        if (behaviour.Violates(ServiceViolations.PacketMsgIdsDecrease))
+        {
+            msgId = _lastContainerMsgId == 0 ? msgId : _lastContainerMsgId - 4;
+            _lastContainerMsgId = msgId;
+        }
+
+        return header with { MsgId = msgId, SeqNo = header.SeqNo | (behaviour.Violates(ServiceViolations.ContainerOddSeqNo) ? 1 : 0) };
     }
 
     private byte[] Seal(EnvelopeHeader header, byte[] data)

@@ -3,6 +3,9 @@ using Testbed.Protocol.Messages;
 using Testbed.Protocol.Sessions;
 using Testbed.Protocol.Tl;
 using Testbed.Server.Chat;
+using Testbed.Server.Faults;
+using Testbed.Server.Faults.Violations;
+using Testbed.Server.Transport;
 
 namespace Testbed.Server.Sessions;
 
@@ -10,7 +13,7 @@ namespace Testbed.Server.Sessions;
 /// What the server does with a message that passed every check : the MTProto service messages
 /// and functions (docs/protocol.md §8), and the chat layer's functions (§9). Runs under the session's lock.
 /// </summary>
-internal sealed class ServiceMessageHandler(SessionRegistry sessions, ServerSaltSchedule salts, ChatService chat)
+internal sealed class ServiceMessageHandler(SessionRegistry sessions, ServerSaltSchedule salts, ChatService chat, ServerBehaviour behaviour)
 {
     /// <summary>The most msg_ids one msgs_ack, msgs_state_req or msg_resend_req may list.</summary>
     public const int MaxListedIds = 8192;
@@ -29,6 +32,9 @@ internal sealed class ServiceMessageHandler(SessionRegistry sessions, ServerSalt
     {
         switch (body.Combinator.Name)
         {
+            case "ping" when behaviour.Violates(ServiceViolations.PongWithoutPingMsgId):
+                context.Reply(header, Serialize("pong", 0L, body.Get<long>("ping_id")));
+                return null;
             case "ping":
                 context.Reply(header, Serialize("pong", header.MsgId, body.Get<long>("ping_id")));
                 return null;
@@ -36,14 +42,23 @@ internal sealed class ServiceMessageHandler(SessionRegistry sessions, ServerSalt
                 // The connection closes if no further ping_delay_disconnect comes within the delay; 0 turns the timer off.
                 int delay = body.Get<int>("disconnect_delay");
                 context.Connection.SetDisconnectDelay(delay > 0 ? TimeSpan.FromSeconds(Math.Min(delay, 86_400)) : null);
+                if (behaviour.Violates(ServiceViolations.PingDelayDisconnectUnanswered))
+                {
+                    return null;
+                }
+
                 context.Reply(header, Serialize("pong", header.MsgId, body.Get<long>("ping_id")));
                 return null;
+            case "msgs_ack" when behaviour.Violates(ServiceViolations.LongAckClosesConnection)
+                && body.Get<long[]>("msg_ids").Length > MaxListedIds && context.Connection is StreamConnection stream:
+                stream.Close("msgs_ack lists too many msg_ids (violation)");
+                return "connection closed (violation)";
             case "msgs_ack":
                 return WithIdList(body, ids => context.Session.Outbox.Acknowledge(ids));
             case "msgs_state_req":
                 EnvelopeHeader request = header;
                 return WithIdList(body, ids => context.Reply(request, Serialize("msgs_state_info", request.MsgId,
-                    ids.Select(id => MessageStatus.Of(context.Session.Admission.Window, id, context.Session.AnswerTo(id) is not null)).ToArray())));
+                    ids.Select(id => Reported(MessageStatus.Of(context.Session.Admission.Window, id, context.Session.AnswerTo(id) is not null))).ToArray())));
             case "msg_resend_req":
                 // Ids that are unknown, forgotten or acknowledged are ignored, as the MTProto description says.
                 return WithIdList(body, ids => Array.ForEach(ids, id => context.Session.Outbox.Resend(id)));
@@ -51,6 +66,8 @@ internal sealed class ServiceMessageHandler(SessionRegistry sessions, ServerSalt
                 context.Reply(header, Serialize("future_salts", header.MsgId, (int)context.Now.ToUnixTimeSeconds(),
                     salts.Future(context.AuthKeyId, context.Now, Math.Clamp(body.Get<int>("num"), 1, 64))
                         .Select(s => (object?)new TlObject(_schema["future_salt"], s.ValidSince, s.ValidUntil, s.Salt)).ToArray()));
+                return null;
+            case "http_wait" when behaviour.Violates(ServiceViolations.HttpWaitIgnored):
                 return null;
             case "http_wait":
                 context.Connection.RequestHttpWait(
@@ -63,6 +80,9 @@ internal sealed class ServiceMessageHandler(SessionRegistry sessions, ServerSalt
             case "destroy_auth_key":
                 context.DestroyKey = true;
                 Rpc(context, header, new TlObject(_schema["destroy_auth_key_ok"]));
+                return null;
+            case "rpc_drop_answer" when behaviour.Violates(ServiceViolations.UnknownDropAnswerUnanswered)
+                && context.Session.AnswerTo(body.Get<long>("req_msg_id")) is null:
                 return null;
             case "rpc_drop_answer":
                 Rpc(context, header, DropAnswer(context, body.Get<long>("req_msg_id")));
@@ -102,6 +122,10 @@ internal sealed class ServiceMessageHandler(SessionRegistry sessions, ServerSalt
 
         return new TlObject(_schema["rpc_answer_unknown"]);
     }
+
+    // The status msgs_state_info gives: as found, unless a violation reports a received message as not received.
+    private byte Reported(byte status) =>
+        (status & 7) == MessageStatus.Received && behaviour.Violates(ServiceViolations.ReceivedReportedNotReceived) ? MessageStatus.NotReceived : status;
 
     private void Rpc(MessageContext context, in EnvelopeHeader header, TlObject result) =>
         context.AnswerRpc(header, Serialize("rpc_result", header.MsgId, result));

@@ -15,7 +15,7 @@ internal sealed class SessionDelivery(SessionRegistry sessions, ServerSaltSchedu
 
     /// <summary>Seals and sends what is due on <paramref name="session"/>; the caller holds its lock.</summary>
     public void SendDue(ServerSession session, DateTimeOffset now) =>
-        session.SendDue(salts.Current(session.AuthKeyId, now), now, behaviour.ResendsReuseHeader);
+        session.SendDue(salts.Current(session.AuthKeyId, now), now, behaviour);
 
     /// <summary>
     /// Queues a content-related message (kept until acknowledged) on every session of the key and sends it where a

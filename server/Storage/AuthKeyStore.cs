@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 
 namespace Testbed.Server.Storage;
@@ -5,6 +6,11 @@ namespace Testbed.Server.Storage;
 /// <summary>The auth keys the handshake created, by auth_key_id.</summary>
 public sealed class AuthKeyStore(Database database)
 {
+    // The exact creation time of the keys this process made. The database keeps whole seconds, and a key made in the
+    // second the server started, after it, must not read as older than the start: the start's msg_id floor
+    // (docs/protocol.md §3.4) is for keys whose history a restart lost, and this process has all of such a key's.
+    private readonly ConcurrentDictionary<long, DateTimeOffset> _madeByThisProcess = new();
+
     /// <summary>Stores a new key. Returns false if its id is already taken (the handshake then asks for a retry).</summary>
     public bool TryAdd(long id, byte[] key, int? dataCenter, DateTimeOffset createdAt, DateTimeOffset? expiresAt, long initialSalt)
     {
@@ -19,7 +25,13 @@ public sealed class AuthKeyStore(Database database)
         insert.Parameters.AddWithValue("$created", createdAt.ToUnixTimeSeconds());
         insert.Parameters.AddWithValue("$expires", (object?)expiresAt?.ToUnixTimeSeconds() ?? DBNull.Value);
         insert.Parameters.AddWithValue("$dc", (object?)dataCenter ?? DBNull.Value);
-        return insert.ExecuteNonQuery() == 1;
+        if (insert.ExecuteNonQuery() != 1)
+        {
+            return false;
+        }
+
+        _madeByThisProcess[id] = createdAt;
+        return true;
     }
 
     /// <summary>Whether a key with this id exists (expired or not: an id is never reused).</summary>
@@ -45,8 +57,8 @@ public sealed class AuthKeyStore(Database database)
         query.Parameters.AddWithValue("$now", now.ToUnixTimeSeconds());
         using SqliteDataReader row = query.ExecuteReader();
         return row.Read()
-            ? new StoredAuthKey((byte[])row[0], DateTimeOffset.FromUnixTimeSeconds(row.GetInt64(1)), row.IsDBNull(2) ? null : row.GetInt64(2),
-                row.IsDBNull(3) ? null : DateTimeOffset.FromUnixTimeSeconds(row.GetInt64(3)))
+            ? new StoredAuthKey((byte[])row[0], _madeByThisProcess.GetValueOrDefault(id, DateTimeOffset.FromUnixTimeSeconds(row.GetInt64(1))),
+                row.IsDBNull(2) ? null : row.GetInt64(2), row.IsDBNull(3) ? null : DateTimeOffset.FromUnixTimeSeconds(row.GetInt64(3)))
             : null;
     }
 
@@ -66,7 +78,7 @@ public sealed class AuthKeyStore(Database database)
 
 /// <summary>An auth key as stored.</summary>
 /// <param name="Key">The 256 bytes.</param>
-/// <param name="CreatedAt">When the handshake made it.</param>
+/// <param name="CreatedAt">When the handshake made it: exact for keys this process made, whole seconds for older ones.</param>
 /// <param name="InitialSalt">The salt the handshake gave the client, if recorded.</param>
 /// <param name="ExpiresAt">When a temporary key stops working; null for a permanent key.</param>
 public sealed record StoredAuthKey(byte[] Key, DateTimeOffset CreatedAt, long? InitialSalt, DateTimeOffset? ExpiresAt);

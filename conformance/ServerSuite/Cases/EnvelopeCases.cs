@@ -19,7 +19,10 @@ internal static class EnvelopeCases
                 await using Probe probe = await c.WarmSessionAsync();
                 Reply reply = await probe.ExchangeAsync(RandomNumberGenerator.GetBytes(88), c.Cancel);
                 return CaseOutcome.Check(reply.TransportError == -404, $"answer: {reply}");
-            }),
+            })
+        {
+            Passes = RefusedPasses("88 random bytes"),
+        },
         Damaged("ENV-002", "msg_key altered", "a valid ping with one bit of msg_key flipped", w => w[8] ^= 0x01),
         Damaged("ENV-003", "a bit flipped in the last ciphertext block", "a valid ping with one ciphertext bit flipped at the end", w => w[^1] ^= 0x80),
         Damaged("ENV-004", "a bit flipped in the first ciphertext block (the length field decrypts to garbage)",
@@ -34,14 +37,18 @@ internal static class EnvelopeCases
                 byte[] wire = probe.Seal(Probe.Ping(1), out _)[..40];
                 Reply reply = await probe.ExchangeAsync(wire, c.Cancel);
                 return CaseOutcome.Check(reply.TransportError == -404, $"answer: {reply}");
-            }),
+            })
+        {
+            Passes = RefusedPasses("the first 40 bytes of a valid ping"),
+        },
         Layout("ENV-009", "a message_data_length larger than the plaintext", data => data.Length + 64, minimumPadding: 12),
         Layout("ENV-010", "a message_data_length that is not a multiple of 4", data => data.Length - 2, minimumPadding: 12),
         Layout("ENV-011", "fewer than 12 bytes of padding", data => data.Length, minimumPadding: 0),
         Layout("ENV-012", "more than 1024 bytes of padding", data => data.Length, minimumPadding: 1025),
         new("ENV-013", Category, Must,
             "Every decryption failure gets the same answer, whichever check fails: msg_key, a garbled length, an appended block.",
-            "§2.4, §7 (length-before-MAC)", "three damaged copies of valid pings", "three identical answers", async c =>
+            "§2.4, §3.6, §7 (length-before-MAC)", "three damaged copies of valid pings",
+            "the same answer three times: transport error -404, the refusal §2.4 and §3.6 name for every envelope failure", async c =>
             {
                 await using Probe probe = await c.WarmSessionAsync();
                 byte[] badKey = probe.Seal(Probe.Ping(1), out _);
@@ -55,9 +62,14 @@ internal static class EnvelopeCases
                     answers.Add((await probe.ExchangeAsync(wire, c.Cancel)).ToString());
                 }
 
-                return CaseOutcome.Check(answers.Distinct().Count() == 1,
+                return CaseOutcome.Check(answers.All(a => a == TransportErrors.Describe(-404)),
                     $"msg_key altered: {answers[0]}; first block damaged: {answers[1]}; block appended: {answers[2]}");
-            }),
+            })
+        {
+            Passes = "on one connection, a ping with msg_key altered, one with its first ciphertext block damaged and one with a block "
+                + "appended are each answered with transport error -404. Three identical answers of any other kind (three silences, "
+                + "three closed connections, three pongs) fail, as does any difference; -429: not applicable.",
+        },
         new("ENV-014", "envelope", Must, "A message encrypted with the server-to-client keys (a reflected server message) is refused with -404.", "§2.2, §2.4",
             "a ping encrypted with x = 8", "-404", async c =>
             {
@@ -68,7 +80,10 @@ internal static class EnvelopeCases
                 MessageEnvelope.Encrypt(probe.Key, MessageDirection.ServerToClient, probe.Session.NextHeader(true), data, padding, wire);
                 Reply reply = await probe.ExchangeAsync(wire, c.Cancel);
                 return CaseOutcome.Check(reply.TransportError == -404, $"answer: {reply}");
-            }),
+            })
+        {
+            Passes = RefusedPasses("a ping encrypted with the server-to-client keys (x = 8)"),
+        },
         new("ENV-015", "envelope", Must, "Ciphertext blocks cut from one message and pasted into another are refused with -404.", "§2.4",
             "a ping whose last block is replaced by another ping's", "-404", async c =>
             {
@@ -77,17 +92,26 @@ internal static class EnvelopeCases
                 b.AsSpan(b.Length - 16).CopyTo(a.AsSpan(a.Length - 16));
                 Reply reply = await probe.ExchangeAsync(a, c.Cancel);
                 return CaseOutcome.Check(reply.TransportError == -404, $"answer: {reply}");
-            }),
+            })
+        {
+            Passes = RefusedPasses("a ping whose last ciphertext block is another ping's"),
+        },
         new("ENV-016", "envelope", Must, "A valid envelope whose message data is not a TL object is refused (-404) and the session goes on.", "§2.4, §4.2",
-            "64 random bytes as message data under a correct msg_key, then a ping", "-404 (or a refusal), then pong", async c =>
+            "64 random bytes as message data under a correct msg_key, then a ping", "-404, then the pong of the ping in the same session", async c =>
             {
                 await using Probe probe = await c.WarmSessionAsync();
                 byte[] garbage = RandomNumberGenerator.GetBytes(64);
                 BinaryPrimitives.WriteUInt32LittleEndian(garbage, 0xdeadbeef);
                 Reply reply = await probe.ExchangeAsync(probe.Session.Encrypt(probe.Session.NextHeader(true), garbage, PaddingPolicy.MinimalLength(64)), c.Cancel);
                 Reply after = await probe.SendAsync(Probe.Ping(2), c.Cancel);
-                return CaseOutcome.Check(!reply.Has("pong") && !reply.TimedOut && after.Has("pong"), $"garbage: {reply}; then a ping: {after}");
-            }),
+                return CaseOutcome.Check(reply.TransportError == -404 && Answers.Pong(after, 2), $"garbage: {reply}; then a ping: {after}");
+            })
+        {
+            Passes = "the next packet after the envelope whose message data is not TL (constructor 0xdeadbeef) is transport error -404, "
+                + "and a ping sent next on the same connection and session is answered with a pong carrying its ping_id. Any other "
+                + "answer to the garbage (another transport error, a bad_msg_notification, an empty answer, silence, a closed "
+                + "connection), or no pong afterwards, fails; -429: not applicable.",
+        },
     ];
 
     private static ConformanceCase Damaged(string id, string defect, string sends, Action<byte[]> damage) =>
@@ -98,7 +122,10 @@ internal static class EnvelopeCases
             damage(wire);
             Reply reply = await probe.ExchangeAsync(wire, c.Cancel);
             return CaseOutcome.Check(reply.TransportError == -404, $"answer: {reply}");
-        });
+        })
+        {
+            Passes = RefusedPasses($"a ping with {defect}"),
+        };
 
     private static ConformanceCase Extended(string id, string defect, int bytes) =>
         new(id, Category, Must, $"A message with {defect} is refused with -404: msg_key covers the padding.", "§2.4, §7", $"a valid ping plus {bytes} random bytes",
@@ -107,7 +134,10 @@ internal static class EnvelopeCases
                 await using Probe probe = await c.WarmSessionAsync();
                 Reply reply = await probe.ExchangeAsync([.. probe.Seal(Probe.Ping(7), out _), .. RandomNumberGenerator.GetBytes(bytes)], c.Cancel);
                 return CaseOutcome.Check(reply.TransportError == -404, $"answer: {reply}");
-            });
+            })
+        {
+            Passes = RefusedPasses($"a valid ping with {bytes} random bytes appended"),
+        };
 
     private static ConformanceCase Truncated(string id, string defect, int bytes) =>
         new(id, Category, Must, $"A message with {defect} is refused with -404.", "§2.4", $"a valid ping without its last {bytes} bytes", "-404", async c =>
@@ -116,7 +146,10 @@ internal static class EnvelopeCases
             byte[] wire = probe.Seal(new Testbed.Protocol.Tl.TlObject(Testbed.Protocol.Tl.TlSchema.Testbed["ping"], 7L), out _);
             Reply reply = await probe.ExchangeAsync(wire[..^bytes], c.Cancel);
             return CaseOutcome.Check(reply.TransportError == -404, $"answer: {reply}");
-        });
+        })
+        {
+            Passes = RefusedPasses($"a valid ping without its last {bytes} bytes"),
+        };
 
     /// <summary>A plaintext with the smallest padding of at least <paramref name="minimumPadding"/> that makes whole blocks.</summary>
     private static ConformanceCase Layout(string id, string defect, Func<byte[], int> lengthField, int minimumPadding) =>
@@ -130,5 +163,12 @@ internal static class EnvelopeCases
                 byte[] wire = probe.SealPlaintext(probe.Session.NextHeader(contentRelated: true), lengthField(data), data, paddingLength);
                 Reply reply = await probe.ExchangeAsync(wire, c.Cancel);
                 return CaseOutcome.Check(reply.TransportError == -404, $"answer: {reply}");
-            });
+            })
+        {
+            Passes = RefusedPasses($"a ping whose plaintext has {defect} under a correct msg_key"),
+        };
+
+    private static string RefusedPasses(string sent) =>
+        $"the next packet after {sent}, sent on a warm session, is transport error -404. Another transport error (-400 included), a "
+        + "decrypted answer (pong, bad_msg_notification), silence or a closed connection fails; -429: not applicable.";
 }

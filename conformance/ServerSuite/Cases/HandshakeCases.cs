@@ -17,13 +17,18 @@ internal static class HandshakeCases
     public static IEnumerable<ConformanceCase> All() =>
     [
         new("HSK-001", Category, Must, "A complete handshake gives an auth key the server then accepts for encrypted messages.", "§5",
-            "the whole handshake, then a ping under the new key", "pong", async c =>
+            "the whole handshake, then a ping under the new key", "the pong of that ping", async c =>
             {
                 await using Probe probe = await c.OwnKeySessionAsync();
                 await probe.WarmAsync(c.Cancel);
                 Reply reply = await probe.SendAsync(Probe.Ping(1), c.Cancel);
-                return CaseOutcome.Check(reply.Has("pong"), $"ping under the new key: {reply}");
-            }),
+                return CaseOutcome.Check(Answers.Pong(reply, 1), $"ping under the new key: {reply}");
+            })
+        {
+            Passes = "a handshake the client's checks accept (a refused answer is HSK-002's or HSK-008's verdict; this case is then not "
+                + "applicable), then, on a new session under the new key (one bad_server_salt tolerated and obeyed), a second ping is "
+                + "answered with a pong carrying its ping_id. Any other answer, silence or a closed connection fails; -429 anywhere: not applicable.",
+        },
         new("HSK-002", Category, Must,
             "resPQ echoes the client's nonce, offers the server's key fingerprint, and carries a pq that is a minimal product of two primes.",
             "§5.1, §5.2", "req_pq_multi", "a resPQ the client's checks accept", async c =>
@@ -44,7 +49,12 @@ internal static class HandshakeCases
                 {
                     return CaseOutcome.Fail($"resPQ refused: {e.Message}");
                 }
-            }),
+            })
+        {
+            Passes = "the answer to req_pq_multi is a resPQ that HandshakeClient.OnResPq accepts (its nonce echoed, the pinned key's "
+                + "fingerprint offered, pq minimal bytes of a number in 4..2^63 that factors into two primes). A transport error other than -429, silence, a closed connection, "
+                + "another object or a refused resPQ fails; -429: not applicable.",
+        },
         BadReqDh("HSK-003", "an RSA key fingerprint the server did not offer", q => q.With("public_key_fingerprint", q.Get<long>("public_key_fingerprint") ^ 1)),
         BadReqDh("HSK-004", "p and q that are not pq's factors", q => q.With("p", Add(q.Get<byte[]>("p"), 2))),
         BadReqDh("HSK-005", "p encoded with a leading zero byte (not minimal)", q => q.With("p", (byte[])[0, .. q.Get<byte[]>("p")])),
@@ -76,7 +86,12 @@ internal static class HandshakeCases
                 {
                     return CaseOutcome.Fail($"refused by the client: {e.Message}");
                 }
-            }),
+            })
+        {
+            Passes = "req_pq_multi and req_DH_params are answered, and the server_DH_params_ok HandshakeClient.OnServerDhParams accepts "
+                + "(§5.4: safe 2048-bit dh_prime, a g generating the subgroup, g_a within the margins). A refusal, silence or a closed "
+                + "connection at either step, or an answer the client refuses, fails; -429: not applicable.",
+        },
         new("HSK-009", Category, Must, "A g_b outside (1, dh_prime - 1) or its 2^1984 margins is refused: g_b = 1 gets dh_gen_fail or -404, never dh_gen_ok or dh_gen_retry.", "§5.4",
             "a handshake with g_b = 1",
             "dh_gen_fail or transport error -404; dh_gen_ok and dh_gen_retry both mean g_b = 1 was accepted (retry: the key it makes exists already)",
@@ -101,9 +116,16 @@ internal static class HandshakeCases
                 }
                 (byte[]? first, int e1) = await run.ExchangeAsync(query);
                 (byte[]? second, int e2) = await run.ExchangeAsync(query);
-                bool same = first is not null && second is not null && first.AsSpan().SequenceEqual(second);
-                return CaseOutcome.Check(same, $"first: {Describe(first, e1)}; second: {Describe(second, e2)}");
-            }),
+                bool bothAnswered = first is not null && second is not null;
+                bool same = bothAnswered && first!.AsSpan().SequenceEqual(second);
+                return CaseOutcome.Check(same && Describe(first, e1) == "server_DH_params_ok",
+                    $"first: {Describe(first, e1)}; second: {Describe(second, e2)}{(bothAnswered && !same ? " (different bytes)" : "")}");
+            })
+        {
+            Passes = "both answers to the same req_DH_params are a server_DH_params_ok, byte for byte identical (the unencrypted "
+                + "message's msg_id aside). Two server_DH_params_fail, transport errors other than -429, silence or a closed connection "
+                + "fail, even when alike; so does a refused req_pq_multi. -429: not applicable.",
+        },
         new("HSK-011", Category, Must, "After a malformed query, the rest of that handshake is refused too (-404), even a well-formed query.", "§5.6",
             "req_DH_params with a wrong fingerprint, then the correct req_DH_params", "-404 both times", async c =>
             {
@@ -116,40 +138,29 @@ internal static class HandshakeCases
                 (_, int e1) = await run.ExchangeAsync(bad);
                 (byte[]? answer, int e2) = await run.ExchangeAsync(good);
                 return CaseOutcome.Check(e1 == -404 && e2 == -404, $"malformed: {Describe(null, e1)}; then correct: {Describe(answer, e2)}");
-            }),
+            })
+        {
+            Passes = "on one connection, the req_DH_params with fingerprint 42 and then the correct req_DH_params of the same handshake "
+                + "are both answered with transport error -404. Any other answer to either (another transport error, server_DH_params_ok, "
+                + "silence, a closed connection) fails; so does a refused req_pq_multi. -429: not applicable.",
+        },
         new("HSK-012", Category, Must, "p_q_inner_data_dc naming a data centre the server does not serve is refused with -444.", "§3.6, §5.2",
-            "req_DH_params whose inner data names DC 999", "-444", async c =>
-            {
-                await using var run = await RawHandshake.StartAsync(c, new HandshakeClientOptions { DataCenter = 999 });
-                if (await run.ReqDhParamsAsync() is not { } reqDh)
-                {
-                    return CaseOutcome.Fail("req_pq_multi refused");
-                }
-
-                (byte[]? answer, int error) = await run.ExchangeAsync(reqDh);
-                return CaseOutcome.Check(error == -444, $"answer: {Describe(answer, error)}");
-            }),
+            "req_DH_params whose inner data names DC 999", "-444", c => ReqDhRefusedAsync(c, new HandshakeClientOptions { DataCenter = 999 }, -444))
+        {
+            Passes = "the req_DH_params whose p_q_inner_data_dc names DC 999 is answered with transport error -444. -404, another "
+                + "transport error, server_DH_params_ok or _fail, silence or a closed connection fail; so does a refused req_pq_multi. "
+                + "-429: not applicable.",
+        },
         new("HSK-013", "handshake", Must, "The old RSA encoding (SHA1 | data | padding, open to a timing attack) is refused: only RSA_PAD is accepted.",
-            "§5.2, §7", "req_DH_params with the legacy encoding", "-404", async c =>
-            {
-                try
-                {
-                    var transport = await c.Target.ConnectAsync(c.Cancel);
-                    await using (transport.ConfigureAwait(false))
-                    {
-                        await Testbed.Protocol.Client.TransportHandshake.RunAsync(transport, c.Target.ServerKey,
-                            new HandshakeClientOptions { DataCenter = c.Target.DataCenter, UseLegacyRsa = true }, null, c.Cancel);
-                    }
-
-                    return CaseOutcome.Fail("a handshake with the legacy RSA encoding completed");
-                }
-                catch (Testbed.Protocol.Client.TransportErrorException e) when (e.Code != TransportErrors.RateLimited)
-                {
-                    return CaseOutcome.Check(e.Code == -404, $"refused with {TransportErrors.Describe(e.Code)}");
-                }
-            }),
+            "§5.2, §7", "req_DH_params with the legacy encoding", "-404 to that req_DH_params",
+            c => ReqDhRefusedAsync(c, new HandshakeClientOptions { DataCenter = c.Target.DataCenter, UseLegacyRsa = true }, -404))
+        {
+            Passes = "the req_DH_params whose encrypted_data uses the legacy encoding is itself answered with transport error -404. "
+                + "server_DH_params_ok or _fail (the legacy data was parsed), another transport error, silence or a closed connection "
+                + "fail, and so does a refusal that only comes at a later step; a refused req_pq_multi fails. -429: not applicable.",
+        },
         new("HSK-014", "handshake", Must, "A temporary key (p_q_inner_data_temp_dc) is created and accepted like a permanent one.", "§5.3",
-            "a handshake with expires_in = 3600, then a ping", "pong", async c =>
+            "a handshake with expires_in = 3600, then a ping", "the pong of that ping", async c =>
             {
                 var transport = await c.Target.ConnectAsync(c.Cancel);
                 await using (transport.ConfigureAwait(false))
@@ -159,12 +170,33 @@ internal static class HandshakeCases
                     using var key = AuthKey.FromBytes(done.AuthKey);
                     var session = new Testbed.Protocol.Sessions.ClientSession(key, done.ServerSalt);
                     session.MsgIds.ClockOffset = done.ServerTimeOffset;
-                    await transport.SendAsync(session.Encrypt(TlCodec.Testbed.Serialize(Probe.Ping(1)), true).Wire, c.Cancel);
-                    byte[]? answer = await transport.ReceiveAsync(c.Cancel);
-                    bool ok = answer is not null && session.TryDecrypt(answer, out _, out byte[] data) && data.Length > 0;
-                    return CaseOutcome.Check(ok, ok ? "the temporary key works" : $"answer: {(answer is null ? "none" : $"{answer.Length} bytes")}");
+                    var answers = new List<string>();
+                    for (int attempt = 0; attempt < 2; attempt++)
+                    {
+                        (IReadOnlyList<TlObject> messages, string answer) = await PingOnceAsync(transport, session, c.Cancel);
+                        answers.Add(answer);
+                        if (messages.Any(m => m.Combinator.Name == "pong" && m.Get<long>("ping_id") == 1))
+                        {
+                            return CaseOutcome.Pass($"the temporary key works: {string.Join("; ", answers)}");
+                        }
+
+                        if (messages.FirstOrDefault(m => m.Combinator.Name == "bad_server_salt") is not { } badSalt)
+                        {
+                            break;
+                        }
+
+                        session.Salt = badSalt.Get<long>("new_server_salt");
+                    }
+
+                    return CaseOutcome.Fail($"no pong under the temporary key: {string.Join("; ", answers)}");
                 }
-            }),
+            })
+        {
+            Passes = "a handshake with p_q_inner_data_temp_dc (expires_in 3600) the client's checks accept, then a ping under the new "
+                + "key on the same connection is answered with a pong carrying its ping_id (after at most one bad_server_salt, obeyed). "
+                + "Any other answer, one that does not decrypt, a transport error, silence or a closed connection fails; -429 anywhere: "
+                + "not applicable.",
+        },
         new("HSK-015", Category, Must, "A first set_client_DH_params whose retry_id is not 0 is refused (dh_gen_fail): retry_id must name a previous attempt.",
             "§5.5", "a handshake whose first client_DH_inner_data carries retry_id = 12345",
             "dh_gen_fail or transport error -404; dh_gen_ok and dh_gen_retry both accept the made-up retry_id", async c =>
@@ -198,7 +230,12 @@ internal static class HandshakeCases
                 await Task.Delay(expiry + TimeSpan.FromSeconds(2), c.Cancel);
                 (byte[]? answer, int error) = await run.ExchangeAsync(setDh);
                 return CaseOutcome.Check(error == -404, $"after {expiry.TotalSeconds + 2:F0} s: {Describe(answer, error)}");
-            }),
+            })
+        {
+            Passes = "after server_DH_params_ok and a wait of --handshake-expiry + 2 s, the set_client_DH_params is answered with "
+                + "transport error -404. dh_gen_ok, _retry or _fail, another transport error, silence or a closed connection fail; so "
+                + "does a refusal before server_DH_params_ok. Without --handshake-expiry: not applicable; -429: not applicable.",
+        },
     ];
 
     /// <summary>The case whose requirement a handshake answer refused by the client's checks breaks.</summary>
@@ -210,18 +247,74 @@ internal static class HandshakeCases
     };
 
     private static ConformanceCase BadReqDh(string id, string defect, Func<TlObject, TlObject> damage) =>
-        new(id, Category, Must, $"req_DH_params with {defect} is refused with -404.", "§5.2, §5.6", $"req_DH_params with {defect}", "-404", async c =>
+        new(id, Category, Must, $"req_DH_params with {defect} is refused with -404.", "§5.2, §5.6", $"req_DH_params with {defect}", "-404",
+            c => ReqDhRefusedAsync(c, new HandshakeClientOptions { DataCenter = c.Target.DataCenter }, -404, damage))
         {
-            await using var run = await RawHandshake.StartAsync(c);
-            if (await run.ReqDhParamsAsync() is not { } reqDh)
-            {
-                return CaseOutcome.Fail("req_pq_multi refused");
-            }
+            Passes = $"the req_DH_params with {defect} is answered with transport error -404. server_DH_params_ok or _fail, another "
+                + "transport error, silence or a closed connection fail; so does a refused req_pq_multi. -429: not applicable.",
+        };
 
-            byte[] query = run.Codec.Serialize(damage(run.Codec.Deserialize(reqDh)));
-            (byte[]? answer, int error) = await run.ExchangeAsync(query);
-            return CaseOutcome.Check(error == -404, $"answer: {Describe(answer, error)}");
-        });
+    /// <summary>
+    /// One ping under a session of a key made by hand (no <see cref="Probe"/> can hold one that is not the run's shared key
+    /// or a permanent one): the messages of the answer, and the answer for evidence.
+    /// </summary>
+    /// <exception cref="RateLimitedException">The answer is transport error -429.</exception>
+    private static async Task<(IReadOnlyList<TlObject> Messages, string Answer)> PingOnceAsync(IPacketTransport transport,
+        Testbed.Protocol.Sessions.ClientSession session, CancellationToken cancel)
+    {
+        await transport.SendAsync(session.Encrypt(TlCodec.Testbed.Serialize(Probe.Ping(1)), true).Wire, cancel);
+        byte[]? packet;
+        try
+        {
+            packet = await transport.ReceiveAsync(cancel).WaitAsync(Probe.AnswerTimeout, cancel);
+        }
+        catch (TimeoutException)
+        {
+            return ([], "no answer");
+        }
+
+        if (packet is null)
+        {
+            return ([], "the connection was closed");
+        }
+
+        if (TransportErrors.Read(packet) is int code)
+        {
+            return code == TransportErrors.RateLimited ? throw new RateLimitedException("a ping under a temporary key") : ([], TransportErrors.Describe(code));
+        }
+
+        if (!session.TryDecrypt(packet, out _, out byte[] data))
+        {
+            return ([], $"{packet.Length} bytes that do not decrypt under the temporary key");
+        }
+
+        try
+        {
+            TlObject body = TlCodec.Testbed.Deserialize(data);
+            TlObject[] messages = body.Combinator.Name == "msg_container"
+                ? [.. body.Get<object?[]>("messages").Cast<TlObject>().Select(m => m.Get<TlObject>("body"))]
+                : [body];
+            return (messages, "[" + string.Join(", ", messages.Select(m => m.Combinator.Name)) + "]");
+        }
+        catch (TlDecodeException e)
+        {
+            return ([], $"an unreadable message ({e.Message})");
+        }
+    }
+
+    /// <summary>A handshake with these options up to req_DH_params (altered by <paramref name="damage"/>): passes when that query is answered with transport error <paramref name="code"/>.</summary>
+    private static async Task<CaseOutcome> ReqDhRefusedAsync(CaseContext c, HandshakeClientOptions options, int code, Func<TlObject, TlObject>? damage = null)
+    {
+        await using var run = await RawHandshake.StartAsync(c, options);
+        if (await run.ReqDhParamsAsync() is not { } reqDh)
+        {
+            return CaseOutcome.Fail("req_pq_multi refused");
+        }
+
+        byte[] query = damage is null ? reqDh : run.Codec.Serialize(damage(run.Codec.Deserialize(reqDh)));
+        (byte[]? answer, int error) = await run.ExchangeAsync(query);
+        return CaseOutcome.Check(error == code, $"answer to req_DH_params: {Describe(answer, error)}");
+    }
 
     private static byte[] Add(byte[] bigEndian, int value)
     {
@@ -299,7 +392,6 @@ internal static class HandshakeCases
         public async Task<byte[]?> ReqDhParamsAsync() =>
             (await ExchangeAsync(Client.Start())).Answer is { } resPq ? Client.OnResPq(resPq) : null;
 
-        /// <summary>Runs the handshake to its last answer and names it (dh_gen_ok, dh_gen_fail, or the refusal).</summary>
         /// <summary>
         /// Runs the handshake to set_client_DH_params and reads the answer: its name, and whether it is a refusal as
         /// §5.5 and §5.6 specify, dh_gen_fail or transport error -404. Not dh_gen_retry: a server answers that after

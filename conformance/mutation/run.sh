@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The conformance catalogue's mutation score (issue 18): Stryker.NET mutates the server's and the protocol library's
+# security-critical code and runs only conformance/tests/MutationSuite.cs (the whole catalogue against the in-process
+# reference server) against each mutant. On demand, not in CI: it takes tens of minutes per file on 2 cores.
+#   conformance/mutation/run.sh server|protocol [GLOB ...]    e.g. run.sh server '**/Sessions/ServiceMessageHandler.cs'
+# Reports go to conformance/mutation/reports/TARGET/ (HTML, JSON, Markdown).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+target=${1:?usage: run.sh server|protocol [GLOB ...]}; shift || true
+case "$target" in
+    server) project=server; csproj=Testbed.Server.csproj
+            default=('**/Sessions/EncryptedMessageProcessor.cs' '**/Sessions/ServiceMessageHandler.cs') ;;
+    protocol) project=protocol; csproj=Testbed.Protocol.csproj
+            default=('**/Sessions/SessionAdmission.cs' '**/Handshake/HandshakeServer.cs' '**/Envelope/MessageEnvelope.cs') ;;
+    *) echo "run.sh: the target is server or protocol, not '$target'" >&2; exit 2 ;;
+esac
+globs=("${@:-${default[@]}}")
+dotnet tool restore >/dev/null
+mutate=$(printf '"%s",' "${globs[@]}"); mutate="[${mutate%,}]"
+out="$PWD/conformance/mutation/reports/$target"
+mkdir -p "$out"
+config=$(mktemp --suffix=.json)
+cat >"$config" <<JSON
+{
+  "stryker-config": {
+    "project": "$csproj",
+    "test-projects": [ "$PWD/conformance/tests/Testbed.Conformance.Tests.csproj" ],
+    "mutate": $mutate,
+    "test-case-filter": "FullyQualifiedName~MutationSuite",
+    "coverage-analysis": "off",
+    "concurrency": 1,
+    "additional-timeout": 20000,
+    "reporters": [ "progress", "html", "json", "markdown" ]
+  }
+}
+JSON
+cd "$project"
+dotnet stryker --config-file "$config" --output "$out"
