@@ -85,6 +85,12 @@ internal sealed class PacketProcessor(HandshakeServer handshake, AuthKeyStore au
         using var key = AuthKey.FromBytes(completed.AuthKey);
         DateTimeOffset now = clock.GetUtcNow();
         DateTimeOffset? expires = completed.ExpiresInSeconds is int seconds ? now.AddSeconds(seconds) : null;
+        if (behaviour.Violates(expires is null ? Faults.Violations.HandshakeViolations.PermanentKeyNotStored : Faults.Violations.HandshakeViolations.TemporaryKeyNotStored))
+        {
+            Reply(completed.Response, connection);
+            return;
+        }
+
         bool stored = authKeys.TryAdd(key.Id, completed.AuthKey, completed.DataCenter, now, expires, completed.ServerSalt);
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(completed.AuthKey);
         if (!stored)

@@ -4,6 +4,7 @@ using Testbed.Protocol.Sessions;
 using Testbed.Server.Chat;
 using Testbed.Server.Sessions;
 using Testbed.Server.Faults;
+using Testbed.Server.Faults.Violations;
 using Testbed.Server.Keys;
 using Testbed.Server.Storage;
 using Testbed.Server.Transport;
@@ -71,7 +72,18 @@ public static class ServerApp
             IsAuthKeyIdTaken = services.GetRequiredService<AuthKeyStore>().Contains,
             CheckClientPublicValue = !behaviour.ClientPublicValueUnchecked,
             DhPrime = behaviour.DhPrime ?? DhGroup.PublishedPrime,
-            PendingLifetime = TimeSpan.FromSeconds(settings.PendingHandshakeSeconds),
+            PendingLifetime = behaviour.Violates(HandshakeViolations.PendingHandshakesKept) ? TimeSpan.FromHours(1) : TimeSpan.FromSeconds(settings.PendingHandshakeSeconds),
+            EchoClientNonce = !behaviour.Violates(HandshakeViolations.ResPqNonceNotEchoed),
+            CheckKeyFingerprint = !behaviour.Violates(HandshakeViolations.UnknownFingerprintAccepted),
+            CheckFactorValues = !behaviour.Violates(HandshakeViolations.FactorValuesUnchecked),
+            CheckFactorEncoding = !behaviour.Violates(HandshakeViolations.FactorEncodingUnchecked),
+            RefuseUnreadableInnerData = !behaviour.Violates(HandshakeViolations.UnreadableInnerDataAnswered),
+            CheckServerNonce = !behaviour.Violates(HandshakeViolations.UnknownServerNonceAccepted),
+            ReplayResentQueries = !behaviour.Violates(HandshakeViolations.ResentQueryNotReplayed),
+            PoisonRefusedHandshakes = !behaviour.Violates(HandshakeViolations.RefusalDoesNotEndHandshake),
+            CheckDataCenter = !behaviour.Violates(HandshakeViolations.UnservedDataCenterAccepted),
+            AcceptLegacyRsa = behaviour.Violates(HandshakeViolations.LegacyRsaAccepted),
+            CheckRetryId = !behaviour.Violates(HandshakeViolations.RetryIdUnchecked),
         }));
         builder.Services.AddSingleton(_ => new ServerSaltSchedule(SaltSecret.LoadOrCreate(settings.DataDirectory)));
         builder.Services.AddSingleton(behaviour);

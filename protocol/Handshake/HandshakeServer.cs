@@ -82,7 +82,7 @@ public sealed class HandshakeServer
         (ulong pq, uint p, uint q) = Pq.Generate();
         var pending = new PendingHandshake(nonce, RandomNumberGenerator.GetBytes(16), pq, p, q, _options.Clock.GetUtcNow());
         long[] fingerprints = _options.RsaKeys.Select(k => k.PublicKey.Fingerprint).ToArray();
-        byte[] response = _codec.Serialize(new TlObject(_schema["resPQ"], nonce, pending.ServerNonce,
+        byte[] response = _codec.Serialize(new TlObject(_schema["resPQ"], _options.EchoClientNonce ? nonce : pending.ServerNonce, pending.ServerNonce,
             BigEndianInteger.ToMinimalBytes(pq), fingerprints));
         pending.Remember(raw, response);
         _byServerNonce[Key(pending.ServerNonce)] = pending;
@@ -98,6 +98,11 @@ public sealed class HandshakeServer
             return Refuse("req_DH_params out of order", pending);
         }
 
+        if (!_options.CheckFactorValues || !_options.CheckFactorEncoding)
+        {
+            query = query.With("p", LaxFactor(query.Get<byte[]>("p"), pending.P)).With("q", LaxFactor(query.Get<byte[]>("q"), pending.Q));
+        }
+
         if (!pending.Matches(query)
             || !query.Get<byte[]>("p").AsSpan().SequenceEqual(BigEndianInteger.ToMinimalBytes(pending.P))
             || !query.Get<byte[]>("q").AsSpan().SequenceEqual(BigEndianInteger.ToMinimalBytes(pending.Q)))
@@ -105,7 +110,8 @@ public sealed class HandshakeServer
             return Refuse("req_DH_params: nonce, server_nonce, p or q differ from resPQ (or are not minimal)", pending);
         }
 
-        RsaKeyPair? key = _options.RsaKeys.FirstOrDefault(k => k.PublicKey.Fingerprint == query.Get<long>("public_key_fingerprint"));
+        RsaKeyPair? key = _options.RsaKeys.FirstOrDefault(k => k.PublicKey.Fingerprint == query.Get<long>("public_key_fingerprint"))
+            ?? (_options.CheckKeyFingerprint ? null : _options.RsaKeys[0]);
         if (key is null)
         {
             return Refuse("req_DH_params: unknown public_key_fingerprint", pending);
@@ -114,6 +120,12 @@ public sealed class HandshakeServer
         TlObject? inner = DecryptInnerData(query.Get<byte[]>("encrypted_data"), key);
         if (inner is null)
         {
+            if (!_options.RefuseUnreadableInnerData)
+            {
+                pending.Poison();
+                return new HandshakeReply(_codec.Serialize(new TlObject(_schema["server_DH_params_fail"], pending.Nonce, pending.ServerNonce, new byte[16])));
+            }
+
             return Refuse("req_DH_params: encrypted_data does not decrypt to p_q_inner_data", pending);
         }
 
@@ -128,7 +140,7 @@ public sealed class HandshakeServer
         if (inner.Combinator.IndexOf("dc") >= 0)
         {
             int dc = inner.Get<int>("dc");
-            if (!_options.DataCenters.Contains(Math.Abs(dc)))
+            if (_options.CheckDataCenter && !_options.DataCenters.Contains(Math.Abs(dc)))
             {
                 pending.Poison();
                 return new HandshakeTransportError(-444, $"DC {dc} is not served here");
@@ -193,7 +205,7 @@ public sealed class HandshakeServer
             return Refuse("set_client_DH_params: encrypted_data is not a client_DH_inner_data of this handshake", pending);
         }
 
-        if (inner.Get<long>("retry_id") != pending.ExpectedRetryId)
+        if (_options.CheckRetryId && inner.Get<long>("retry_id") != pending.ExpectedRetryId)
         {
             return Finish(pending, "dh_gen_fail", 3, pending.ExpectedRetryId, "retry_id is not the previous attempt's aux_hash");
         }
@@ -282,6 +294,12 @@ public sealed class HandshakeServer
     private HandshakeOutcome WithPending(TlObject query, ReadOnlySpan<byte> raw, Func<TlObject, PendingHandshake, HandshakeOutcome> step)
     {
         RemoveExpired();
+        if (!_options.CheckServerNonce && !_byServerNonce.ContainsKey(Key(query.Get<byte[]>("server_nonce")))
+            && _byNonce.TryGetValue(Key(query.Get<byte[]>("nonce")), out PendingHandshake? byNonce))
+        {
+            query = query.With("server_nonce", byNonce.ServerNonce);
+        }
+
         if (!_byServerNonce.TryGetValue(Key(query.Get<byte[]>("server_nonce")), out PendingHandshake? pending))
         {
             return Refuse($"{query.Combinator.Name}: unknown or expired server_nonce");
@@ -294,7 +312,7 @@ public sealed class HandshakeServer
                 return Refuse($"{query.Combinator.Name}: the handshake expired", pending);
             }
 
-            if (pending.Replay(raw) is { } replay)
+            if (_options.ReplayResentQueries && pending.Replay(raw) is { } replay)
             {
                 return replay;
             }
@@ -319,9 +337,13 @@ public sealed class HandshakeServer
         }
     }
 
-    private static HandshakeTransportError Refuse(string reason, PendingHandshake? pending = null)
+    private HandshakeTransportError Refuse(string reason, PendingHandshake? pending = null)
     {
-        pending?.Poison();
+        if (_options.PoisonRefusedHandshakes)
+        {
+            pending?.Poison();
+        }
+
         return new HandshakeTransportError(-404, reason);
     }
 
@@ -345,6 +367,12 @@ public sealed class HandshakeServer
             }
         }
     }
+
+    // p or q as a server with CheckFactorValues or CheckFactorEncoding off reads it: the expected bytes when it passes that lax check.
+    private byte[] LaxFactor(byte[] sent, uint expected) =>
+        (!_options.CheckFactorValues && BigEndianInteger.IsMinimal(sent)) || (!_options.CheckFactorEncoding && BigEndianInteger.Read(sent) == expected)
+            ? BigEndianInteger.ToMinimalBytes(expected)
+            : sent;
 
     private static UInt128 Key(byte[] nonce) =>
         nonce.Length == 16 ? BinaryPrimitives.ReadUInt128LittleEndian(nonce) : UInt128.MaxValue;

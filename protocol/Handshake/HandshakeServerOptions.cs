@@ -40,4 +40,36 @@ public sealed class HandshakeServerOptions
     /// g-b-range-unchecked fault profile: a peer can then force a predictable key (g_b = 1 gives auth_key = 1).
     /// </summary>
     public bool CheckClientPublicValue { get; init; } = true;
+    // The options below are on by default and off only for the server's test-only violations (server/Faults/Violations),
+    // each of which breaks one conformance requirement of the handshake.
+
+    /// <summary>Whether resPQ echoes the client's nonce (on by default); off, it carries the server_nonce in its place.</summary>
+    public bool EchoClientNonce { get; init; } = true;
+
+    /// <summary>Whether req_DH_params must name an offered key fingerprint (on by default); off, an unknown one is taken for the first key.</summary>
+    public bool CheckKeyFingerprint { get; init; } = true;
+
+    /// <summary>Whether req_DH_params' p and q must be pq's factors (on by default); off, any minimally encoded p and q pass.</summary>
+    public bool CheckFactorValues { get; init; } = true;
+
+    /// <summary>Whether req_DH_params' p and q must be minimally encoded (on by default); off, they are compared as numbers.</summary>
+    public bool CheckFactorEncoding { get; init; } = true;
+
+    /// <summary>Whether encrypted_data that is no p_q_inner_data gets -404 (on by default); off, it gets server_DH_params_fail.</summary>
+    public bool RefuseUnreadableInnerData { get; init; } = true;
+
+    /// <summary>Whether a query must name a server_nonce the server issued (on by default); off, one naming another is taken for the handshake of its nonce.</summary>
+    public bool CheckServerNonce { get; init; } = true;
+
+    /// <summary>Whether an identical re-sent query gets the stored answer (on by default); off, it is handled as a new query.</summary>
+    public bool ReplayResentQueries { get; init; } = true;
+
+    /// <summary>Whether a refused query ends its handshake (on by default); off, the handshake goes on as if it had not been sent.</summary>
+    public bool PoisonRefusedHandshakes { get; init; } = true;
+
+    /// <summary>Whether p_q_inner_data_dc must name a served DC (on by default); off, any DC is accepted.</summary>
+    public bool CheckDataCenter { get; init; } = true;
+
+    /// <summary>Whether a first client_DH_inner_data must carry retry_id 0 (and later ones the last aux_hash; on by default).</summary>
+    public bool CheckRetryId { get; init; } = true;
 }

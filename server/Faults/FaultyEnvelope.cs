@@ -84,11 +84,11 @@ internal static class FaultyEnvelope
         }
     }
 
-    private static bool HasShape(ReadOnlySpan<byte> wire) =>
+    internal static bool HasShape(ReadOnlySpan<byte> wire) =>
         wire.Length >= MessageEnvelope.WireHeaderSize + MessageEnvelope.MinEncryptedLength
         && (wire.Length - MessageEnvelope.WireHeaderSize) % AesIge.BlockSize == 0;
 
-    private static byte[] Decrypt(AuthKey key, ReadOnlySpan<byte> wire)
+    internal static byte[] Decrypt(AuthKey key, ReadOnlySpan<byte> wire)
     {
         Span<byte> aesKey = stackalloc byte[MessageKey.AesKeySize];
         Span<byte> aesIv = stackalloc byte[MessageKey.AesIvSize];

@@ -42,6 +42,11 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
         DateTimeOffset now = clock.GetUtcNow();
         if (!TryGetKey(authKeyId, now, out AuthKey? key, out StoredAuthKey? stored))
         {
+            if (behaviour.Violates(Faults.Violations.EnvelopeViolations.UnknownKeyIgnored))
+            {
+                return new EncryptedOutcome(0, "unknown_auth_key", "not answered (violation)");
+            }
+
             return new EncryptedOutcome(-404, "unknown_auth_key", "");
         }
 
@@ -54,6 +59,16 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
         bool decrypted = behaviour.PaddingUnchecked
             ? FaultyEnvelope.TryDecryptIgnoringPadding(key, wire, plaintext, out DecryptedEnvelope envelope)
             : MessageEnvelope.TryDecrypt(key, MessageDirection.ClientToServer, wire, plaintext, out envelope);
+        if (!decrypted && behaviour.Violates(Faults.Violations.EnvelopeViolations.MsgKeyUnchecked))
+        {
+            decrypted = Faults.Violations.EnvelopeViolations.TryDecryptWithoutMsgKey(key, wire, plaintext, out envelope);
+        }
+
+        if (!decrypted && Faults.Violations.EnvelopeViolations.RefusedOtherwise(behaviour, key, wire) is { } otherwise)
+        {
+            return otherwise;
+        }
+
         if (!decrypted)
         {
             // One answer for every pre-MAC and post-MAC failure (§2.4).
@@ -67,6 +82,11 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
         }
         catch (TlDecodeException e)
         {
+            if (behaviour.Violates(Faults.Violations.EnvelopeViolations.MalformedDataIgnored))
+            {
+                return new EncryptedOutcome(0, "malformed_message", "not answered (violation)");
+            }
+
             return new EncryptedOutcome(-404, "malformed_message", e.Error.ToString());
         }
 
