@@ -19,6 +19,10 @@ public sealed class ViolationTests
     {
         ["TRN-005"] = "TransportCaseTests (a stand-in server that stays open or answers a framed -404)",
         ["TRN-006"] = "TransportCaseTests (a stand-in server that stays open or answers a framed -404)",
+
+        // With AES-IGE a pasted last block garbles only the last plaintext block, which is padding: to any server the
+        // same as ENV-003's flipped bit, so ENV-003's violation (msg_key unchecked) is ENV-015's too.
+        ["ENV-015"] = "ENV-003's violation (msg_key unchecked): ViolationTests.ENV_015_fails_against_msg_key_unchecked",
     };
 
     public static TheoryData<string> Violations() => [.. ViolationCatalog.All.Select(v => v.CaseId)];
@@ -58,6 +62,16 @@ public sealed class ViolationTests
         "TRN-007" => new Uri($"ws://127.0.0.1:{server.HttpPort}/apiws"),
         _ => new Uri($"tcp://127.0.0.1:{server.TcpPort}"),
     };
+
+    [Fact]
+    public async Task ENV_015_fails_against_msg_key_unchecked()
+    {
+        await using RunningServer server = await RunningServer.StartViolatingAsync(EnvelopeViolations.MsgKeyUnchecked, "--Testbed:HandshakeMessagesPerMinute=600");
+        var target = new Target(new Uri($"tcp://127.0.0.1:{server.TcpPort}"), TransportFraming.Intermediate, server.PublicKey, 1);
+        CaseResult result = (await ConformanceRunner.RunAsync(target, [ConformanceCatalog.Find("ENV-015")!], Expectations.None, jobs: 1, progress: null,
+            CancellationToken.None)).Single();
+        Assert.True(result.Verdict == Verdict.Fail, $"{result.Verdict}: {result.Evidence}");
+    }
 
     [Fact]
     public void Every_violation_names_a_case_of_the_catalogue_and_each_case_has_at_most_one()

@@ -82,7 +82,7 @@ internal static class HandshakeCases
                     run.Client.OnServerDhParams(dhParams);
                     return CaseOutcome.Pass("dh_prime, g and g_a accepted");
                 }
-                catch (HandshakeException e)
+                catch (HandshakeException e) when (e.Refused == HandshakeAnswer.ServerDhParams)
                 {
                     return CaseOutcome.Fail($"refused by the client: {e.Message}");
                 }

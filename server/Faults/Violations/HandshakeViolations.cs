@@ -7,16 +7,9 @@ public static class HandshakeViolations
     public static readonly Violation PermanentKeyNotStored = new("HSK-001",
         "answers dh_gen_ok but does not store the new permanent auth key, so messages under it get -404");
 
-    /// <summary>
-    /// The client refuses every resPQ, so each other case that needs one is not applicable ("the handshake failed
-    /// HSK-002"), except HSK-008, which reads a refused resPQ as a refused server_DH_params_ok (its try block takes in
-    /// req_pq_multi): a defect of HSK-008, reported.
-    /// </summary>
+    /// <summary>The client refuses every resPQ, so each other case that needs one is not applicable ("the handshake failed HSK-002").</summary>
     public static readonly Violation ResPqNonceNotEchoed = new("HSK-002",
-        "puts its server_nonce where resPQ must echo the client's nonce")
-    {
-        AlsoBreaks = ["HSK-008"],
-    };
+        "puts its server_nonce where resPQ must echo the client's nonce");
 
     /// <summary>HSK-011's malformed query is a req_DH_params with a wrong fingerprint, which this accepts.</summary>
     public static readonly Violation UnknownFingerprintAccepted = new("HSK-003",
