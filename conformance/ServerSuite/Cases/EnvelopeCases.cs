@@ -140,15 +140,19 @@ internal static class EnvelopeCases
         };
 
     private static ConformanceCase Truncated(string id, string defect, int bytes) =>
-        new(id, Category, Must, $"A message with {defect} is refused with -404.", "§2.4", $"a valid ping without its last {bytes} bytes", "-404", async c =>
+        new(id, Category, Must, $"A message with {defect} is refused with -404.", "§2.4", $"a valid ping with the smallest padding, without its last {bytes} bytes", "-404", async c =>
         {
+            // The smallest padding, so that what the cut leaves always has a broken layout (too little padding, or a length
+            // beyond the plaintext) behind a wrong msg_key: with random padding the cut often left a sound layout, and the
+            // case then tested only msg_key (ENV-003's requirement) and could not tell a server that checks layout first.
             await using Probe probe = await c.WarmSessionAsync();
-            byte[] wire = probe.Seal(new Testbed.Protocol.Tl.TlObject(Testbed.Protocol.Tl.TlSchema.Testbed["ping"], 7L), out _);
+            byte[] data = probe.Serialize(Probe.Ping(7));
+            byte[] wire = probe.Session.Encrypt(probe.Session.NextHeader(contentRelated: true), data, PaddingPolicy.MinimalLength(data.Length));
             Reply reply = await probe.ExchangeAsync(wire[..^bytes], c.Cancel);
             return CaseOutcome.Check(reply.TransportError == -404, $"answer: {reply}");
         })
         {
-            Passes = RefusedPasses($"a valid ping without its last {bytes} bytes"),
+            Passes = RefusedPasses($"a valid ping with the smallest padding, without its last {bytes} bytes"),
         };
 
     /// <summary>A plaintext with the smallest padding of at least <paramref name="minimumPadding"/> that makes whole blocks.</summary>
