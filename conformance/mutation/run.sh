@@ -3,7 +3,7 @@
 # security-critical code and runs only conformance/tests/MutationSuite.cs (the whole catalogue against the in-process
 # reference server) against each mutant. On demand, not in CI: it takes tens of minutes per file on 2 cores.
 #   conformance/mutation/run.sh server|protocol [GLOB ...]    e.g. run.sh server '**/Sessions/ServiceMessageHandler.cs'
-# Reports go to conformance/mutation/reports/TARGET/ (HTML, JSON, Markdown).
+# Reports go to conformance/mutation/reports/TARGET/TIME/ (HTML, JSON, Markdown), one folder per run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 target=${1:?usage: run.sh server|protocol [GLOB ...]}; shift || true
@@ -17,7 +17,7 @@ esac
 globs=("${@:-${default[@]}}")
 dotnet tool restore >/dev/null
 mutate=$(printf '"%s",' "${globs[@]}"); mutate="[${mutate%,}]"
-out="$PWD/conformance/mutation/reports/$target"
+out="$PWD/conformance/mutation/reports/$target/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
 config=$(mktemp --suffix=.json)
 cat >"$config" <<JSON
