@@ -36,7 +36,9 @@ internal sealed class SharedKey
     /// The handshake's server_time has whole seconds only, so its offset can leave the client up to a second behind,
     /// and a server that refuses msg_ids from before its start (docs/protocol.md §3.4) then refuses a just-started
     /// run's first messages. One ping fixes that: whatever the server answers, its msg_id carries its time to the
-    /// microsecond, taken as the middle of the round trip. Null when no answer came.
+    /// microsecond, taken as the middle of the round trip. The msg_id is taken only when it agrees with server_time
+    /// (<see cref="HandshakeClientDone.WithOffsetFromServerMsgId"/>): a server whose msg_ids are off its own clock
+    /// must not set the clock that SVC-019 judges those msg_ids by. Null when no answer came.
     /// </summary>
     internal static async Task<TimeSpan?> RefineClockOffsetAsync(IPacketTransport transport, HandshakeClientDone done, CancellationToken cancel)
     {
@@ -58,6 +60,8 @@ internal sealed class SharedKey
         }
 
         DateTimeOffset middle = sent + (Stopwatch.GetElapsedTime(started) / 2);
-        return answer is not null && session.TryDecrypt(answer, out EnvelopeHeader header, out _) ? MsgId.ToTime(header.MsgId) - middle : null;
+        return answer is not null && session.TryDecrypt(answer, out EnvelopeHeader header, out _)
+            ? done.WithOffsetFromServerMsgId(header.MsgId, middle).ServerTimeOffset
+            : null;
     }
 }

@@ -55,6 +55,11 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
             return new EncryptedOutcome(FaultyEnvelope.EarlyLayoutError, "decryption_refused", "bad length or padding, found before msg_key (fault)");
         }
 
+        if (behaviour.Violates(TimingViolations.LengthJudgedBeforeMsgKey) && FaultyEnvelope.LayoutIsBad(key, wire))
+        {
+            return new EncryptedOutcome(-404, "decryption_refused", "bad length or padding, found before msg_key (violation)");
+        }
+
         byte[] plaintext = new byte[Math.Max(0, wire.Length - MessageEnvelope.WireHeaderSize)];
         bool decrypted = behaviour.PaddingUnchecked
             ? FaultyEnvelope.TryDecryptIgnoringPadding(key, wire, plaintext, out DecryptedEnvelope envelope)
@@ -96,6 +101,11 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
         EncryptedOutcome outcome;
         lock (session.Lock)
         {
+            if (behaviour.Violates(ServiceViolations.MsgIdsOffServerClock))
+            {
+                session.Outbox.MsgIds.ClockOffset = ServiceViolations.SkewedClock;
+            }
+
             if (behaviour.SessionIdUnchecked)
             {
                 session.SessionId = header.SessionId;

@@ -266,7 +266,9 @@ internal static class ServiceCases
             ((m.SeqNo & 1) == 1) == ContentRelated.IsContentRelated(m.Body.Combinator.Id) || m.Body.Combinator.Name is "bad_msg_notification" or "bad_server_salt"
                 ? null : $"{m.Body.Combinator.Name} has seq_no {m.SeqNo}"),
         ServerHeaders("SVC-019", "Server msg_ids carry the server's time, within 300 s of the client's corrected clock.",
-            "every msg_id's time is within 300 s of the client's clock corrected by the run's handshake offset", (probe, m) =>
+            "every msg_id's time is within 300 s of the client's clock corrected by the handshake's server_time (refined to the "
+            + "microsecond only by a server msg_id that agrees with server_time to within 2 s, so a server whose msg_ids are off "
+            + "its own clock cannot set the clock they are judged by)", (probe, m) =>
             Math.Abs((MsgId.ToTime(m.MsgId) - (DateTimeOffset.UtcNow + probe.Session.MsgIds.ClockOffset)).TotalSeconds) < 300
                 ? null : $"msg_id {m.MsgId} is {MsgId.ToTime(m.MsgId):u}"),
         new("SVC-020", "service", Must, "Server msg_ids increase: every answer's msg_id is above the previous answer's in the session.", "§3.1",

@@ -53,6 +53,15 @@ public static class ServiceViolations
     public static readonly Violation ContainerOddSeqNo = new("SVC-018", "gives a server msg_container (not content-related) an odd seq_no");
 
     /// <summary>
+    /// EncryptedMessageProcessor: each session's msg_id source runs <see cref="SkewedClock"/> ahead of the server's
+    /// clock, while the handshake's server_time and everything else keep the true time.
+    /// </summary>
+    public static readonly Violation MsgIdsOffServerClock = new("SVC-019", "stamps a session's msg_ids with a clock 10 minutes ahead of the server_time its handshake gave");
+
+    /// <summary>How far <see cref="MsgIdsOffServerClock"/> moves the msg_id clock: twice the 300 s the case allows.</summary>
+    public static readonly TimeSpan SkewedClock = TimeSpan.FromMinutes(10);
+
+    /// <summary>
     /// ServerSession.SendDue: every packet goes in a container (the messages inside keep their own increasing ids, so
     /// acknowledgements and re-sends still find them); only the container headers count down.
     /// </summary>
@@ -63,6 +72,6 @@ public static class ServiceViolations
     [
         PongWithoutPingMsgId, PingDelayDisconnectUnanswered, ContainerOnlyFirstProcessed, NestedContainerAccepted, InnerMsgIdAboveContainerAccepted,
         InnerLengthUnchecked, ReceivedReportedNotReceived, GzipClassifiedByWrapper, GzipUnbounded, HttpWaitIgnored, UnknownDropAnswerUnanswered, ContainerCountUnbounded,
-        LongAckClosesConnection, ContainerClientLowBits, ContainerOddSeqNo, PacketMsgIdsDecrease,
+        LongAckClosesConnection, ContainerClientLowBits, ContainerOddSeqNo, MsgIdsOffServerClock, PacketMsgIdsDecrease,
     ];
 }
