@@ -10,7 +10,8 @@ internal static class HttpEndpoint
     /// </summary>
     public static async Task<bool> SpeaksMtProtoAsync(Uri endpoint, CancellationToken cancel)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        // An MTProto error body is 4 bytes; anything much larger is a page, and need not be read whole.
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10), MaxResponseContentBufferSize = 64 * 1024 };
         using var empty = new ByteArrayContent([]);
         try
         {

@@ -12,23 +12,10 @@ internal static class ServerKeyLoader
     public static async Task<RsaPublicKey> LoadAsync(string? rsaKeyFile, string? serverInfoUrl, CancellationToken cancel) =>
         (rsaKeyFile, serverInfoUrl) switch
         {
-            (string file, _) => Parse(await ReadFileAsync(file, cancel), $"--rsa-key {file}"),
+            (string file, _) => Parse(await InputFile.ReadTextAsync("--rsa-key", file, cancel), $"--rsa-key {file}"),
             (null, string url) => Parse(await ReadServerInfoAsync(url, cancel), $"--server-info {url}: rsaKeys[0].pem"),
             _ => throw new TargetProblem("the server's RSA key is needed: --rsa-key FILE.pem or --server-info URL"),
         };
-
-    /// <summary>The PEM text of a file.</summary>
-    public static async Task<string> ReadFileAsync(string file, CancellationToken cancel)
-    {
-        try
-        {
-            return await File.ReadAllTextAsync(file, cancel).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new TargetProblem($"--rsa-key {file}: cannot be read ({e.Message})", e);
-        }
-    }
 
     private static async Task<string> ReadServerInfoAsync(string url, CancellationToken cancel)
     {
@@ -37,7 +24,7 @@ internal static class ServerKeyLoader
             throw new TargetProblem($"--server-info {url}: not an http:// or https:// URL");
         }
 
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10), MaxResponseContentBufferSize = InputFile.MaxLength };
         try
         {
             JsonElement info = await http.GetFromJsonAsync<JsonElement>(uri, cancel).ConfigureAwait(false);

@@ -38,15 +38,16 @@ internal static class RunCommand
             TextWriter output = parse.InvocationConfiguration.Output, error = parse.InvocationConfiguration.Error;
             try
             {
+                // The local file first: a wrong --expect is reported before any connection is made.
+                Expectations expectations = parse.GetValue(expect) is { } file
+                    ? Expectations.Parse(await InputFile.ReadTextAsync("--expect", file, cancel), file)
+                    : Expectations.None;
                 Target resolved = await ResolveTargetAsync(parse.GetValue(target)!, parse.GetValue(framing)!, parse.GetValue(rsaKey),
                     parse.GetValue(serverInfo), parse.GetValue(dc), cancel) with
                 {
                     HandshakeExpiry = parse.GetValue(expiry) is int seconds ? TimeSpan.FromSeconds(seconds) : null,
                     IncludeFloods = parse.GetValue(floods),
                 };
-                Expectations expectations = parse.GetValue(expect) is { } file
-                    ? Expectations.Parse(await ServerKeyLoader.ReadFileAsync(file, cancel), file)
-                    : Expectations.None;
                 ConformanceCase[] cases = [.. filters.Select(parse)];
                 if (cases.Length == 0)
                 {

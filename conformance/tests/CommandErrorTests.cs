@@ -77,6 +77,50 @@ public sealed class CommandErrorTests
     public void A_missing_key_file_names_the_file() =>
         AssertOneLine(Run("run", "--target", "tcp://127.0.0.1:1", "--rsa-key", "/nonexistent/key.pem"), "/nonexistent/key.pem");
 
+    [Fact]
+    public void An_endless_key_file_is_read_only_up_to_the_bound() =>
+        AssertOneLine(Run("run", "--target", "tcp://127.0.0.1:1", "--rsa-key", "/dev/zero"), "--rsa-key /dev/zero", "longer than 64 KiB");
+
+    [Fact]
+    public void An_endless_expectations_file_is_read_only_up_to_the_bound() =>
+        AssertOneLine(Run("run", "--target", "tcp://127.0.0.1:1", "--rsa-key", KeyFile(), "--expect", "/dev/zero"), "--expect /dev/zero", "longer than 64 KiB");
+
+    [Fact]
+    public async Task An_endless_server_info_answer_is_read_only_up_to_the_bound()
+    {
+        // A web server that answers 200 with a JSON array of 64 MB, or until the client hangs up.
+        const long Offered = 64L << 20;
+        using var endless = new TcpListener(IPAddress.Loopback, 0);
+        endless.Start();
+        string url = $"http://127.0.0.1:{((IPEndPoint)endless.LocalEndpoint).Port}/server-info";
+        Task<long> serving = Task.Run(async () =>
+        {
+            using TcpClient client = await endless.AcceptTcpClientAsync();
+            using NetworkStream stream = client.GetStream();
+            byte[] chunk = System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("1,", 2048)));
+            long written = 0;
+            try
+            {
+                await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n["u8.ToArray());
+                for (; written < Offered; written += chunk.Length)
+                {
+                    await stream.WriteAsync(chunk);
+                }
+            }
+            catch (IOException)
+            {
+                // the client stopped at the bound and hung up
+            }
+
+            return written;
+        });
+        (int Exit, string Error) result = await Task.Run(() => Run("run", "--target", "tcp://127.0.0.1:1", "--server-info", url));
+        AssertOneLine(result, url);
+        long taken = await serving;
+        // What the client read is the bound; the rest of what was written sat in the loopback socket buffers.
+        Assert.True(taken < Offered / 2, $"the client took {taken} bytes of an endless answer");
+    }
+
     [Theory]
     [InlineData("tcp")]
     [InlineData("http")]
