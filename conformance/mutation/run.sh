@@ -36,3 +36,13 @@ cat >"$config" <<JSON
 JSON
 cd "$project"
 dotnet stryker --config-file "$config" --output "$out"
+# The survivors, one line each (file:line, mutator, what replaced the code): each needs a case, an argued
+# equivalence or a justified exclusion (docs/mutation.md).
+report=$(find "$out" -name mutation-report.json | head -1)
+if [[ -n "$report" ]] && ! command -v jq >/dev/null; then
+    echo "run.sh: jq is not installed (apt-get install -y jq), so the survivors are not listed; see $report" >&2
+elif [[ -n "$report" ]]; then
+    echo "survivors:"
+    jq -r '.files | to_entries[] | .key as $file | .value.mutants[] | select(.status == "Survived" or .status == "NoCoverage")
+        | "\($file | sub(".*/(server|protocol)/"; "")):\(.location.start.line) \(.mutatorName): \(.replacement | gsub("\\s+"; " ") | .[0:120])"' "$report"
+fi
