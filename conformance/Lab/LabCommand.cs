@@ -76,6 +76,11 @@ internal static class LabCommand
                     {
                         console.WriteLine($"  {row.Case}: {row.Outcome}");
                     }
+
+                    foreach (string note in result.Notes)
+                    {
+                        console.WriteLine($"  note: {note}");
+                    }
                 }
 
                 return verdicts.Contains(LabVerdict.Vulnerable) ? ExitCodes.Mismatch

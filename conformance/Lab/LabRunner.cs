@@ -1,4 +1,6 @@
+using Testbed.Conformance.Harness;
 using Testbed.Conformance.Lab.Reports;
+using Testbed.Protocol.Client;
 
 namespace Testbed.Conformance.Lab;
 
@@ -17,8 +19,9 @@ internal static class LabRunner
         }
 
         var result = new ExperimentResult { Experiment = experiment, Target = target.Description };
-        await using (LabSession lab = await LabSession.OpenAsync(target, directory is null ? null : Path.Combine(directory, "capture.jsonl"), budget, cancel))
+        try
         {
+            await using LabSession lab = await LabSession.OpenAsync(target, directory is null ? null : Path.Combine(directory, "capture.jsonl"), budget, cancel);
             try
             {
                 await experiment.RunAsync(lab, result, cancel);
@@ -29,6 +32,17 @@ internal static class LabRunner
                 result.Notes.Add($"The experiment stopped before it finished: {e.Message}");
                 result.Stopped = true;
             }
+            finally
+            {
+                NoteTheMovedClock(lab, result);
+            }
+        }
+        catch (Exception e) when (e is RateLimitedException or TransportErrorException { Code: TransportErrors.RateLimited })
+        {
+            // A server that is not restarted between runs keeps its limits: a refusal the limit caused says nothing about the attack.
+            result.Notes.Add($"The server's rate limit stopped the experiment ({e.Message}). Limits outlive a run: this run or an earlier one "
+                + "against the same server may have used them up. Wait for the limit to refill and run again.");
+            result.Stopped = true;
         }
 
         if (directory is not null)
@@ -45,5 +59,19 @@ internal static class LabRunner
     {
         await using LabTarget target = await LabTarget.StartReferenceAsync(fault);
         return await RunAsync(experiment, target, budget, directory, cancel);
+    }
+
+    /// <summary>
+    /// A server the lab did not start keeps its lab clock where the run left it: the clock never goes back (a server's
+    /// msg_ids must keep growing), so the report says how far it moved, for whoever uses that server next.
+    /// </summary>
+    private static void NoteTheMovedClock(LabSession lab, ExperimentResult result)
+    {
+        if (!lab.Server.CanRestart && lab.ClockAdvance > TimeSpan.Zero)
+        {
+            result.Notes.Add($"This run moved the server's lab clock {lab.ClockAdvance.TotalSeconds:F0} s forward, and it stays there: a clock "
+                + "never goes back. Later runs take the server's time from their handshake; other clients of the server "
+                + "are refused (bad_msg_notification 16) until they take it too.");
+        }
     }
 }

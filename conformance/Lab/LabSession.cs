@@ -59,8 +59,18 @@ internal sealed class LabSession : IAsyncDisposable
         var capture = new Capture(capturePath, "127.0.0.1:0", $"{target.Tcp.Host}:{target.Tcp.Port}");
         var proxy = TcpInterceptingProxy.Start(new IPEndPoint(IPAddress.Loopback, 0), target.Tcp, new ProxyCore(capture, []));
         var viaProxy = new Target(new Uri($"tcp://127.0.0.1:{proxy.Endpoint.Port}"), TransportFraming.Intermediate, target.Key, 1);
-        SharedKey key = await SharedKey.CreateAsync(viaProxy, cancel);
-        return new LabSession(target, proxy, viaProxy, key, budget);
+        try
+        {
+            SharedKey key = await SharedKey.CreateAsync(viaProxy, cancel);
+            return new LabSession(target, proxy, viaProxy, key, budget);
+        }
+        catch
+        {
+            // No session owns the proxy yet (a refused handshake, e.g. a rate limit an earlier run used up): close it here.
+            await proxy.DisposeAsync();
+            capture.Dispose();
+            throw;
+        }
     }
 
     /// <summary>

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using Testbed.Conformance.Harness;
 using Testbed.Protocol.Crypto;
 using Testbed.Protocol.Envelope;
 using Testbed.Protocol.Transport;
@@ -148,6 +149,9 @@ internal sealed class TimingOracleExperiment() : LabExperiment(
         return (micros, read switch
         {
             0 => "connection closed",
+            // A rate-limited sample says nothing about the packet; counted, it would make both classes look alike (a false "not vulnerable").
+            8 when BinaryPrimitives.ReadInt32LittleEndian(answer) == 4 && BinaryPrimitives.ReadInt32LittleEndian(answer.AsSpan(4)) == TransportErrors.RateLimited =>
+                throw new RateLimitedException("a timing sample"),
             8 when BinaryPrimitives.ReadInt32LittleEndian(answer) == 4 => $"transport error {BinaryPrimitives.ReadInt32LittleEndian(answer.AsSpan(4))}",
             _ => $"{read} bytes",
         });
