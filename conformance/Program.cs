@@ -24,8 +24,18 @@ public static class Program
         {
             RunCommand.Create(), CatalogCommands.List(), CatalogCommands.Explain(), VectorsCommand.Create(), Lab.LabCommand.Create(),
         };
+        return Run(root, args, output, error);
+    }
+
+    /// <summary>
+    /// Parses and invokes. A command answers the problems it expects itself; anything else is a defect of the tool,
+    /// reported in one line with exit 2 ("nothing was judged"). System.CommandLine's own handler would print a stack
+    /// trace and exit 1, which `run` and `lab run` define as a verdict (a mismatch, a vulnerable target).
+    /// </summary>
+    internal static int Run(RootCommand root, string[] args, TextWriter output, TextWriter error)
+    {
         ParseResult parse = root.Parse(args);
-        var configuration = new InvocationConfiguration { Output = output, Error = error };
+        var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         if (parse.Errors.Count > 0)
         {
             foreach (var parseError in parse.Errors)
@@ -37,6 +47,15 @@ public static class Program
             return ExitCodes.Usage;
         }
 
-        return parse.Invoke(configuration);
+        try
+        {
+            return parse.Invoke(configuration);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            error.WriteLine($"error: the tool failed unexpectedly, so nothing was judged ({e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}); "
+                + "please report it with the command line");
+            return ExitCodes.Usage;
+        }
     }
 }

@@ -151,6 +151,17 @@ public sealed class CommandErrorTests
         (await accepted).Dispose();
     }
 
+    [Fact]
+    public void An_unexpected_exception_is_one_line_and_exit_2_not_a_verdict()
+    {
+        var failing = new System.CommandLine.Command("fail");
+        failing.SetAction(int (_) => throw new InvalidOperationException("planted\nacross two lines"));
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        int exit = Program.Run(new System.CommandLine.RootCommand { failing }, ["fail"], output, error);
+        AssertOneLine((exit, error.ToString()), "InvalidOperationException: planted across two lines");
+    }
+
     /// <summary>A loopback port nothing listens on (bound, then released).</summary>
     private static int ClosedPort()
     {
