@@ -107,7 +107,8 @@ internal sealed class ServiceMessageHandler(SessionRegistry sessions, ServerSalt
     /// </summary>
     private TlObject DestroySession(MessageContext context, long sessionId)
     {
-        bool destroyed = (sessionId != context.Session.SessionId && sessions.Remove(context.AuthKeyId, sessionId))
+        bool destroyed = (sessionId != context.Session.SessionId
+                && sessions.Remove(context.AuthKeyId, sessionId, keepFloor: !behaviour.Violates(MsgIdViolations.DestroyedSessionReplayable)))
             || behaviour.Violates(Faults.Violations.SessionViolations.UnknownSessionDestroyed);
         return new TlObject(_schema[destroyed ? "destroy_session_ok" : "destroy_session_none"], sessionId);
     }

@@ -66,22 +66,25 @@ internal sealed class SessionRegistry(AdmissionPolicy policy, TimeProvider clock
     }
 
     /// <summary>destroy_session: forgets one session. False if there was none.</summary>
-    public bool Remove(long authKeyId, long sessionId)
+    /// <param name="authKeyId">The key.</param>
+    /// <param name="sessionId">The session.</param>
+    /// <param name="keepFloor">False only for a test-only violation (MsgIdViolations.DestroyedSessionReplayable).</param>
+    public bool Remove(long authKeyId, long sessionId, bool keepFloor = true)
     {
         lock (_lock)
         {
-            return _byKey.TryGetValue(authKeyId, out Dictionary<long, ServerSession>? sessions) && Forget(authKeyId, sessions, sessionId);
+            return _byKey.TryGetValue(authKeyId, out Dictionary<long, ServerSession>? sessions) && Forget(authKeyId, sessions, sessionId, keepFloor);
         }
     }
 
-    private bool Forget(long authKeyId, Dictionary<long, ServerSession> sessions, long sessionId)
+    private bool Forget(long authKeyId, Dictionary<long, ServerSession> sessions, long sessionId, bool keepFloor = true)
     {
         if (!sessions.Remove(sessionId, out ServerSession? session))
         {
             return false;
         }
 
-        if (session.Admission.Window.Highest is long highest)
+        if (keepFloor && session.Admission.Window.Highest is long highest)
         {
             _forgotten[authKeyId] = Math.Max(highest, _forgotten.GetValueOrDefault(authKeyId));
         }

@@ -114,6 +114,32 @@ internal static class MsgIdCases
         {
             Passes = NotExecutedAgainPasses("the ping", "the identical packet sent again on a new connection") + " Over HTTP: not applicable.",
         },
+        new("MID-011", Category, Must,
+            "A message of a destroyed session, replayed into a new session of the same session_id, is not executed again: destroy_session opens no replay path.",
+            "§3.4, §8", "on a key made for the case: a ping in session A, destroy_session(A) from session B, then the ping's packet again",
+            "no newly made pong, and session A still answers", async c =>
+            {
+                // A key of its own: destroying a session raises the floor of the key's new sessions (§3.4), which would
+                // refuse, with 20, sessions of the run's shared key that other cases open beside this one.
+                SharedKey key = await SharedKey.CreateAsync(c.Target, c.Cancel);
+                await using Probe probe = await (await Probe.OpenOnKeyAsync(c.Target, key, c.Cancel)).WarmAsync(c.Cancel);
+                await using Probe other = await (await Probe.OpenOnKeyAsync(c.Target, key, c.Cancel)).WarmAsync(c.Cancel);
+                byte[] wire = probe.Seal(Probe.Ping(111), out _);
+                Reply first = await probe.ExchangeAsync(wire, c.Cancel);
+                Reply destroyed = await other.SendAsync(Probe.Call("destroy_session", probe.Session.SessionId), c.Cancel);
+                if (destroyed.Result() != "destroy_session_ok")
+                {
+                    return CaseOutcome.NotApplicable($"destroy_session(A) was answered {destroyed}, not destroy_session_ok: nothing was destroyed (SES-005 judges that)");
+                }
+
+                Reply again = await probe.ExchangeAsync(wire, c.Cancel);
+                return await NotExecutedAgainAsync(probe, 111, first, again, c.Cancel);
+            })
+        {
+            Passes = NotExecutedAgainPasses("the ping in session A", "its identical packet sent again after session B's destroy_session(A) was "
+                + "answered destroy_session_ok (the reference server answers it with bad_msg_notification 20: from before the session's "
+                + "history was forgotten)") + " Another answer to destroy_session: not applicable (SES-005 judges it).",
+        },
         Accepted("MID-009", "250 s in the past", -250),
         Accepted("MID-010", "20 s in the future", 20),
     ];

@@ -19,6 +19,13 @@ public static class MsgIdViolations
     public static readonly Violation FutureWindowNarrowed = new("MID-010",
         "refuses a msg_id more than 10 s ahead with bad_msg_notification 17: stricter than the required +30 s");
 
+    /// <summary>
+    /// ServiceMessageHandler.DestroySession: the session is forgotten without raising the key's floor
+    /// (<see cref="Sessions.SessionRegistry.Remove"/>), so its replay window goes with it; eviction keeps the floor.
+    /// </summary>
+    public static readonly Violation DestroyedSessionReplayable = new("MID-011",
+        "forgets a destroyed session's history without a floor, so the session's messages replayed after destroy_session are executed again");
+
     /// <summary>How far in the past a msg_id may be under <see cref="PastWindowNarrowed"/>.</summary>
     internal static readonly TimeSpan NarrowedMaxPast = TimeSpan.FromSeconds(150);
 
@@ -26,5 +33,5 @@ public static class MsgIdViolations
     internal static readonly TimeSpan NarrowedMaxFuture = TimeSpan.FromSeconds(10);
 
     /// <summary>All of this category's violations.</summary>
-    public static IReadOnlyList<Violation> All { get; } = [LowBitsUnchecked, PastWindowNarrowed, FutureWindowNarrowed];
+    public static IReadOnlyList<Violation> All { get; } = [LowBitsUnchecked, PastWindowNarrowed, FutureWindowNarrowed, DestroyedSessionReplayable];
 }
