@@ -23,8 +23,14 @@ public static class ServiceViolations
     public static readonly Violation InnerLengthUnchecked = new("SVC-006",
         "accepts a container whose inner bytes field is not its body's length instead of refusing it with code 64");
 
-    /// <summary>ServiceMessageHandler: msgs_state_info; the other statuses (1, 2, 3) are unchanged.</summary>
-    public static readonly Violation ReceivedReportedNotReceived = new("SVC-007", "reports a processed msg_id in msgs_state_info as not received (2) instead of 4");
+    /// <summary>
+    /// ServiceMessageHandler: msgs_state_info; the other statuses (1, 2, 3) are unchanged. An answered RPC call is a
+    /// received message too, so SVC-022, which asks for 4 beside the flags 32 and 64, cannot pass either.
+    /// </summary>
+    public static readonly Violation ReceivedReportedNotReceived = new("SVC-007", "reports a processed msg_id in msgs_state_info as not received (2) instead of 4")
+    {
+        AlsoBreaks = ["SVC-022"],
+    };
 
     /// <summary>EncryptedMessageProcessor.AdmitOne: unpacking and processing are unchanged, only the seq_no check sees the wrapper.</summary>
     public static readonly Violation GzipClassifiedByWrapper = new("SVC-008",
