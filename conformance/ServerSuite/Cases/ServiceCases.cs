@@ -327,14 +327,13 @@ internal static class ServiceCases
             async c =>
             {
                 await using Probe probe = await c.WarmSessionAsync();
-                byte[] wire = probe.Seal(Probe.Call("destroy_session", 22L), out EnvelopeHeader call);
-                Reply rpc = await probe.ExchangeAsync(wire, c.Cancel);
+                (long call, Reply rpc) = await CallAsync(probe, Probe.Call("destroy_session", 22L), c.Cancel);
                 if (!rpc.Has("rpc_result"))
                 {
                     return CaseOutcome.Fail($"no rpc_result for the RPC call: {rpc}");
                 }
 
-                Reply reply = await probe.SendAsync(Probe.Call("msgs_state_req", new[] { call.MsgId }), c.Cancel);
+                Reply reply = await probe.SendAsync(Probe.Call("msgs_state_req", new[] { call }), c.Cancel);
                 byte[]? info = reply.Find("msgs_state_info")?.Get<byte[]>("info");
                 // 4: received; 32: the RPC query was processed; 64: a content-related response was generated.
                 return CaseOutcome.Check(info is [var status] && (status & 7) == 4 && (status & (32 | 64)) == (32 | 64),
@@ -353,10 +352,9 @@ internal static class ServiceCases
             "rpc_result(req_msg_id = the call) carrying rpc_error (code >= 400, a message); then pong", async c =>
             {
                 await using Probe probe = await c.WarmSessionAsync();
-                byte[] wire = probe.Seal(Probe.Call("req_pq_multi", new byte[16]), out EnvelopeHeader call);
-                Reply reply = await probe.ExchangeAsync(wire, c.Cancel);
+                (long call, Reply reply) = await CallAsync(probe, Probe.Call("req_pq_multi", new byte[16]), c.Cancel);
                 TlObject? result = reply.Find("rpc_result");
-                TlObject? error = result?.Get<long>("req_msg_id") == call.MsgId ? result.Get<TlObject>("result") : null;
+                TlObject? error = result?.Get<long>("req_msg_id") == call ? result.Get<TlObject>("result") : null;
                 bool readable = error?.Combinator.Name == "rpc_error" && error.Get<int>("error_code") >= 400
                     && error.Get<byte[]>("error_message").Length > 0;
                 Reply after = await probe.SendAsync(Probe.Ping(23), c.Cancel);
@@ -378,14 +376,14 @@ internal static class ServiceCases
             "rpc_result(rpc_answer_dropped naming the answer); then pong and never the answer again", async c =>
             {
                 await using Probe probe = await c.WarmSessionAsync();
-                byte[] wire = probe.Seal(Probe.Call("destroy_session", 24L), out EnvelopeHeader call);
-                ServerMessage? answer = (await probe.ExchangeAsync(wire, c.Cancel)).Messages.FirstOrDefault(m => m.Body.Combinator.Name == "rpc_result");
+                (long call, Reply rpc) = await CallAsync(probe, Probe.Call("destroy_session", 24L), c.Cancel);
+                ServerMessage? answer = rpc.Messages.FirstOrDefault(m => m.Body.Combinator.Name == "rpc_result");
                 if (answer is null)
                 {
-                    return CaseOutcome.Fail("no rpc_result for the RPC call");
+                    return CaseOutcome.Fail($"no rpc_result for the RPC call: {rpc}");
                 }
 
-                Reply drop = await probe.SendAsync(Probe.Call("rpc_drop_answer", call.MsgId), c.Cancel);
+                Reply drop = await probe.SendAsync(Probe.Call("rpc_drop_answer", call), c.Cancel);
                 TlObject? dropped = drop.Find("rpc_result")?.Get<TlObject>("result");
                 bool named = dropped?.Combinator.Name == "rpc_answer_dropped" && dropped.Get<long>("msg_id") == answer.MsgId
                     && dropped.Get<int>("seq_no") == answer.SeqNo && dropped.Get<int>("bytes") == probe.Serialize(answer.Body).Length;
@@ -408,6 +406,13 @@ internal static class ServiceCases
                 + "connection fails. -429: not applicable.",
         },
     ];
+
+    /// <summary>Sends a function under the session's next header; returns its msg_id and the packet that follows.</summary>
+    private static async Task<(long MsgId, Reply Reply)> CallAsync(Probe probe, TlObject function, CancellationToken cancel)
+    {
+        byte[] wire = probe.Seal(function, out EnvelopeHeader header);
+        return (header.MsgId, await probe.ExchangeAsync(wire, cancel));
+    }
 
     /// <summary>
     /// Reads what the server sends until it closes the connection (the result is then Closed), stays silent, or
