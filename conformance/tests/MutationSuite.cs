@@ -9,7 +9,9 @@ namespace Testbed.Conformance.Tests;
 /// The test suite of the mutation run (conformance/mutation/run.sh): the whole catalogue once against the in-process
 /// reference server, and nothing else, so that a mutant of the server's security-critical code is killed only when
 /// a conformance case notices it. The score then measures the harness, not the unit tests. It is the fault zoo's
-/// clean run, once (the zoo runs it twice, which would double every mutant's cost).
+/// clean run, once (the zoo runs it twice, which would double every mutant's cost), over TCP; the cases that do not
+/// apply over TCP then run again over HTTP, or a mutant of what only HTTP exercises (http_wait, SVC-011) would meet
+/// no case and survive.
 /// </summary>
 public sealed class MutationSuite
 {
@@ -21,8 +23,12 @@ public sealed class MutationSuite
         {
             HandshakeExpiry = TimeSpan.FromSeconds(2),
         };
-        IReadOnlyList<CaseResult> results = await ConformanceRunner.RunAsync(target, ConformanceCatalog.All, Expectations.None, jobs: 4, progress: null,
+        IReadOnlyList<CaseResult> overTcp = await ConformanceRunner.RunAsync(target, ConformanceCatalog.All, Expectations.None, jobs: 4, progress: null,
             CancellationToken.None);
+        ConformanceCase[] notOverTcp = [.. overTcp.Where(r => r.Verdict == Verdict.NotApplicable).Select(r => r.Case)];
+        IReadOnlyList<CaseResult> overHttp = await ConformanceRunner.RunAsync(target with { Address = new Uri(server.HttpBase, "/api") }, notOverTcp,
+            Expectations.None, jobs: 4, progress: null, CancellationToken.None);
+        CaseResult[] results = [.. overTcp, .. overHttp];
         string[] failed = [.. results.Where(r => r.Verdict == Verdict.Fail).Select(r => $"{r.Case.Id}: {r.Evidence}")];
         Assert.True(failed.Length == 0, string.Join("; ", failed));
     }

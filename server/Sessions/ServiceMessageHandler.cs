@@ -41,7 +41,11 @@ internal sealed class ServiceMessageHandler(SessionRegistry sessions, ServerSalt
             case "ping_delay_disconnect":
                 // The connection closes if no further ping_delay_disconnect comes within the delay; 0 turns the timer off.
                 int delay = body.Get<int>("disconnect_delay");
-                context.Connection.SetDisconnectDelay(delay > 0 ? TimeSpan.FromSeconds(Math.Min(delay, 86_400)) : null);
+                if (!behaviour.Violates(ServiceViolations.PingDelayDisconnectTimerIgnored))
+                {
+                    context.Connection.SetDisconnectDelay(delay > 0 ? TimeSpan.FromSeconds(Math.Min(delay, 86_400)) : null);
+                }
+
                 if (behaviour.Violates(ServiceViolations.PingDelayDisconnectUnanswered))
                 {
                     return null;
@@ -58,7 +62,7 @@ internal sealed class ServiceMessageHandler(SessionRegistry sessions, ServerSalt
             case "msgs_state_req":
                 EnvelopeHeader request = header;
                 return WithIdList(body, ids => context.Reply(request, Serialize("msgs_state_info", request.MsgId,
-                    ids.Select(id => Reported(MessageStatus.Of(context.Session.Admission.Window, id, context.Session.AnswerTo(id) is not null))).ToArray())));
+                    ids.Select(id => Reported(MessageStatus.Of(context.Session.Admission.Window, id, Answered(context, id)))).ToArray())));
             case "msg_resend_req":
                 // Ids that are unknown, forgotten or acknowledged are ignored, as the MTProto description says.
                 return WithIdList(body, ids => Array.ForEach(ids, id => context.Session.Outbox.Resend(id)));
@@ -93,7 +97,7 @@ internal sealed class ServiceMessageHandler(SessionRegistry sessions, ServerSalt
         {
             Rpc(context, header, chat.Call(context.AuthKeyId, context.Session.SessionId, body, context.Afterwards));
         }
-        else if (body.Combinator.IsFunction)
+        else if (body.Combinator.IsFunction && !behaviour.Violates(ServiceViolations.UnservedFunctionUnanswered))
         {
             Rpc(context, header, new TlObject(_schema["rpc_error"], 501, "NOT_IMPLEMENTED"u8.ToArray()));
         }
@@ -118,12 +122,20 @@ internal sealed class ServiceMessageHandler(SessionRegistry sessions, ServerSalt
     {
         if (context.Session.AnswerTo(requestMsgId) is { } answer && context.Session.Outbox.Find(answer.MsgId) is not null)
         {
-            context.Session.Outbox.Acknowledge([answer.MsgId]);
+            if (!behaviour.Violates(ServiceViolations.DroppedAnswerKept))
+            {
+                context.Session.Outbox.Acknowledge([answer.MsgId]);
+            }
+
             return new TlObject(_schema["rpc_answer_dropped"], answer.MsgId, answer.SeqNo, answer.Body.Length);
         }
 
         return new TlObject(_schema["rpc_answer_unknown"]);
     }
+
+    // Whether the server produced an answer to the request (msgs_state_info's flags 32 and 64), unless a violation hides it.
+    private bool Answered(MessageContext context, long requestMsgId) =>
+        context.Session.AnswerTo(requestMsgId) is not null && !behaviour.Violates(ServiceViolations.AnsweredReportedUnanswered);
 
     // The status msgs_state_info gives: as found, unless a violation reports a received message as not received.
     private byte Reported(byte status) =>

@@ -289,7 +289,162 @@ internal static class ServiceCases
                 + "answers' header msg_ids strictly increase. A missing answer (silence, a closed connection, a transport error) or "
                 + "a msg_id not above the previous one fails. -429: not applicable.",
         },
+        new("SVC-021", Category, Must,
+            "ping_delay_disconnect arms a timer: the connection closes once disconnect_delay seconds pass with no further "
+            + "ping_delay_disconnect, and a new one resets the timer.", "§8",
+            "ping_delay_disconnect(delay 1) and at once ping_delay_disconnect(delay 30); 2 s later a ping; then ping_delay_disconnect(delay 1) and silence",
+            "pong to the ping; then the connection closed", async c =>
+            {
+                if (c.Target.Transport == "http")
+                {
+                    return CaseOutcome.NotApplicable("an HTTP request has no connection for the timer to close");
+                }
+
+                // The timers' own pongs are SVC-002's requirement, so they are sent without waiting for them and not judged.
+                await using Probe probe = await c.WarmSessionAsync();
+                await probe.Transport.SendAsync(probe.Seal(Probe.Call("ping_delay_disconnect", 1L, 1), out _), c.Cancel);
+                await probe.Transport.SendAsync(probe.Seal(Probe.Call("ping_delay_disconnect", 2L, 30), out _), c.Cancel);
+                await Task.Delay(TimeSpan.FromSeconds(2), c.Cancel);
+                List<Reply> kept = await UntilPongAsync(probe, 3, c.Cancel);
+                if (kept[^1].Find("pong")?.Get<long>("ping_id") != 3)
+                {
+                    return CaseOutcome.Fail($"a ping 2 s after the timers, past the delay of 1 s that the delay of 30 s replaced: {string.Join("; ", kept)}");
+                }
+
+                await probe.Transport.SendAsync(probe.Seal(Probe.Call("ping_delay_disconnect", 4L, 1), out _), c.Cancel);
+                Reply end = await ClosedWithinAsync(probe, TimeSpan.FromSeconds(5), c.Cancel);
+                return CaseOutcome.Check(end.Closed, $"the ping 2 s after the timers: {string.Join("; ", kept)}; "
+                    + $"then, within 5 s of a delay of 1 s: {end}" + (end.Closed ? "" : " — the connection stayed open"));
+            })
+        {
+            Passes = "after ping_delay_disconnect(1, delay 1) and ping_delay_disconnect(2, delay 30), sent back to back without "
+                + "waiting, a ping sent 2 s later (past the first delay, within the second) is answered with pong (ping_id 3) on "
+                + "the same connection, read until that pong, a close or 1 s of silence; after ping_delay_disconnect(4, delay 1) the "
+                + "server closes the connection within 5 s (packets before the close are allowed). The timers' own pongs are not "
+                + "judged (SVC-002). A close before the ping's pong (the first timer not reset), no pong, or the connection still "
+                + "open after 5 s (no timer) fails. Not applicable over HTTP. -429: not applicable.",
+        },
+        new("SVC-022", Category, Must, "msgs_state_req reports an RPC call whose answer the server produced as received, processed and answered: 4 + 32 + 64.",
+            "§8", "an RPC call (destroy_session), then msgs_state_req([its msg_id])", "msgs_state_info with one byte: low bits 4, flags 32 and 64",
+            async c =>
+            {
+                await using Probe probe = await c.WarmSessionAsync();
+                (long call, Reply rpc) = await CallAsync(probe, Probe.Call("destroy_session", 22L), c.Cancel);
+                if (!rpc.Has("rpc_result"))
+                {
+                    return CaseOutcome.Fail($"no rpc_result for the RPC call: {rpc}");
+                }
+
+                Reply reply = await probe.SendAsync(Probe.Call("msgs_state_req", new[] { call }), c.Cancel);
+                byte[]? info = reply.Find("msgs_state_info")?.Get<byte[]>("info");
+                // 4: received; 32: the RPC query was processed; 64: a content-related response was generated.
+                return CaseOutcome.Check(info is [var status] && (status & 7) == 4 && (status & (32 | 64)) == (32 | 64),
+                    $"answer: {reply}; info {(info is null ? "none" : Convert.ToHexString(info))}");
+            })
+        {
+            Passes = "after the RPC call is answered with rpc_result, the answer to msgs_state_req([the call's msg_id]) holds "
+                + "msgs_state_info whose info is exactly 1 byte with low bits 4 (received) and both flags 32 (the query was "
+                + "processed) and 64 (a response was generated) set; flag 16 is not judged. No rpc_result at first, another "
+                + "length, status or a flag missing, no msgs_state_info, silence or a closed connection fails. -429: not applicable.",
+        },
+        new("SVC-023", Category, Must,
+            "A function the server knows but does not serve, sent in an encrypted message, gets rpc_result carrying a readable rpc_error, "
+            + "not silence, and the session goes on.", "§8",
+            "req_pq_multi (a handshake function) inside an encrypted message, then a ping",
+            "rpc_result(req_msg_id = the call) carrying rpc_error (code >= 400, a message); then pong", async c =>
+            {
+                await using Probe probe = await c.WarmSessionAsync();
+                (long call, Reply reply) = await CallAsync(probe, Probe.Call("req_pq_multi", new byte[16]), c.Cancel);
+                TlObject? result = reply.Find("rpc_result");
+                TlObject? error = result?.Get<long>("req_msg_id") == call ? result.Get<TlObject>("result") : null;
+                bool readable = error?.Combinator.Name == "rpc_error" && error.Get<int>("error_code") >= 400
+                    && error.Get<byte[]>("error_message").Length > 0;
+                Reply after = await probe.SendAsync(Probe.Ping(23), c.Cancel);
+                string text = error?.Combinator.Name == "rpc_error"
+                    ? $" ({error.Get<int>("error_code")} \"{System.Text.Encoding.UTF8.GetString(error.Get<byte[]>("error_message"))}\")"
+                    : "";
+                return CaseOutcome.Check(readable && after.Find("pong")?.Get<long>("ping_id") == 23, $"answer: {reply}{text}; then a ping: {after}");
+            })
+        {
+            Passes = "the answer holds rpc_result whose req_msg_id is the call's msg_id and whose result is rpc_error with "
+                + "error_code at least 400 and a non-empty error_message (the code itself is not judged); then a ping in the same "
+                + "session on the same connection gets pong with ping_id 23. An rpc_result for another request, another result, "
+                + "a code below 400, an empty message, silence, a closed connection or no pong afterwards fails. -429: not applicable.",
+        },
+        new("SVC-024", Category, Must,
+            "rpc_drop_answer for an answer still waiting for its acknowledgement names it in rpc_answer_dropped (msg_id, seq_no, bytes), "
+            + "and the dropped answer is never sent again.", "§8",
+            "an RPC call left unacknowledged; rpc_drop_answer(the call); msg_resend_req(the answer's msg_id) and a ping",
+            "rpc_result(rpc_answer_dropped naming the answer); then pong and never the answer again", async c =>
+            {
+                await using Probe probe = await c.WarmSessionAsync();
+                (long call, Reply rpc) = await CallAsync(probe, Probe.Call("destroy_session", 24L), c.Cancel);
+                ServerMessage? answer = rpc.Messages.FirstOrDefault(m => m.Body.Combinator.Name == "rpc_result");
+                if (answer is null)
+                {
+                    return CaseOutcome.Fail($"no rpc_result for the RPC call: {rpc}");
+                }
+
+                Reply drop = await probe.SendAsync(Probe.Call("rpc_drop_answer", call), c.Cancel);
+                TlObject? dropped = drop.Find("rpc_result")?.Get<TlObject>("result");
+                bool named = dropped?.Combinator.Name == "rpc_answer_dropped" && dropped.Get<long>("msg_id") == answer.MsgId
+                    && dropped.Get<int>("seq_no") == answer.SeqNo && dropped.Get<int>("bytes") == probe.Serialize(answer.Body).Length;
+                await probe.Transport.SendAsync(probe.Seal(Probe.Call("msg_resend_req", new[] { answer.MsgId }), out _), c.Cancel);
+                List<Reply> after = await UntilPongAsync(probe, 24, c.Cancel);
+                bool resent = after.Any(r => r.Messages.Any(m => m.MsgId == answer.MsgId));
+                string naming = dropped?.Combinator.Name == "rpc_answer_dropped"
+                    ? $" naming {dropped.Get<long>("msg_id")} (seq_no {dropped.Get<int>("seq_no")}, {dropped.Get<int>("bytes")} bytes)"
+                    : "";
+                return CaseOutcome.Check(named && !resent && after[^1].Has("pong"),
+                    $"answer {answer.MsgId} (seq_no {answer.SeqNo}, {probe.Serialize(answer.Body).Length} bytes); rpc_drop_answer: {drop}{naming}; "
+                    + $"after msg_resend_req and a ping: {string.Join("; ", after)}" + (resent ? " — the dropped answer was sent again" : ""));
+            })
+        {
+            Passes = "the RPC call (destroy_session) is answered with rpc_result; rpc_drop_answer(the call's msg_id) is answered "
+                + "with rpc_result holding rpc_answer_dropped whose msg_id, seq_no and bytes are the first answer's (bytes: the "
+                + "length of its serialized body); after msg_resend_req(the answer's msg_id), sent without waiting, and a ping, the "
+                + "packets read until pong (ping_id 24) or 1 s of silence hold the pong and no message with the answer's msg_id. "
+                + "No rpc_result at first, rpc_answer_unknown, other fields, the answer sent again, no pong, silence or a closed "
+                + "connection fails. -429: not applicable.",
+        },
     ];
+
+    /// <summary>Sends a function under the session's next header; returns its msg_id and the packet that follows.</summary>
+    private static async Task<(long MsgId, Reply Reply)> CallAsync(Probe probe, TlObject function, CancellationToken cancel)
+    {
+        byte[] wire = probe.Seal(function, out EnvelopeHeader header);
+        return (header.MsgId, await probe.ExchangeAsync(wire, cancel));
+    }
+
+    /// <summary>
+    /// Reads what the server sends until it closes the connection (the result is then Closed), stays silent, or
+    /// <paramref name="limit"/> passes.
+    /// </summary>
+    private static async Task<Reply> ClosedWithinAsync(Probe probe, TimeSpan limit, CancellationToken cancel)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        Reply next;
+        do
+        {
+            TimeSpan left = limit - waited.Elapsed;
+            next = await probe.NextAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, cancel);
+        }
+        while (!next.Closed && !next.TimedOut);
+
+        return next;
+    }
+
+    /// <summary>Sends a ping and returns the packets read until its pong, a close or 1 s of silence (the last one ends the list).</summary>
+    private static async Task<List<Reply>> UntilPongAsync(Probe probe, long pingId, CancellationToken cancel)
+    {
+        var packets = new List<Reply> { await probe.SendAsync(Probe.Ping(pingId), cancel) };
+        while (packets[^1] is { TimedOut: false, Closed: false } last && last.Find("pong")?.Get<long>("ping_id") != pingId)
+        {
+            packets.Add(await probe.NextAsync(TimeSpan.FromSeconds(1), cancel));
+        }
+
+        return packets;
+    }
 
     private static ConformanceCase ServerHeaders(string id, string requirement, string passes, Func<Probe, ServerMessage, string?> problem) =>
         new(id, "service", Must, requirement, "§3.1, §3.3", "a container of ping, get_future_salts and msgs_ack in a new session",

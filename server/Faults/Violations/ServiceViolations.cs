@@ -23,8 +23,14 @@ public static class ServiceViolations
     public static readonly Violation InnerLengthUnchecked = new("SVC-006",
         "accepts a container whose inner bytes field is not its body's length instead of refusing it with code 64");
 
-    /// <summary>ServiceMessageHandler: msgs_state_info; the other statuses (1, 2, 3) are unchanged.</summary>
-    public static readonly Violation ReceivedReportedNotReceived = new("SVC-007", "reports a processed msg_id in msgs_state_info as not received (2) instead of 4");
+    /// <summary>
+    /// ServiceMessageHandler: msgs_state_info; the other statuses (1, 2, 3) are unchanged. An answered RPC call is a
+    /// received message too, so SVC-022, which asks for 4 beside the flags 32 and 64, cannot pass either.
+    /// </summary>
+    public static readonly Violation ReceivedReportedNotReceived = new("SVC-007", "reports a processed msg_id in msgs_state_info as not received (2) instead of 4")
+    {
+        AlsoBreaks = ["SVC-022"],
+    };
 
     /// <summary>EncryptedMessageProcessor.AdmitOne: unpacking and processing are unchanged, only the seq_no check sees the wrapper.</summary>
     public static readonly Violation GzipClassifiedByWrapper = new("SVC-008",
@@ -67,11 +73,28 @@ public static class ServiceViolations
     /// </summary>
     public static readonly Violation PacketMsgIdsDecrease = new("SVC-020", "seals each packet of a session under a container msg_id 4 below the previous packet's");
 
+    /// <summary>ServiceMessageHandler: ping_delay_disconnect is still answered with pong; no timer is armed or reset.</summary>
+    public static readonly Violation PingDelayDisconnectTimerIgnored = new("SVC-021",
+        "answers ping_delay_disconnect with pong but never closes the connection when the delay passes");
+
+    /// <summary>ServiceMessageHandler: msgs_state_info; received, unanswered and unknown ids are reported as before.</summary>
+    public static readonly Violation AnsweredReportedUnanswered = new("SVC-022",
+        "reports an RPC call it answered in msgs_state_info as received only (4), without the flags 32 and 64");
+
+    /// <summary>ServiceMessageHandler: a function outside the served ones is ignored like a notification.</summary>
+    public static readonly Violation UnservedFunctionUnanswered = new("SVC-023",
+        "answers a function it knows but does not serve with nothing instead of rpc_result(rpc_error)");
+
+    /// <summary>ServiceMessageHandler.DropAnswer: rpc_answer_dropped is still sent, but the answer stays in the outbox.</summary>
+    public static readonly Violation DroppedAnswerKept = new("SVC-024",
+        "answers rpc_drop_answer with rpc_answer_dropped but keeps the answer waiting, so msg_resend_req sends it again");
+
     /// <summary>All of this category's violations.</summary>
     public static IReadOnlyList<Violation> All { get; } =
     [
         PongWithoutPingMsgId, PingDelayDisconnectUnanswered, ContainerOnlyFirstProcessed, NestedContainerAccepted, InnerMsgIdAboveContainerAccepted,
         InnerLengthUnchecked, ReceivedReportedNotReceived, GzipClassifiedByWrapper, GzipUnbounded, HttpWaitIgnored, UnknownDropAnswerUnanswered, ContainerCountUnbounded,
-        LongAckClosesConnection, ContainerClientLowBits, ContainerOddSeqNo, MsgIdsOffServerClock, PacketMsgIdsDecrease,
+        LongAckClosesConnection, ContainerClientLowBits, ContainerOddSeqNo, MsgIdsOffServerClock, PacketMsgIdsDecrease, PingDelayDisconnectTimerIgnored,
+        AnsweredReportedUnanswered, UnservedFunctionUnanswered, DroppedAnswerKept,
     ];
 }
