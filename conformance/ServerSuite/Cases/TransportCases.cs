@@ -112,6 +112,18 @@ internal static class TransportCases
                     await client.ConnectAsync(c.Target.Address.Host, c.Target.Address.Port, c.Cancel);
                     byte[] bytes = [.. FramingDetector.Marker(TransportFraming.Intermediate), 100, 0, 0, 0, .. new byte[50]];
                     await client.GetStream().WriteAsync(bytes, c.Cancel);
+                    // Close our side and wait (5 s at most) for the server to close its own: it has then read the cut
+                    // frame to its end, so the ping below is sure to come after it. A server that keeps the connection
+                    // open is judged by the ping alone.
+                    client.Client.Shutdown(SocketShutdown.Send);
+                    try
+                    {
+                        await client.GetStream().ReadAsync(new byte[1], c.Cancel).AsTask().WaitAsync(TimeSpan.FromSeconds(5), c.Cancel);
+                    }
+                    catch (Exception e) when (e is TimeoutException or IOException)
+                    {
+                        // still open, or reset: either way the server has had its chance to see the cut
+                    }
                 }
 
                 await using Probe probe = await c.WarmSessionAsync();
@@ -119,7 +131,8 @@ internal static class TransportCases
                 return CaseOutcome.Check(reply.Has("pong"), $"a ping afterwards: {reply}");
             })
         {
-            Passes = "after a TCP connection sends an intermediate header announcing 100 bytes, 50 bytes and closes, a new session on "
+            Passes = "after a TCP connection sends an intermediate header announcing 100 bytes, 50 bytes and closes (its side, then "
+                + "waiting up to 5 s for the server to close its own), a new session on "
                 + "the run's key on a new connection gets pong for a ping (after its first exchange). No pong, silence or a closed "
                 + "connection fails. Not applicable over HTTP and WebSocket. -429: not applicable.",
         };
