@@ -1,6 +1,5 @@
 using Testbed.Conformance.ServerSuite;
 using Testbed.Conformance.Harness;
-using Testbed.Protocol.Transport;
 using Testbed.Server.Faults;
 using Testbed.Server.Tests;
 
@@ -69,18 +68,12 @@ public sealed class FaultZooTests
     /// </summary>
     private static async Task<(int Run, IReadOnlyList<CaseResult> Results)[]> RunTwiceAsync(string[] serverArguments)
     {
-        await using RunningServer server = await RunningServer.StartAsync(
-            [.. serverArguments, "--Testbed:HandshakeMessagesPerMinute=200", "--Testbed:PendingHandshakeSeconds=2"]);
+        await using RunningServer server = await RunningServer.StartAsync([.. serverArguments, .. InProcessTargets.ServerArguments(200)]);
         var results = new List<(int, IReadOnlyList<CaseResult>)>();
         foreach (int run in new[] { 1, 2 })
         {
-            var target = new Target(new Uri($"tcp://127.0.0.1:{server.TcpPort}"), TransportFraming.Intermediate, server.PublicKey, 1)
-            {
-                HandshakeExpiry = TimeSpan.FromSeconds(2),
-                IncludeFloods = run == 2,
-            };
-            IReadOnlyList<CaseResult> all = await ConformanceRunner.RunAsync(target, ConformanceCatalog.All, Expectations.None, jobs: 4, progress: null,
-                CancellationToken.None);
+            IReadOnlyList<CaseResult> all = await InProcessTargets.RunAsync(InProcessTargets.For(server) with { IncludeFloods = run == 2 },
+                ConformanceCatalog.All);
 
             // Run 1 leaves the flood case out (not applicable, by design); every other verdict counts in both runs.
             results.Add((run, [.. all.Where(r => run == 2 || !r.Case.Floods)]));
@@ -89,6 +82,5 @@ public sealed class FaultZooTests
         return [.. results];
     }
 
-    private static string Failures(IReadOnlyList<CaseResult> results) =>
-        "failures: " + string.Join("; ", results.Where(r => r.Verdict == Verdict.Fail).Select(r => $"{r.Case.Id}: {r.Evidence}"));
+    private static string Failures(IReadOnlyList<CaseResult> results) => "failures: " + InProcessTargets.Failures(results);
 }

@@ -1,6 +1,5 @@
 using Testbed.Conformance.Harness;
 using Testbed.Conformance.ServerSuite;
-using Testbed.Protocol.Transport;
 using Testbed.Server.Tests;
 
 namespace Testbed.Conformance.Tests;
@@ -18,18 +17,11 @@ public sealed class MutationSuite
     [Fact]
     public async Task The_catalogue_passes_against_the_reference_server()
     {
-        await using RunningServer server = await RunningServer.StartAsync("--Testbed:HandshakeMessagesPerMinute=600", "--Testbed:PendingHandshakeSeconds=2");
-        var target = new Target(new Uri($"tcp://127.0.0.1:{server.TcpPort}"), TransportFraming.Intermediate, server.PublicKey, 1)
-        {
-            HandshakeExpiry = TimeSpan.FromSeconds(2),
-        };
-        IReadOnlyList<CaseResult> overTcp = await ConformanceRunner.RunAsync(target, ConformanceCatalog.All, Expectations.None, jobs: 4, progress: null,
-            CancellationToken.None);
-        ConformanceCase[] notOverTcp = [.. overTcp.Where(r => r.Verdict == Verdict.NotApplicable).Select(r => r.Case)];
-        IReadOnlyList<CaseResult> overHttp = await ConformanceRunner.RunAsync(target with { Address = new Uri(server.HttpBase, "/api") }, notOverTcp,
-            Expectations.None, jobs: 4, progress: null, CancellationToken.None);
+        await using RunningServer server = await RunningServer.StartAsync(InProcessTargets.ServerArguments(600));
+        IReadOnlyList<CaseResult> overTcp = await InProcessTargets.RunAsync(InProcessTargets.For(server), ConformanceCatalog.All);
+        IReadOnlyList<CaseResult> overHttp = await InProcessTargets.RunAsync(InProcessTargets.For(server, "http"),
+            overTcp.Where(r => r.Verdict == Verdict.NotApplicable).Select(r => r.Case));
         CaseResult[] results = [.. overTcp, .. overHttp];
-        string[] failed = [.. results.Where(r => r.Verdict == Verdict.Fail).Select(r => $"{r.Case.Id}: {r.Evidence}")];
-        Assert.True(failed.Length == 0, string.Join("; ", failed));
+        Assert.True(results.All(r => r.Verdict != Verdict.Fail), InProcessTargets.Failures(results));
     }
 }

@@ -1,6 +1,5 @@
 using Testbed.Conformance.Harness;
 using Testbed.Conformance.ServerSuite;
-using Testbed.Protocol.Transport;
 using Testbed.Server.Tests;
 
 namespace Testbed.Conformance.Tests;
@@ -17,15 +16,11 @@ public sealed class ServiceCaseTests
     [InlineData("http", "SVC-011")]
     public async Task The_clean_server_passes_the_audited_categories_over_WebSocket_and_HTTP(string scheme, string onlyHere)
     {
-        await using RunningServer server = await RunningServer.StartAsync("--Testbed:HandshakeMessagesPerMinute=200");
-        Uri address = scheme == "ws" ? new Uri($"ws://127.0.0.1:{server.HttpPort}/apiws") : new Uri(server.HttpBase, "/api");
-        var target = new Target(address, TransportFraming.Intermediate, server.PublicKey, 1);
-        ConformanceCase[] cases = [.. ConformanceCatalog.All.Where(c => c.Category is "session" or "service" or "transport" or "robustness" or "timing")];
+        await using RunningServer server = await RunningServer.StartAsync(InProcessTargets.ServerArguments(200));
+        IReadOnlyList<CaseResult> results = await InProcessTargets.RunAsync(InProcessTargets.For(server, scheme),
+            ConformanceCatalog.All.Where(c => c.Category is "session" or "service" or "transport" or "robustness" or "timing"));
 
-        IReadOnlyList<CaseResult> results = await ConformanceRunner.RunAsync(target, cases, Expectations.None, jobs: 4, progress: null, CancellationToken.None);
-
-        Assert.True(results.All(r => r.Verdict != Verdict.Fail),
-            string.Join("; ", results.Where(r => r.Verdict == Verdict.Fail).Select(r => $"{r.Case.Id}: {r.Evidence}")));
+        Assert.True(results.All(r => r.Verdict != Verdict.Fail), InProcessTargets.Failures(results));
         Assert.Equal(Verdict.Pass, results.Single(r => r.Case.Id == onlyHere).Verdict);
     }
 }

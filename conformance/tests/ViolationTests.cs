@@ -1,6 +1,5 @@
 using Testbed.Conformance.Harness;
 using Testbed.Conformance.ServerSuite;
-using Testbed.Protocol.Transport;
 using Testbed.Server.Faults.Violations;
 using Testbed.Server.Tests;
 
@@ -35,15 +34,9 @@ public sealed class ViolationTests
         ConformanceCase broken = ConformanceCatalog.Find(caseId) ?? throw new InvalidOperationException($"{caseId} is not in the catalogue");
         ConformanceCase[] category = [.. ConformanceCatalog.All.Where(c => c.Category == broken.Category)];
         // A flood case needs the limit it floods to be within reach (the zoo's 200 a minute); the others room to work.
-        await using RunningServer server = await RunningServer.StartViolatingAsync(violation,
-            $"--Testbed:HandshakeMessagesPerMinute={(broken.Floods ? 200 : 600)}", "--Testbed:PendingHandshakeSeconds=2");
-        var target = new Target(AddressFor(caseId, server), TransportFraming.Intermediate, server.PublicKey, 1)
-        {
-            HandshakeExpiry = TimeSpan.FromSeconds(2),
-            IncludeFloods = broken.Floods,
-        };
-        IReadOnlyList<CaseResult> results = await ConformanceRunner.RunAsync(target, category, Expectations.None, jobs: 4, progress: null,
-            CancellationToken.None);
+        await using RunningServer server = await RunningServer.StartViolatingAsync(violation, InProcessTargets.ServerArguments(broken.Floods ? 200 : 600));
+        IReadOnlyList<CaseResult> results = await InProcessTargets.RunAsync(
+            InProcessTargets.For(server, TransportFor(caseId)) with { IncludeFloods = broken.Floods }, category);
 
         CaseResult own = results.Single(r => r.Case.Id == caseId);
         Assert.True(own.Verdict == Verdict.Fail, $"{caseId} against \"{violation.Breaks}\": {own.Verdict}: {own.Evidence}");
@@ -56,20 +49,18 @@ public sealed class ViolationTests
     /// Where a case applies: over HTTP for http_wait (SVC-011), over WebSocket for text messages (TRN-007), over TCP
     /// for the rest; the rest of the category runs there too.
     /// </summary>
-    private static Uri AddressFor(string caseId, RunningServer server) => caseId switch
+    private static string TransportFor(string caseId) => caseId switch
     {
-        "SVC-011" => new Uri(server.HttpBase, "/api"),
-        "TRN-007" => new Uri($"ws://127.0.0.1:{server.HttpPort}/apiws"),
-        _ => new Uri($"tcp://127.0.0.1:{server.TcpPort}"),
+        "SVC-011" => "http",
+        "TRN-007" => "ws",
+        _ => "tcp",
     };
 
     [Fact]
     public async Task ENV_015_fails_against_msg_key_unchecked()
     {
-        await using RunningServer server = await RunningServer.StartViolatingAsync(EnvelopeViolations.MsgKeyUnchecked, "--Testbed:HandshakeMessagesPerMinute=600");
-        var target = new Target(new Uri($"tcp://127.0.0.1:{server.TcpPort}"), TransportFraming.Intermediate, server.PublicKey, 1);
-        CaseResult result = (await ConformanceRunner.RunAsync(target, [ConformanceCatalog.Find("ENV-015")!], Expectations.None, jobs: 1, progress: null,
-            CancellationToken.None)).Single();
+        await using RunningServer server = await RunningServer.StartViolatingAsync(EnvelopeViolations.MsgKeyUnchecked, InProcessTargets.ServerArguments(600));
+        CaseResult result = (await InProcessTargets.RunAsync(InProcessTargets.For(server), [ConformanceCatalog.Find("ENV-015")!])).Single();
         Assert.True(result.Verdict == Verdict.Fail, $"{result.Verdict}: {result.Evidence}");
     }
 

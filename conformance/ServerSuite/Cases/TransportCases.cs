@@ -110,15 +110,16 @@ internal static class TransportCases
                 using (var client = new TcpClient())
                 {
                     await client.ConnectAsync(c.Target.Address.Host, c.Target.Address.Port, c.Cancel);
+                    NetworkStream stream = client.GetStream();
                     byte[] bytes = [.. FramingDetector.Marker(TransportFraming.Intermediate), 100, 0, 0, 0, .. new byte[50]];
-                    await client.GetStream().WriteAsync(bytes, c.Cancel);
+                    await stream.WriteAsync(bytes, c.Cancel);
                     // Close our side and wait (5 s at most) for the server to close its own: it has then read the cut
                     // frame to its end, so the ping below is sure to come after it. A server that keeps the connection
                     // open is judged by the ping alone.
                     client.Client.Shutdown(SocketShutdown.Send);
                     try
                     {
-                        await client.GetStream().ReadAsync(new byte[1], c.Cancel).AsTask().WaitAsync(TimeSpan.FromSeconds(5), c.Cancel);
+                        await stream.ReadAsync(new byte[1], c.Cancel).AsTask().WaitAsync(TimeSpan.FromSeconds(5), c.Cancel);
                     }
                     catch (Exception e) when (e is TimeoutException or IOException)
                     {
