@@ -18,12 +18,15 @@ public sealed class FaultZooTests
     public static readonly IReadOnlyDictionary<string, (string[] MustFail, string[] MayFail)> Matrix = new Dictionary<string, (string[], string[])>
     {
         ["accept-duplicates"] = (["MID-004", "MID-005", "MID-008"], []),
-        ["no-time-window"] = (["MID-001", "MID-002"], []),
+        ["no-time-window"] = (["MID-001", "MID-002", "MID-011"], []), // the forgotten-history floor is a time bound too (docs/protocol.md §3.4)
         ["reordering-tolerated"] = (["MID-006"], []),
         ["salt-ignored"] = (["SES-001", "SES-008"], []),
-        ["replay-window-one"] = (["MID-005", "MID-006", "MID-007", "SVC-016"], ["MID-004"]),
+        ["replay-window-one"] = (["MID-005", "MID-006", "MID-007", "MID-011", "SVC-016"], ["MID-004"]),
         ["length-before-mac"] = (["ENV-002", "ENV-004", "ENV-006", "ENV-014", "ENV-009", "ENV-010", "ENV-011", "ENV-012", "ENV-013", "TIM-001"], ["ENV-005"]),
-        ["padding-unchecked"] = (["ENV-005", "ENV-011", "ENV-012", "ENV-013"], []),
+        // Trying every block-aligned prefix against msg_key costs one hash per prefix that holds the message data, so
+        // the time depends on the length field: TIM-001 sees it (paired t about 10 here), but near enough its
+        // threshold under load that it is not required.
+        ["padding-unchecked"] = (["ENV-005", "ENV-011", "ENV-012", "ENV-013"], ["TIM-001"]),
         ["session-id-unchecked"] = (["SES-002", "SES-003"], ["*"]), // every session of the shared key collides
         ["g-b-range-unchecked"] = (["HSK-009"], []),
         ["resends-reuse-header"] = (["SVC-010", "SVC-015"], []),
