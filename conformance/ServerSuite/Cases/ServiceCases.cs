@@ -186,19 +186,29 @@ internal static class ServiceCases
                 + "or rpc_error (not implemented). rpc_answer_dropped (there was nothing to drop), an rpc_result for another request, "
                 + "no rpc_result, silence or a closed connection fails. -429: not applicable.",
         },
-        new("SVC-013", "service", Must, "A msg_container of more than 1024 messages is refused with bad_msg_notification 64.", "§3.8",
-            "a container of 1025 pings", "bad_msg_notification 64, no pong", async c =>
+        new("SVC-013", "service", Must, "A msg_container holds at most 1024 messages: one of exactly 1024 is processed, one of 1025 is refused with "
+            + "bad_msg_notification 64.", "§3.8",
+            "a container of 1023 msgs_ack and a ping (1024 messages), then one of 1025 pings", "pong, then bad_msg_notification 64 and no pong",
+            async c =>
             {
                 await using Probe probe = await c.WarmSessionAsync();
+                Reply full = await probe.ExchangeAsync(FullContainer(probe), c.Cancel);
+                if (full.Find("pong")?.Get<long>("ping_id") != 1024)
+                {
+                    return CaseOutcome.Fail($"a container of exactly 1024 messages was not processed: {full}");
+                }
+
                 byte[] ping = probe.Serialize(Probe.Ping(1));
                 (byte[] wire, EnvelopeHeader container, _) = probe.Session.EncryptContainer([.. Enumerable.Range(0, 1025).Select(_ => (ping, true))]);
                 Reply reply = await probe.ExchangeAsync(wire, c.Cancel);
-                return CaseOutcome.Check(IsInvalidContainer(reply, container) && !reply.Has("pong"), $"answer: {reply}");
+                return CaseOutcome.Check(IsInvalidContainer(reply, container) && !reply.Has("pong"), $"1024: {full}; 1025: {reply}");
             })
         {
-            Passes = "the answer holds bad_msg_notification with error_code 64 and bad_msg_id = the container's msg_id, and no "
-                + "pong. Another code, a notification naming another message, any pong, silence or a closed connection fails. -429: "
-                + "not applicable.",
+            Passes = "the container of 1024 messages (1023 msgs_ack, cheap and unanswered, then ping 1024) is answered with pong "
+                + "ping_id 1024, which shows it was not refused; then the answer to the container of 1025 pings holds "
+                + "bad_msg_notification with error_code 64 and bad_msg_id = that container's msg_id, and no pong. No pong for the "
+                + "first (a refusal, silence, a closed connection), or for the second another code, a notification naming another "
+                + "message, any pong, silence or a closed connection fails. -429: not applicable.",
         },
         new("SVC-014", "service", Must, "msgs_ack listing more than 8192 ids does not disturb the server: the session goes on.", "§8",
             "msgs_ack with 8193 ids, then a ping", "pong", async c =>
@@ -485,6 +495,18 @@ internal static class ServiceCases
                 + "container's msg_id (refused whole), and no pong. Another code (bad_server_salt included), a notification naming an "
                 + "inner message, any pong, silence or a closed connection fails. -429: not applicable.",
         };
+
+    /// <summary>
+    /// A container of exactly <see cref="MessageContainer.MaxMessages"/> messages whose processing one answer proves: 1023
+    /// msgs_ack (processed without an answer, so the boundary costs one pong, not 1024) and last a ping with ping_id 1024.
+    /// </summary>
+    private static byte[] FullContainer(Probe probe)
+    {
+        byte[] ack = probe.Serialize(Probe.Call("msgs_ack", OneId));
+        (byte[] Body, bool ContentRelated)[] messages =
+            [.. Enumerable.Repeat((ack, false), MessageContainer.MaxMessages - 1), (probe.Serialize(Probe.Ping(MessageContainer.MaxMessages)), true)];
+        return probe.Session.EncryptContainer(messages).Wire;
+    }
 
     /// <summary>bad_msg_notification 64 (invalid container, docs/protocol.md §3.6) naming exactly this message.</summary>
     internal static bool IsInvalidContainer(Reply reply, EnvelopeHeader refused) =>
