@@ -35,6 +35,18 @@ public static class ServerApp
     public static WebApplication Build(string[] args) => Build(args, []);
 
     /// <summary>
+    /// The ports a started application listens on: what a port of 0 in the settings turned into. Binding port 0 and
+    /// reading the result is the only race-free way to run a server beside others (a port found free and handed over
+    /// can be taken in between).
+    /// </summary>
+    public static (int Http, int Tcp) BoundPorts(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ServerEndpoints bound = app.Services.GetRequiredService<ServerEndpoints>();
+        return (bound.Http.Bound.Port, bound.Tcp.Bound.Port);
+    }
+
+    /// <summary>
     /// Builds the application with test-only violations in force (each breaks one conformance requirement; see
     /// <see cref="Faults.Violations.Violation"/>). Internal: only the test assemblies can reach it.
     /// </summary>

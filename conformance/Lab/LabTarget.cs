@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Testbed.Protocol.Handshake;
@@ -79,8 +78,7 @@ internal sealed class LabTarget : IAsyncDisposable
     public static async Task<LabTarget> StartReferenceAsync(string? fault)
     {
         string dataDirectory = Directory.CreateTempSubdirectory("testbed-lab-").FullName;
-        int http = FreePort(), tcp = FreePort();
-        string[] arguments = ServerCommandLine.TranslateFaults(
+        string[] Arguments(int http, int tcp) => ServerCommandLine.TranslateFaults(
         [
             $"--Testbed:DataDirectory={dataDirectory}",
             $"--Testbed:HttpEndpoint=127.0.0.1:{http}",
@@ -90,8 +88,12 @@ internal sealed class LabTarget : IAsyncDisposable
             "--Logging:LogLevel:Default=Warning",
             .. fault is null ? Array.Empty<string>() : ["--fault", fault],
         ]);
-        WebApplication app = ServerApp.Build(arguments);
+
+        // Port 0, then the ports it got: a restart (RestartAsync) binds those same ports again.
+        WebApplication app = ServerApp.Build(Arguments(0, 0));
         await app.StartAsync();
+        (int http, int tcp) = ServerApp.BoundPorts(app);
+        string[] arguments = Arguments(http, tcp);
         return new LabTarget(new DnsEndPoint("127.0.0.1", tcp), new Uri($"http://127.0.0.1:{http}"),
             app.Services.GetRequiredService<ServerKeyStore>().Key.PublicKey, fault is null ? "reference server, clean" : $"reference server, fault {fault}")
         {
@@ -130,12 +132,5 @@ internal sealed class LabTarget : IAsyncDisposable
             await _app.DisposeAsync();
             Directory.Delete(_dataDirectory!, recursive: true);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
