@@ -258,9 +258,11 @@ internal static class MsgIdCases
                     return CaseOutcome.Fail(evidence + " — the container of msgs_ack and a ping was not answered with the pong");
                 }
 
+                List<ServerMessage> after = ResultsFor(named, callId);
                 return CaseOutcome.Check(info is not null && info.Get<long>("answer_msg_id") == answer.MsgId
-                    && info.Get<int>("bytes") == probe.Serialize(answer.Body).Length && ResultsFor(named, callId).Count == 0,
-                    evidence + (info is null ? " — no msg_detailed_info about the call" : $" — msg_detailed_info names {info.Get<long>("answer_msg_id")} "
+                    && info.Get<int>("bytes") == probe.Serialize(answer.Body).Length && after.Count == 0,
+                    evidence + (after.Any(m => m.MsgId != answer.MsgId) ? " — an rpc_result under a new msg_id: the call was executed again" : "")
+                    + (info is null ? " — no msg_detailed_info about the call" : $" — msg_detailed_info names {info.Get<long>("answer_msg_id")} "
                         + $"({info.Get<int>("bytes")} bytes); the rpc_result was {answer.MsgId} ({probe.Serialize(answer.Body).Length} bytes)"));
             })
         {
