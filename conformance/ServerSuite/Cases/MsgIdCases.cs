@@ -75,8 +75,7 @@ internal static class MsgIdCases
                     return CaseOutcome.Fail($"A or C was not answered with its pong (A: {first}; C: {third}): nothing above B was processed");
                 }
 
-                Reply reply = await probe.ExchangeAsync(b, c.Cancel);
-                return CaseOutcome.Check(Answers.Refusal(reply, bHeader.MsgId, 16, 20), $"answer to the held-back message: {reply}");
+                return await HeldBackRefusedAsync(probe, b, bHeader.MsgId, $"A: {first}; C: {third}", c.Cancel);
             })
         {
             Passes = "A and C are each answered with their pong, and then the next packet after B holds a bad_msg_notification about "
@@ -162,8 +161,7 @@ internal static class MsgIdCases
                     return CaseOutcome.Fail($"the container was not answered with both pongs ({first}): it was never processed");
                 }
 
-                Reply reply = await probe.ExchangeAsync(b, c.Cancel);
-                return CaseOutcome.Check(Answers.Refusal(reply, bHeader.MsgId, 16, 20), $"answer to the container: {first}; to the held-back ping: {reply}");
+                return await HeldBackRefusedAsync(probe, b, bHeader.MsgId, $"the container: {first}", c.Cancel);
             })
         {
             Passes = "the container (its own msg_id made after B's) is answered with the pongs of A1 and A2 in the packet that follows "
@@ -210,6 +208,16 @@ internal static class MsgIdCases
                 + $"server's clock holds a bad_msg_notification about that msg_id with error_code {code}, and no pong. Another code (20 "
                 + "included), a pong, a transport error, silence or a closed connection fails; -429: not applicable.",
         };
+
+    /// <summary>
+    /// Strict order (§3.7 step 5): the held-back message, sent after messages above it were processed, is refused with
+    /// 16 (or 20) and not processed.
+    /// </summary>
+    private static async Task<CaseOutcome> HeldBackRefusedAsync(Probe probe, byte[] heldBack, long heldBackMsgId, string processed, CancellationToken cancel)
+    {
+        Reply reply = await probe.ExchangeAsync(heldBack, cancel);
+        return CaseOutcome.Check(Answers.Refusal(reply, heldBackMsgId, 16, 20), $"{processed}; the held-back message: {reply}");
+    }
 
     /// <summary>
     /// A request received again is answered again, never executed again (§3.9): an RPC call — destroy_session of a
