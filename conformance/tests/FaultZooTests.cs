@@ -17,11 +17,12 @@ public sealed class FaultZooTests
     /// <summary>Per fault: the cases that must fail, and the others that may (a fault can disturb more than its own cases).</summary>
     public static readonly IReadOnlyDictionary<string, (string[] MustFail, string[] MayFail)> Matrix = new Dictionary<string, (string[], string[])>
     {
-        ["accept-duplicates"] = (["MID-004", "MID-005", "MID-008"], []),
+        ["accept-duplicates"] = (["MID-004", "MID-005", "MID-008", "MID-012", "MID-013"], []),
         ["no-time-window"] = (["MID-001", "MID-002", "MID-011"], []), // the forgotten-history floor is a time bound too (docs/protocol.md §3.4)
-        ["reordering-tolerated"] = (["MID-006"], []),
+        ["reordering-tolerated"] = (["MID-006", "MID-014"], []), // the container's own msg_id is a processed id like any other
         ["salt-ignored"] = (["SES-001", "SES-008"], []),
-        ["replay-window-one"] = (["MID-005", "MID-006", "MID-007", "MID-011", "SVC-016"], ["MID-004"]),
+        // MID-012/013: once the msgs_ack is the one id remembered, the repeated call is below it and executed again.
+        ["replay-window-one"] = (["MID-005", "MID-006", "MID-007", "MID-011", "MID-012", "MID-013", "MID-014", "SVC-016"], ["MID-004"]),
         ["length-before-mac"] = (["ENV-002", "ENV-004", "ENV-006", "ENV-014", "ENV-009", "ENV-010", "ENV-011", "ENV-012", "ENV-013", "TIM-001"], ["ENV-005"]),
         // Trying every block-aligned prefix against msg_key costs one hash per prefix that holds the message data, so
         // the time depends on the length field: TIM-001 sees it (paired t about 10 here), but near enough its

@@ -161,7 +161,10 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
             // A replayed container: answer for its messages again, process nothing.
             foreach (TlObject message in messages.Cast<TlObject>())
             {
-                AnswerDuplicate(context, message.Get<long>("msg_id"));
+                if (!behaviour.Violates(MsgIdViolations.ReplayedContainerUnanswered))
+                {
+                    AnswerDuplicate(context, message.Get<long>("msg_id"));
+                }
             }
 
             return new EncryptedOutcome(0, "replay_refused", verdict.Reason);
@@ -193,7 +196,11 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
             refusal ??= result.Event == "message_processed" ? null : $"{result.Event}: {result.Detail}";
         }
 
-        session.Admission.Record(header);
+        if (!behaviour.Violates(MsgIdViolations.ContainerMsgIdNotRecorded))
+        {
+            session.Admission.Record(header);
+        }
+
         return new EncryptedOutcome(0, "message_processed", $"container of {messages.Length}" + (refusal is null ? "" : $"; {refusal}"));
     }
 
@@ -243,6 +250,8 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
         {
             case AdmissionAction.Refuse or AdmissionAction.BadSalt:
                 return Refuse(context, header, verdict);
+            case AdmissionAction.Duplicate when behaviour.Violates(MsgIdViolations.RepeatedRequestUnanswered):
+                return new EncryptedOutcome(0, "replay_refused", verdict.Reason + "; not answered (violation)");
             case AdmissionAction.Duplicate:
                 AnswerDuplicate(context, header.MsgId);
                 return new EncryptedOutcome(0, "replay_refused", verdict.Reason);
@@ -347,7 +356,7 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(loaded.Key);
         }
 
-        if (cached.Stored.ExpiresAt is { } expires && now >= expires)
+        if (cached.Stored.ExpiresAt is { } expires && now >= expires && !behaviour.Violates(HandshakeViolations.ExpiredTemporaryKeyAccepted))
         {
             Forget(authKeyId);
             return false;

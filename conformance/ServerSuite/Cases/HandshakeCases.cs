@@ -14,6 +14,10 @@ internal static class HandshakeCases
 {
     private const string Category = "handshake";
 
+    // HSK-017's expires_in: short, so that the case waits little past it, yet long enough for a first ping to show
+    // that the key worked (the server accepts 1 s and more, docs/protocol.md §5.6).
+    private const int ShortLifetime = 2;
+
     public static IEnumerable<ConformanceCase> All() =>
     [
         new("HSK-001", Category, Must, "A complete handshake gives an auth key the server then accepts for encrypted messages.", "§5",
@@ -162,34 +166,9 @@ internal static class HandshakeCases
         new("HSK-014", "handshake", Must, "A temporary key (p_q_inner_data_temp_dc) is created and accepted like a permanent one.", "§5.3",
             "a handshake with expires_in = 3600, then a ping", "the pong of that ping", async c =>
             {
-                var transport = await c.Target.ConnectAsync(c.Cancel);
-                await using (transport.ConfigureAwait(false))
-                {
-                    HandshakeClientDone done = await Testbed.Protocol.Client.TransportHandshake.RunAsync(transport, c.Target.ServerKey,
-                        new HandshakeClientOptions { DataCenter = c.Target.DataCenter, TemporaryKeyExpiresIn = 3600 }, null, c.Cancel);
-                    using var key = AuthKey.FromBytes(done.AuthKey);
-                    var session = new Testbed.Protocol.Sessions.ClientSession(key, done.ServerSalt);
-                    session.MsgIds.ClockOffset = done.ServerTimeOffset;
-                    var answers = new List<string>();
-                    for (int attempt = 0; attempt < 2; attempt++)
-                    {
-                        (IReadOnlyList<TlObject> messages, string answer) = await PingOnceAsync(transport, session, c.Cancel);
-                        answers.Add(answer);
-                        if (messages.Any(m => m.Combinator.Name == "pong" && m.Get<long>("ping_id") == 1))
-                        {
-                            return CaseOutcome.Pass($"the temporary key works: {string.Join("; ", answers)}");
-                        }
-
-                        if (messages.FirstOrDefault(m => m.Combinator.Name == "bad_server_salt") is not { } badSalt)
-                        {
-                            break;
-                        }
-
-                        session.Salt = badSalt.Get<long>("new_server_salt");
-                    }
-
-                    return CaseOutcome.Fail($"no pong under the temporary key: {string.Join("; ", answers)}");
-                }
+                await using TemporaryKeyProbe probe = await TemporaryKeyProbe.CreateAsync(c, 3600);
+                (bool pong, _, string answers) = await probe.PingAsync(c.Cancel);
+                return CaseOutcome.Check(pong, pong ? $"the temporary key works: {answers}" : $"no pong under the temporary key: {answers}");
             })
         {
             Passes = "a handshake with p_q_inner_data_temp_dc (expires_in 3600) the client's checks accept, then a ping under the new "
@@ -236,6 +215,37 @@ internal static class HandshakeCases
                 + "transport error -404. dh_gen_ok, _retry or _fail, another transport error, silence or a closed connection fail; so "
                 + "does a refusal before server_DH_params_ok. Without --handshake-expiry: not applicable; -429: not applicable.",
         },
+        new("HSK-017", Category, Must, "A temporary key stops working when its expires_in has passed: a message under it then gets -404.", "§3.6, §5.3, §5.6",
+            $"a handshake with expires_in = {ShortLifetime} s, a ping at once, then a ping {ShortLifetime + 1} s after dh_gen_ok",
+            "the pong of the first ping; transport error -404 to the second", async c =>
+            {
+                TimeSpan lifetime = TimeSpan.FromSeconds(ShortLifetime);
+                await using TemporaryKeyProbe probe = await TemporaryKeyProbe.CreateAsync(c, ShortLifetime);
+                (bool pong, _, string before) = await probe.PingAsync(c.Cancel);
+                if (!pong)
+                {
+                    // A server may keep expires_at in whole seconds (the reference does), so the key is sure to live only
+                    // expires_in - 1 s: a ping answered later shows nothing about whether the key ever worked.
+                    return probe.Age < lifetime - TimeSpan.FromSeconds(1)
+                        ? CaseOutcome.Fail($"no pong under the temporary key within its lifetime: {before}")
+                        : CaseOutcome.NotApplicable($"the first ping was answered {probe.Age.TotalSeconds:F1} s after dh_gen_ok, too late to be "
+                            + $"sure the key still lived: {before}");
+                }
+
+                TimeSpan wait = lifetime + TimeSpan.FromSeconds(1) - probe.Age;
+                await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, c.Cancel);
+                (_, int error, string after) = await probe.PingAsync(c.Cancel);
+                return CaseOutcome.Check(error == -404, $"within the lifetime: {before}; {probe.Age.TotalSeconds:F1} s after dh_gen_ok: {after}");
+            })
+        {
+            Passes = $"after a handshake with p_q_inner_data_temp_dc (expires_in {ShortLifetime}) the client's checks accept, a ping under the "
+                + "new key on the same connection is answered with a pong carrying its ping_id (after at most one bad_server_salt, "
+                + $"obeyed), and a ping sent {ShortLifetime + 1} s after dh_gen_ok is answered with transport error -404. A pong or any "
+                + "other answer to the late ping (a bad_server_salt, another transport error, silence, a closed connection) fails, as "
+                + $"does a first ping answered without a pong within {ShortLifetime - 1} s of dh_gen_ok (expires_at may be kept in whole "
+                + "seconds, so the key may live up to 1 s less); a first ping answered later without a pong: not applicable; -429 "
+                + "anywhere: not applicable.",
+        },
     ];
 
     /// <summary>The case whose requirement a handshake answer refused by the client's checks breaks.</summary>
@@ -255,11 +265,11 @@ internal static class HandshakeCases
         };
 
     /// <summary>
-    /// One ping under a session of a key made by hand (no <see cref="Probe"/> can hold one that is not the run's shared key
-    /// or a permanent one): the messages of the answer, and the answer for evidence.
+    /// One ping under a session of a key made by hand: the messages of the answer, its transport error (0 if it is not
+    /// one), and the answer for evidence.
     /// </summary>
     /// <exception cref="RateLimitedException">The answer is transport error -429.</exception>
-    private static async Task<(IReadOnlyList<TlObject> Messages, string Answer)> PingOnceAsync(IPacketTransport transport,
+    private static async Task<(IReadOnlyList<TlObject> Messages, int Error, string Answer)> PingOnceAsync(IPacketTransport transport,
         Testbed.Protocol.Sessions.ClientSession session, CancellationToken cancel)
     {
         await transport.SendAsync(session.Encrypt(TlCodec.Testbed.Serialize(Probe.Ping(1)), true).Wire, cancel);
@@ -270,22 +280,22 @@ internal static class HandshakeCases
         }
         catch (TimeoutException)
         {
-            return ([], "no answer");
+            return ([], 0, "no answer");
         }
 
         if (packet is null)
         {
-            return ([], "the connection was closed");
+            return ([], 0, "the connection was closed");
         }
 
         if (TransportErrors.Read(packet) is int code)
         {
-            return code == TransportErrors.RateLimited ? throw new RateLimitedException("a ping under a temporary key") : ([], TransportErrors.Describe(code));
+            return code == TransportErrors.RateLimited ? throw new RateLimitedException("a ping under a temporary key") : ([], code, TransportErrors.Describe(code));
         }
 
         if (!session.TryDecrypt(packet, out _, out byte[] data))
         {
-            return ([], $"{packet.Length} bytes that do not decrypt under the temporary key");
+            return ([], 0, $"{packet.Length} bytes that do not decrypt under the temporary key");
         }
 
         try
@@ -294,11 +304,11 @@ internal static class HandshakeCases
             TlObject[] messages = body.Combinator.Name == "msg_container"
                 ? [.. body.Get<object?[]>("messages").Cast<TlObject>().Select(m => m.Get<TlObject>("body"))]
                 : [body];
-            return (messages, "[" + string.Join(", ", messages.Select(m => m.Combinator.Name)) + "]");
+            return (messages, 0, "[" + string.Join(", ", messages.Select(m => m.Combinator.Name)) + "]");
         }
         catch (TlDecodeException e)
         {
-            return ([], $"an unreadable message ({e.Message})");
+            return ([], 0, $"an unreadable message ({e.Message})");
         }
     }
 
@@ -336,6 +346,79 @@ internal static class HandshakeCases
         catch (TlDecodeException)
         {
             return $"{answer.Length} unreadable bytes";
+        }
+    }
+
+    /// <summary>
+    /// A temporary key made over a new connection, with a session on it (no <see cref="Probe"/> can hold a key that is not
+    /// the run's shared key or a permanent one), and how long ago dh_gen_ok came.
+    /// </summary>
+    private sealed class TemporaryKeyProbe : IAsyncDisposable
+    {
+        private readonly IPacketTransport _transport;
+        private readonly AuthKey _key;
+        private readonly Testbed.Protocol.Sessions.ClientSession _session;
+        private readonly System.Diagnostics.Stopwatch _made = System.Diagnostics.Stopwatch.StartNew();
+
+        private TemporaryKeyProbe(IPacketTransport transport, HandshakeClientDone done)
+        {
+            _transport = transport;
+            _key = AuthKey.FromBytes(done.AuthKey);
+            _session = new Testbed.Protocol.Sessions.ClientSession(_key, done.ServerSalt);
+            _session.MsgIds.ClockOffset = done.ServerTimeOffset;
+        }
+
+        /// <summary>The time since dh_gen_ok arrived.</summary>
+        public TimeSpan Age => _made.Elapsed;
+
+        /// <summary>Connects and makes a key with p_q_inner_data_temp_dc and this expires_in.</summary>
+        public static async Task<TemporaryKeyProbe> CreateAsync(CaseContext c, int expiresIn)
+        {
+            IPacketTransport transport = await c.Target.ConnectAsync(c.Cancel);
+            try
+            {
+                HandshakeClientDone done = await Testbed.Protocol.Client.TransportHandshake.RunAsync(transport, c.Target.ServerKey,
+                    new HandshakeClientOptions { DataCenter = c.Target.DataCenter, TemporaryKeyExpiresIn = expiresIn }, null, c.Cancel);
+                return new TemporaryKeyProbe(transport, done);
+            }
+            catch
+            {
+                await transport.DisposeAsync();
+                throw;
+            }
+        }
+
+        /// <summary>
+        /// A ping (ping_id 1), sent again once with the new salt if the answer is bad_server_salt: whether a pong came,
+        /// the transport error of the last answer (0 if none), and the answers for evidence.
+        /// </summary>
+        public async Task<(bool Pong, int Error, string Answers)> PingAsync(CancellationToken cancel)
+        {
+            var answers = new List<string>();
+            for (int attempt = 0; attempt < 2; attempt++)
+            {
+                (IReadOnlyList<TlObject> messages, int error, string answer) = await PingOnceAsync(_transport, _session, cancel);
+                answers.Add(answer);
+                if (messages.Any(m => m.Combinator.Name == "pong" && m.Get<long>("ping_id") == 1))
+                {
+                    return (true, 0, string.Join("; ", answers));
+                }
+
+                if (messages.FirstOrDefault(m => m.Combinator.Name == "bad_server_salt") is not { } badSalt)
+                {
+                    return (false, error, string.Join("; ", answers));
+                }
+
+                _session.Salt = badSalt.Get<long>("new_server_salt");
+            }
+
+            return (false, 0, string.Join("; ", answers));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _key.Dispose();
+            await _transport.DisposeAsync();
         }
     }
 

@@ -1,6 +1,7 @@
 using Testbed.Conformance.Harness;
 using Testbed.Protocol.Envelope;
 using Testbed.Protocol.Messages;
+using Testbed.Protocol.Tl;
 using static Testbed.Conformance.Harness.RequirementLevel;
 
 namespace Testbed.Conformance.ServerSuite.Cases;
@@ -74,8 +75,7 @@ internal static class MsgIdCases
                     return CaseOutcome.Fail($"A or C was not answered with its pong (A: {first}; C: {third}): nothing above B was processed");
                 }
 
-                Reply reply = await probe.ExchangeAsync(b, c.Cancel);
-                return CaseOutcome.Check(Answers.Refusal(reply, bHeader.MsgId, 16, 20), $"answer to the held-back message: {reply}");
+                return await HeldBackRefusedAsync(probe, b, bHeader.MsgId, $"A: {first}; C: {third}", c.Cancel);
             })
         {
             Passes = "A and C are each answered with their pong, and then the next packet after B holds a bad_msg_notification about "
@@ -142,6 +142,33 @@ internal static class MsgIdCases
                 + "answered destroy_session_ok (the reference server answers it with bad_msg_notification 20: from before the session's "
                 + "history was forgotten)") + " Another answer to destroy_session: not applicable (SES-005 judges it).",
         },
+        RepeatedRequest("MID-012", inContainer: false),
+        RepeatedRequest("MID-013", inContainer: true),
+        new("MID-014", Category, Must,
+            "Strict order counts a processed container's own msg_id: a message whose msg_id is below the container's is not processed, even above every inner id.",
+            "§3.4, §3.7, §3.8", "a container of pings A1, A2 (msg_id C), then the held-back ping B (A1 < A2 < B < C)",
+            "both pongs for the container; B refused: bad_msg_notification 16 or 20 about B, no pong", async c =>
+            {
+                await using Probe probe = await c.WarmSessionAsync();
+                EnvelopeHeader[] inner = [probe.Session.NextHeader(true), probe.Session.NextHeader(true)];
+                byte[] b = probe.Seal(Probe.Ping(143), out EnvelopeHeader bHeader);
+                EnvelopeHeader container = probe.Session.NextHeader(contentRelated: false);
+                byte[] data = MessageContainer.Build([(inner[0].MsgId, inner[0].SeqNo, probe.Serialize(Probe.Ping(141))),
+                    (inner[1].MsgId, inner[1].SeqNo, probe.Serialize(Probe.Ping(142)))]);
+                Reply first = await probe.ExchangeAsync(probe.Session.Encrypt(container, data, PaddingPolicy.MinimalLength(data.Length)), c.Cancel);
+                if (!Answers.Pong(first, 141) || !Answers.Pong(first, 142))
+                {
+                    return CaseOutcome.Fail($"the container was not answered with both pongs ({first}): it was never processed");
+                }
+
+                return await HeldBackRefusedAsync(probe, b, bHeader.MsgId, $"the container: {first}", c.Cancel);
+            })
+        {
+            Passes = "the container (its own msg_id made after B's) is answered with the pongs of A1 and A2 in the packet that follows "
+                + "it, and then the next packet after B holds a bad_msg_notification about B's msg_id with error_code 16 or 20, and no "
+                + "pong. A pong for B (only the inner ids were counted), another code, a notification about another msg_id, a transport "
+                + "error, silence or a closed connection fails, as does the container without both pongs; -429: not applicable.",
+        },
     ];
 
     private static ConformanceCase Accepted(string id, string when, int seconds) =>
@@ -181,6 +208,93 @@ internal static class MsgIdCases
                 + $"server's clock holds a bad_msg_notification about that msg_id with error_code {code}, and no pong. Another code (20 "
                 + "included), a pong, a transport error, silence or a closed connection fails; -429: not applicable.",
         };
+
+    /// <summary>
+    /// Strict order (§3.7 step 5): the held-back message, sent after messages above it were processed, is refused with
+    /// 16 (or 20) and not processed.
+    /// </summary>
+    private static async Task<CaseOutcome> HeldBackRefusedAsync(Probe probe, byte[] heldBack, long heldBackMsgId, string processed, CancellationToken cancel)
+    {
+        Reply reply = await probe.ExchangeAsync(heldBack, cancel);
+        return CaseOutcome.Check(Answers.Refusal(reply, heldBackMsgId, 16, 20), $"{processed}; the held-back message: {reply}");
+    }
+
+    /// <summary>
+    /// A request received again is answered again, never executed again (§3.9): an RPC call — destroy_session of a
+    /// session that does not exist, whose answer is an rpc_result kept until acknowledged and whose execution changes
+    /// nothing — sent alone or as the one message of a msg_container, then its identical packet again, once while the
+    /// rpc_result waits for its acknowledgement and once after it. Should, not Must: the MTProto description lets a server
+    /// name any answer with msg_detailed_info instead of re-sending it; §3.9 states which this server does when.
+    /// </summary>
+    private static ConformanceCase RepeatedRequest(string id, bool inContainer)
+    {
+        string call = inContainer ? "an RPC call inside a msg_container" : "an RPC call";
+        string packet = inContainer ? "the container's identical packet" : "its identical packet";
+        long pingId = inContainer ? 131 : 121;
+        return new(id, Category, Should,
+            $"{(inContainer ? "A replayed msg_container's RPC call" : "An RPC call received again")} is answered again, never executed again: its "
+            + "rpc_result re-sent under its own msg_id while unacknowledged, named by msg_detailed_info once acknowledged.",
+            inContainer ? "§3.4, §3.8, §3.9" : "§3.4, §3.9",
+            $"{call} (destroy_session of an unknown session), {packet} again; msgs_ack of the rpc_result with a ping, {packet} again",
+            "the same rpc_result again, same msg_id; after the acknowledgement msg_detailed_info naming it (answer_msg_id, bytes)", async c =>
+            {
+                await using Probe probe = await c.WarmSessionAsync();
+                TlObject function = Probe.Call("destroy_session", BitConverter.ToInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)));
+                (byte[] wire, long callId) = inContainer ? SealedInContainer(probe, function) : (probe.Seal(function, out EnvelopeHeader header), header.MsgId);
+                Reply first = await probe.ExchangeAsync(wire, c.Cancel);
+                if (ResultsFor(first, callId).FirstOrDefault() is not { } answer)
+                {
+                    return CaseOutcome.Fail($"the call was not answered with an rpc_result ({first}): there was nothing to answer again");
+                }
+
+                Reply again = await probe.ExchangeAsync(wire, c.Cancel);
+                long[] resent = [.. ResultsFor(again, callId).Select(m => m.MsgId)];
+                (byte[] ack, _, _) = probe.Session.EncryptContainer([(probe.Serialize(Probe.Call("msgs_ack", new[] { answer.MsgId })), false),
+                    (probe.Serialize(Probe.Ping(pingId)), true)]);
+                Reply acked = await probe.ExchangeAsync(ack, c.Cancel);
+                Reply named = await probe.ExchangeAsync(wire, c.Cancel);
+                TlObject? info = named.Messages.FirstOrDefault(m => m.Body.Combinator.Name == "msg_detailed_info" && m.Body.Get<long>("msg_id") == callId)?.Body;
+                string evidence = $"answer: {first}; to the repeat: {again}; to the acknowledgement and a ping: {acked}; to the repeat after it: {named}";
+                if (resent.Length == 0 || resent.Any(msgId => msgId != answer.MsgId))
+                {
+                    return CaseOutcome.Fail(evidence + (resent.Length == 0 ? " — the unacknowledged rpc_result was not sent again"
+                        : " — an rpc_result under a new msg_id: the call was executed again"));
+                }
+
+                if (!Answers.Pong(acked, pingId))
+                {
+                    return CaseOutcome.Fail(evidence + " — the container of msgs_ack and a ping was not answered with the pong");
+                }
+
+                List<ServerMessage> after = ResultsFor(named, callId);
+                return CaseOutcome.Check(info is not null && info.Get<long>("answer_msg_id") == answer.MsgId
+                    && info.Get<int>("bytes") == probe.Serialize(answer.Body).Length && after.Count == 0,
+                    evidence + (after.Any(m => m.MsgId != answer.MsgId) ? " — an rpc_result under a new msg_id: the call was executed again" : "")
+                    + (info is null ? " — no msg_detailed_info about the call" : $" — msg_detailed_info names {info.Get<long>("answer_msg_id")} "
+                        + $"({info.Get<int>("bytes")} bytes); the rpc_result was {answer.MsgId} ({probe.Serialize(answer.Body).Length} bytes)"));
+            })
+        {
+            Passes = $"{call} is answered with an rpc_result whose req_msg_id is the call's msg_id; {packet}, sent again before any "
+                + "acknowledgement, is answered (the next packet) with that rpc_result under its own msg_id and no rpc_result for the "
+                + "call under another msg_id; a container of msgs_ack(that msg_id) and a ping is answered with the pong; and "
+                + $"{packet}, sent a third time, is answered with msg_detailed_info whose msg_id is the call's, answer_msg_id the "
+                + "rpc_result's msg_id and bytes the length of its serialized body, and no rpc_result for the call. No rpc_result at "
+                + "first, silence or msg_detailed_info before the acknowledgement, an rpc_result under a new msg_id (executed again), "
+                + "the rpc_result re-sent after the acknowledgement, no pong, a transport error, silence or a closed connection fails; "
+                + "-429: not applicable.",
+        };
+    }
+
+    /// <summary>The wire bytes of a msg_container whose one message is <paramref name="function"/>, and that message's msg_id.</summary>
+    private static (byte[] Wire, long CallId) SealedInContainer(Probe probe, TlObject function)
+    {
+        (byte[] wire, _, EnvelopeHeader[] inner) = probe.Session.EncryptContainer([(probe.Serialize(function), true)]);
+        return (wire, inner[0].MsgId);
+    }
+
+    /// <summary>The rpc_results in the reply that answer the request <paramref name="requestMsgId"/>.</summary>
+    private static List<ServerMessage> ResultsFor(Reply reply, long requestMsgId) =>
+        [.. reply.Messages.Where(m => m.Body.Combinator.Name == "rpc_result" && m.Body.Get<long>("req_msg_id") == requestMsgId)];
 
     private static string NotExecutedAgainPasses(string original, string replay) =>
         $"{original} is answered with its pong; {replay} gets no pong for that ping_id under a msg_id other than the "

@@ -57,9 +57,12 @@ public static class HandshakeViolations
     public static readonly Violation LegacyRsaAccepted = new("HSK-013",
         "also accepts the old RSA encoding, SHA1(data) | data | padding, beside RSA_PAD");
 
-    /// <summary>The mirror of HSK-001's violation: permanent keys are still stored.</summary>
+    /// <summary>The mirror of HSK-001's violation: permanent keys are still stored. HSK-017's key then never works either.</summary>
     public static readonly Violation TemporaryKeyNotStored = new("HSK-014",
-        "answers dh_gen_ok to p_q_inner_data_temp_dc but does not store the temporary key, so messages under it get -404");
+        "answers dh_gen_ok to p_q_inner_data_temp_dc but does not store the temporary key, so messages under it get -404")
+    {
+        AlsoBreaks = ["HSK-017"],
+    };
 
     /// <summary>Only the retry_id check goes: g_b (HSK-009) is still checked.</summary>
     public static readonly Violation RetryIdUnchecked = new("HSK-015",
@@ -69,11 +72,19 @@ public static class HandshakeViolations
     public static readonly Violation PendingHandshakesKept = new("HSK-016",
         "keeps unfinished handshakes past its stated lifetime, finishing one resumed after it");
 
+    /// <summary>
+    /// EncryptedMessageProcessor.TryGetKey: a cached temporary key past its expires_at is kept and used. A key loaded
+    /// afresh from the store is still refused once expired.
+    /// </summary>
+    public static readonly Violation ExpiredTemporaryKeyAccepted = new("HSK-017",
+        "keeps accepting messages under a temporary key after its expires_in has passed");
+
     /// <summary>All of this category's violations.</summary>
     public static IReadOnlyList<Violation> All { get; } =
     [
         PermanentKeyNotStored, ResPqNonceNotEchoed, UnknownFingerprintAccepted, FactorValuesUnchecked, FactorEncodingUnchecked,
         UnreadableInnerDataAnswered, UnknownServerNonceAccepted, ResentQueryNotReplayed, RefusalDoesNotEndHandshake,
         UnservedDataCenterAccepted, LegacyRsaAccepted, TemporaryKeyNotStored, RetryIdUnchecked, PendingHandshakesKept,
+        ExpiredTemporaryKeyAccepted,
     ];
 }

@@ -26,6 +26,29 @@ public static class MsgIdViolations
     public static readonly Violation DestroyedSessionReplayable = new("MID-011",
         "forgets a destroyed session's history without a floor, so the session's messages replayed after destroy_session are executed again");
 
+    /// <summary>
+    /// EncryptedMessageProcessor.AdmitOne: a repeated message outside a container is still never processed again, but
+    /// gets nothing; a replayed container's messages are still answered again (MID-013), and silence passes the cases
+    /// that replay a ping (MID-004, MID-005, MID-008).
+    /// </summary>
+    public static readonly Violation RepeatedRequestUnanswered = new("MID-012",
+        "does not answer an RPC call received again: neither its unacknowledged rpc_result re-sent nor msg_detailed_info once acknowledged");
+
+    /// <summary>EncryptedMessageProcessor.AdmitContainer: nothing inside a replayed container is processed, as before, and nothing answered.</summary>
+    public static readonly Violation ReplayedContainerUnanswered = new("MID-013",
+        "does not answer the messages of a replayed msg_container: an RPC call in it gets neither its rpc_result again nor msg_detailed_info");
+
+    /// <summary>
+    /// EncryptedMessageProcessor.AdmitContainer: only the inner msg_ids are recorded. A replayed container is still no
+    /// new execution: each inner message is then a duplicate of its own. It breaks MID-013 too: a container replayed after
+    /// a later message is no longer known as a duplicate, so it is refused by strict order (16) instead of answered again.
+    /// </summary>
+    public static readonly Violation ContainerMsgIdNotRecorded = new("MID-014",
+        "does not record a processed container's own msg_id, so strict order lets through a message below it but above its inner messages")
+    {
+        AlsoBreaks = ["MID-013"],
+    };
+
     /// <summary>How far in the past a msg_id may be under <see cref="PastWindowNarrowed"/>.</summary>
     internal static readonly TimeSpan NarrowedMaxPast = TimeSpan.FromSeconds(150);
 
@@ -33,5 +56,9 @@ public static class MsgIdViolations
     internal static readonly TimeSpan NarrowedMaxFuture = TimeSpan.FromSeconds(10);
 
     /// <summary>All of this category's violations.</summary>
-    public static IReadOnlyList<Violation> All { get; } = [LowBitsUnchecked, PastWindowNarrowed, FutureWindowNarrowed, DestroyedSessionReplayable];
+    public static IReadOnlyList<Violation> All { get; } =
+    [
+        LowBitsUnchecked, PastWindowNarrowed, FutureWindowNarrowed, DestroyedSessionReplayable, RepeatedRequestUnanswered,
+        ReplayedContainerUnanswered, ContainerMsgIdNotRecorded,
+    ];
 }
