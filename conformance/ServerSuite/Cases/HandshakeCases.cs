@@ -520,7 +520,32 @@ internal static class HandshakeCases
         /// <summary>Sends one query; the answer's message data, or the transport error.</summary>
         public async Task<(byte[]? Answer, int Error)> ExchangeAsync(byte[] query)
         {
-            await _transport.SendAsync(UnencryptedMessage.Build(_msgIds.Next(MsgIdSender.Client), query), _cancel);
+            await SendAsync(query);
+            return await ReceiveAsync();
+        }
+
+        /// <summary>
+        /// Sends <paramref name="query"/> twice, back to back (so the handshake takes no longer than one sent once: the
+        /// server's stated lifetime may be short): the answer when both are the same <paramref name="expected"/>, byte
+        /// for byte (else null), and what the two were.
+        /// </summary>
+        public async Task<(byte[]? Same, string Evidence)> TwiceAsync(byte[] query, string expected)
+        {
+            await SendAsync(query);
+            await SendAsync(query);
+            (byte[]? first, int e1) = await ReceiveAsync();
+            (byte[]? second, int e2) = await ReceiveAsync();
+            bool same = first is not null && second is not null && first.AsSpan().SequenceEqual(second);
+            string evidence = same ? $"{Describe(first, e1)} both times"
+                : $"{Describe(first, e1)}, then {Describe(second, e2)}{(first is not null && second is not null ? " (different bytes)" : "")}";
+            return (same && Describe(first, e1) == expected ? first : null, evidence);
+        }
+
+        private Task SendAsync(byte[] query) => _transport.SendAsync(UnencryptedMessage.Build(_msgIds.Next(MsgIdSender.Client), query), _cancel);
+
+        /// <summary>The next answer's message data, or the transport error (0: silence or a closed connection).</summary>
+        private async Task<(byte[]? Answer, int Error)> ReceiveAsync()
+        {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_cancel);
             timeout.CancelAfter(Probe.AnswerTimeout);
             byte[]? packet;
@@ -546,20 +571,6 @@ internal static class HandshakeCases
             return UnencryptedMessage.TryRead(packet, out _, out int length, allowTrailing: true)
                 ? (packet.AsSpan(UnencryptedMessage.HeaderSize, length).ToArray(), 0)
                 : (null, 0);
-        }
-
-        /// <summary>
-        /// Sends <paramref name="query"/> twice: the answer when both are the same <paramref name="expected"/>, byte for
-        /// byte (else null), and what the two were.
-        /// </summary>
-        public async Task<(byte[]? Same, string Evidence)> TwiceAsync(byte[] query, string expected)
-        {
-            (byte[]? first, int e1) = await ExchangeAsync(query);
-            (byte[]? second, int e2) = await ExchangeAsync(query);
-            bool same = first is not null && second is not null && first.AsSpan().SequenceEqual(second);
-            string evidence = same ? $"{Describe(first, e1)} both times"
-                : $"{Describe(first, e1)}, then {Describe(second, e2)}{(first is not null && second is not null ? " (different bytes)" : "")}";
-            return (same && Describe(first, e1) == expected ? first : null, evidence);
         }
 
         /// <summary>Step 1 (req_pq_multi, resPQ checked by the client); the req_DH_params to send next, or null if refused.</summary>
