@@ -32,25 +32,7 @@ internal static class HandshakeCases
         },
         new("HSK-002", Category, Must,
             "resPQ echoes the client's nonce, offers the server's key fingerprint, and carries a pq that is a minimal product of two primes.",
-            "§5.1, §5.2", "req_pq_multi", "a resPQ the client's checks accept", async c =>
-            {
-                await using var run = await RawHandshake.StartAsync(c);
-                (byte[]? answer, int error) = await run.ExchangeAsync(run.Client.Start());
-                if (answer is null)
-                {
-                    return CaseOutcome.Fail($"req_pq_multi answered with {TransportErrors.Describe(error)}");
-                }
-
-                try
-                {
-                    run.Client.OnResPq(answer);
-                    return CaseOutcome.Pass("resPQ accepted by every client check");
-                }
-                catch (HandshakeException e)
-                {
-                    return CaseOutcome.Fail($"resPQ refused: {e.Message}");
-                }
-            })
+            "§5.1, §5.2", "req_pq_multi", "a resPQ the client's checks accept", c => ResPqAcceptedAsync(c, "req_pq_multi"))
         {
             Passes = "the answer to req_pq_multi is a resPQ that HandshakeClient.OnResPq accepts (its nonce echoed, the pinned key's "
                 + "fingerprint offered, pq minimal bytes of a number in 4..2^63 that factors into two primes). A transport error other than -429, silence, a closed connection, "
@@ -342,26 +324,7 @@ internal static class HandshakeCases
                 + "server_DH_params_ok that does not decrypt. -429 anywhere: not applicable.",
         },
         new("HSK-021", Category, Should, "The older req_pq is answered like req_pq_multi: a resPQ echoing its nonce.", "§5.1",
-            "req_pq (not req_pq_multi)", "a resPQ the client's checks accept", async c =>
-            {
-                await using var run = await RawHandshake.StartAsync(c);
-                byte[] nonce = run.Codec.Deserialize(run.Client.Start()).Get<byte[]>("nonce");
-                (byte[]? answer, int error) = await run.ExchangeAsync(run.Codec.Serialize(new TlObject(TlSchema.MTProto["req_pq"], nonce)));
-                if (answer is null)
-                {
-                    return CaseOutcome.Fail($"req_pq answered with {Describe(answer, error)}");
-                }
-
-                try
-                {
-                    run.Client.OnResPq(answer);
-                    return CaseOutcome.Pass("resPQ to req_pq accepted by every client check");
-                }
-                catch (HandshakeException e)
-                {
-                    return CaseOutcome.Fail($"the answer to req_pq refused: {e.Message}");
-                }
-            })
+            "req_pq (not req_pq_multi)", "a resPQ the client's checks accept", c => ResPqAcceptedAsync(c, "req_pq"))
         {
             Passes = "the answer to req_pq (the MTProto auth page's older form of req_pq_multi) is a resPQ that "
                 + "HandshakeClient.OnResPq accepts, as HSK-002 asks of req_pq_multi's (its nonce echoed, the pinned key offered, pq "
@@ -439,6 +402,31 @@ internal static class HandshakeCases
         catch (TlDecodeException e)
         {
             return ([], $"an unreadable message ({e.Message})");
+        }
+    }
+
+    /// <summary>
+    /// Step 1 as <paramref name="query"/> (req_pq_multi or req_pq, carrying the client's nonce): passes when the answer
+    /// is a resPQ every check of the client accepts.
+    /// </summary>
+    private static async Task<CaseOutcome> ResPqAcceptedAsync(CaseContext c, string query)
+    {
+        await using var run = await RawHandshake.StartAsync(c);
+        byte[] nonce = run.Codec.Deserialize(run.Client.Start()).Get<byte[]>("nonce");
+        (byte[]? answer, int error) = await run.ExchangeAsync(run.Codec.Serialize(new TlObject(TlSchema.MTProto[query], nonce)));
+        if (answer is null)
+        {
+            return CaseOutcome.Fail($"{query} answered with {Describe(answer, error)}");
+        }
+
+        try
+        {
+            run.Client.OnResPq(answer);
+            return CaseOutcome.Pass($"the resPQ to {query} accepted by every client check");
+        }
+        catch (HandshakeException e)
+        {
+            return CaseOutcome.Fail($"the resPQ to {query} refused: {e.Message}");
         }
     }
 
