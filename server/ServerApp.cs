@@ -96,6 +96,11 @@ public static class ServerApp
             CheckDataCenter = !behaviour.Violates(HandshakeViolations.UnservedDataCenterAccepted),
             AcceptLegacyRsa = behaviour.Violates(HandshakeViolations.LegacyRsaAccepted),
             CheckRetryId = !behaviour.Violates(HandshakeViolations.RetryIdUnchecked),
+            CheckInnerData = !behaviour.Violates(HandshakeViolations.InnerDataUnchecked),
+            RefuseForeignInnerData = !behaviour.Violates(HandshakeViolations.ForeignInnerDataAnswered),
+            CheckClientInnerData = !behaviour.Violates(HandshakeViolations.ClientInnerDataUnchecked),
+            AnswerReqPq = !behaviour.Violates(HandshakeViolations.ReqPqRefused),
+            CheckTemporaryKeyMinimum = !behaviour.Violates(HandshakeViolations.ZeroExpiryAccepted),
         }));
         builder.Services.AddSingleton(_ => new ServerSaltSchedule(SaltSecret.LoadOrCreate(settings.DataDirectory)));
         builder.Services.AddSingleton(behaviour);

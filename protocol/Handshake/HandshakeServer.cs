@@ -54,7 +54,8 @@ public sealed class HandshakeServer
 
         return query.Combinator.Name switch
         {
-            "req_pq_multi" or "req_pq" => RequestPq(query, messageData),
+            "req_pq_multi" => RequestPq(query, messageData),
+            "req_pq" when _options.AnswerReqPq => RequestPq(query, messageData),
             "req_DH_params" => WithPending(query, messageData, RequestDhParams),
             "set_client_DH_params" => WithPending(query, messageData, SetClientDhParams),
             _ => Refuse($"{query.Combinator.Name} is not a handshake query"),
@@ -117,10 +118,10 @@ public sealed class HandshakeServer
             return Refuse("req_DH_params: unknown public_key_fingerprint", pending);
         }
 
-        TlObject? inner = DecryptInnerData(query.Get<byte[]>("encrypted_data"), key);
+        TlObject? inner = DecryptInnerData(query.Get<byte[]>("encrypted_data"), key, out bool padValid);
         if (inner is null)
         {
-            if (!_options.RefuseUnreadableInnerData)
+            if (!_options.RefuseUnreadableInnerData || (padValid && !_options.RefuseForeignInnerData))
             {
                 pending.Poison();
                 return new HandshakeReply(_codec.Serialize(new TlObject(_schema["server_DH_params_fail"], pending.Nonce, pending.ServerNonce, new byte[16])));
@@ -129,10 +130,10 @@ public sealed class HandshakeServer
             return Refuse("req_DH_params: encrypted_data does not decrypt to p_q_inner_data", pending);
         }
 
-        if (!pending.Matches(inner)
+        if (_options.CheckInnerData && (!pending.Matches(inner)
             || !inner.Get<byte[]>("pq").AsSpan().SequenceEqual(BigEndianInteger.ToMinimalBytes(pending.PqValue))
             || !inner.Get<byte[]>("p").AsSpan().SequenceEqual(BigEndianInteger.ToMinimalBytes(pending.P))
-            || !inner.Get<byte[]>("q").AsSpan().SequenceEqual(BigEndianInteger.ToMinimalBytes(pending.Q)))
+            || !inner.Get<byte[]>("q").AsSpan().SequenceEqual(BigEndianInteger.ToMinimalBytes(pending.Q))))
         {
             return Refuse("p_q_inner_data: nonce, server_nonce, pq, p or q differ", pending);
         }
@@ -152,7 +153,7 @@ public sealed class HandshakeServer
         if (inner.Combinator.IndexOf("expires_in") >= 0)
         {
             int expiresIn = inner.Get<int>("expires_in");
-            if (expiresIn <= 0 || expiresIn > _options.MaxTemporaryKeySeconds)
+            if ((expiresIn <= 0 && _options.CheckTemporaryKeyMinimum) || expiresIn > _options.MaxTemporaryKeySeconds)
             {
                 return Refuse($"p_q_inner_data_temp_dc: expires_in {expiresIn} outside 1..{_options.MaxTemporaryKeySeconds}", pending);
             }
@@ -200,7 +201,7 @@ public sealed class HandshakeServer
 
         TlObject? inner = EncryptedAnswer.TryDecrypt(pending.TmpKey, pending.TmpIv, query.Get<byte[]>("encrypted_data"), _codec,
             "Client_DH_Inner_Data");
-        if (inner is null || !pending.Matches(inner))
+        if (inner is null || (_options.CheckClientInnerData && !pending.Matches(inner)))
         {
             return Refuse("set_client_DH_params: encrypted_data is not a client_DH_inner_data of this handshake", pending);
         }
@@ -251,10 +252,12 @@ public sealed class HandshakeServer
         return new HandshakeReply(_codec.Serialize(new TlObject(_schema[answer], pending.Nonce, pending.ServerNonce, hash)));
     }
 
-    private TlObject? DecryptInnerData(byte[] encrypted, RsaKeyPair key)
+    // padValid: whether RSA_PAD's hash matched (the content can still be no p_q_inner_data).
+    private TlObject? DecryptInnerData(byte[] encrypted, RsaKeyPair key, out bool padValid)
     {
         byte[] padded = new byte[RsaPad.PaddedLength];
-        if (RsaPad.TryDecrypt(encrypted, key, padded))
+        padValid = RsaPad.TryDecrypt(encrypted, key, padded);
+        if (padValid)
         {
             return ReadInnerData(padded, out _);
         }

@@ -70,6 +70,24 @@ public sealed class HandshakeServerOptions
     /// <summary>Whether p_q_inner_data_dc must name a served DC (on by default); off, any DC is accepted.</summary>
     public bool CheckDataCenter { get; init; } = true;
 
+    /// <summary>Whether the older req_pq is answered like req_pq_multi (on by default); off, it is refused as no handshake query.</summary>
+    public bool AnswerReqPq { get; init; } = true;
+
+    /// <summary>Whether p_q_inner_data's nonce, server_nonce, pq, p and q must match req_DH_params and resPQ (on by default); off, they are not compared.</summary>
+    public bool CheckInnerData { get; init; } = true;
+
+    /// <summary>
+    /// Whether encrypted_data whose RSA_PAD is valid but holds no p_q_inner_data gets -404 (on by default); off, it gets
+    /// server_DH_params_fail, which tells the sender its padding was right.
+    /// </summary>
+    public bool RefuseForeignInnerData { get; init; } = true;
+
+    /// <summary>Whether a temporary key's expires_in must be at least 1 (on by default); off, only the maximum is checked.</summary>
+    public bool CheckTemporaryKeyMinimum { get; init; } = true;
+
+    /// <summary>Whether client_DH_inner_data must carry the handshake's nonce and server_nonce (on by default); off, they are not compared.</summary>
+    public bool CheckClientInnerData { get; init; } = true;
+
     /// <summary>Whether a first client_DH_inner_data must carry retry_id 0 (and later ones the last aux_hash; on by default).</summary>
     public bool CheckRetryId { get; init; } = true;
 }

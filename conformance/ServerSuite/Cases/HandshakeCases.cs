@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Security.Cryptography;
 using Testbed.Conformance.Harness;
 using Testbed.Protocol.Client;
 using Testbed.Protocol.Envelope;
@@ -35,25 +36,7 @@ internal static class HandshakeCases
         },
         new("HSK-002", Category, Must,
             "resPQ echoes the client's nonce, offers the server's key fingerprint, and carries a pq that is a minimal product of two primes.",
-            "§5.1, §5.2", "req_pq_multi", "a resPQ the client's checks accept", async c =>
-            {
-                await using var run = await RawHandshake.StartAsync(c);
-                (byte[]? answer, int error) = await run.ExchangeAsync(run.Client.Start());
-                if (answer is null)
-                {
-                    return CaseOutcome.Fail($"req_pq_multi answered with {TransportErrors.Describe(error)}");
-                }
-
-                try
-                {
-                    run.Client.OnResPq(answer);
-                    return CaseOutcome.Pass("resPQ accepted by every client check");
-                }
-                catch (HandshakeException e)
-                {
-                    return CaseOutcome.Fail($"resPQ refused: {e.Message}");
-                }
-            })
+            "§5.1, §5.2", "req_pq_multi", "a resPQ the client's checks accept", c => ResPqAcceptedAsync(c, "req_pq_multi"))
         {
             Passes = "the answer to req_pq_multi is a resPQ that HandshakeClient.OnResPq accepts (its nonce echoed, the pinned key's "
                 + "fingerprint offered, pq minimal bytes of a number in 4..2^63 that factors into two primes). A transport error other than -429, silence, a closed connection, "
@@ -111,24 +94,32 @@ internal static class HandshakeCases
                 + "never tested). -429 anywhere: not applicable (rate-limited).",
         },
         new("HSK-010", Category, Should, "An identical re-sent handshake query gets the identical answer (a lost answer can be asked for again).", "§5.6",
-            "req_DH_params twice, byte for byte", "the same server_DH_params_ok twice", async c =>
+            "each of req_pq_multi, req_DH_params and set_client_DH_params twice, byte for byte",
+            "the same resPQ, server_DH_params_ok and dh_gen_ok twice each, and a key", async c =>
             {
                 await using var run = await RawHandshake.StartAsync(c);
-                if (await run.ReqDhParamsAsync() is not { } query)
+                (byte[]? resPq, string pq) = await run.TwiceAsync(run.Client.Start(), "resPQ");
+                if (resPq is null)
                 {
-                    return CaseOutcome.Fail("req_pq_multi refused");
+                    return CaseOutcome.Fail($"req_pq_multi twice: {pq}");
                 }
-                (byte[]? first, int e1) = await run.ExchangeAsync(query);
-                (byte[]? second, int e2) = await run.ExchangeAsync(query);
-                bool bothAnswered = first is not null && second is not null;
-                bool same = bothAnswered && first!.AsSpan().SequenceEqual(second);
-                return CaseOutcome.Check(same && Describe(first, e1) == "server_DH_params_ok",
-                    $"first: {Describe(first, e1)}; second: {Describe(second, e2)}{(bothAnswered && !same ? " (different bytes)" : "")}");
+
+                (byte[]? dhParams, string dh) = await run.TwiceAsync(run.Client.OnResPq(resPq), "server_DH_params_ok");
+                if (dhParams is null)
+                {
+                    return CaseOutcome.Fail($"req_pq_multi twice: {pq}; req_DH_params twice: {dh}");
+                }
+
+                (byte[]? dhGen, string gen) = await run.TwiceAsync(run.Client.OnServerDhParams(dhParams), "dh_gen_ok");
+                string evidence = $"req_pq_multi twice: {pq}; req_DH_params twice: {dh}; set_client_DH_params twice: {gen}";
+                return dhGen is null ? CaseOutcome.Fail(evidence) : CaseOutcome.Check(run.Client.OnDhGen(dhGen) is HandshakeClientDone, evidence);
             })
         {
-            Passes = "both answers to the same req_DH_params are a server_DH_params_ok, byte for byte identical (the unencrypted "
-                + "message's msg_id aside). Two server_DH_params_fail, transport errors other than -429, silence or a closed connection "
-                + "fail, even when alike; so does a refused req_pq_multi. -429: not applicable.",
+            Passes = "on one connection, req_pq_multi, req_DH_params and set_client_DH_params are each sent twice byte for byte, and "
+                + "both answers are the same bytes (the unencrypted message's msg_id aside): a resPQ, a server_DH_params_ok, a "
+                + "dh_gen_ok the client's checks accept (a key results). Two server_DH_params_fail or dh_gen_fail, transport errors "
+                + "other than -429, silence or a closed connection fail, even when alike; so do different bytes at any step. An answer "
+                + "the client's checks refuse is HSK-002's, HSK-008's or HSK-001's verdict (not applicable); -429: not applicable.",
         },
         new("HSK-011", Category, Must, "After a malformed query, the rest of that handshake is refused too (-404), even a well-formed query.", "§5.6",
             "req_DH_params with a wrong fingerprint, then the correct req_DH_params", "-404 both times", async c =>
@@ -148,12 +139,27 @@ internal static class HandshakeCases
                 + "are both answered with transport error -404. Any other answer to either (another transport error, server_DH_params_ok, "
                 + "silence, a closed connection) fails; so does a refused req_pq_multi. -429: not applicable.",
         },
-        new("HSK-012", Category, Must, "p_q_inner_data_dc naming a data centre the server does not serve is refused with -444.", "§3.6, §5.2",
-            "req_DH_params whose inner data names DC 999", "-444", c => ReqDhRefusedAsync(c, new HandshakeClientOptions { DataCenter = 999 }, -444))
+        new("HSK-012", Category, Must,
+            "p_q_inner_data_dc naming a data centre the server does not serve is refused with -444, and ends that handshake.", "§3.6, §5.2, §5.6",
+            "req_DH_params whose inner data names DC 999, then one of the same handshake naming the target's DC", "-444, then -404", async c =>
+            {
+                await using var run = await RawHandshake.StartAsync(c, new HandshakeClientOptions { DataCenter = 999 });
+                if (await run.ReqDhParamsAsync() is not { } unserved)
+                {
+                    return CaseOutcome.Fail("req_pq_multi refused");
+                }
+
+                (byte[]? first, int e1) = await run.ExchangeAsync(unserved);
+                TlObject query = run.Codec.Deserialize(unserved);
+                byte[] served = run.Codec.Serialize(Encrypting(query, InnerDataOf(query, c.Target.DataCenter), c.Target.ServerKey));
+                (byte[]? second, int e2) = await run.ExchangeAsync(served);
+                return CaseOutcome.Check(e1 == -444 && e2 == -404, $"DC 999: {Describe(first, e1)}; then DC {c.Target.DataCenter}: {Describe(second, e2)}");
+            })
         {
-            Passes = "the req_DH_params whose p_q_inner_data_dc names DC 999 is answered with transport error -444. -404, another "
-                + "transport error, server_DH_params_ok or _fail, silence or a closed connection fail; so does a refused req_pq_multi. "
-                + "-429: not applicable.",
+            Passes = "on one connection, the req_DH_params whose p_q_inner_data_dc names DC 999 is answered with transport error -444, "
+                + "and the req_DH_params of the same handshake whose p_q_inner_data_dc names the target's DC that follows with -404. "
+                + "Another answer to either (-404 first, another transport error, server_DH_params_ok or _fail, silence, a closed "
+                + "connection) fails; so does a refused req_pq_multi. -429: not applicable.",
         },
         new("HSK-013", "handshake", Must, "The old RSA encoding (SHA1 | data | padding, open to a timing attack) is refused: only RSA_PAD is accepted.",
             "§5.2, §7", "req_DH_params with the legacy encoding", "-404 to that req_DH_params",
@@ -246,6 +252,102 @@ internal static class HandshakeCases
                 + "seconds, so the key may live up to 1 s less); a first ping answered later without a pong: not applicable; -429 "
                 + "anywhere: not applicable.",
         },
+        new("HSK-018", Category, Must,
+            "req_DH_params whose p_q_inner_data disagrees with it or with resPQ (nonce, server_nonce, pq, p or q) is refused with -404.",
+            "§5.2, §5.6", "five handshakes, each a req_DH_params whose RSA_PAD-encrypted p_q_inner_data_dc changes one of nonce, "
+            + "server_nonce, pq, p, q", "-404 to each", async c =>
+            {
+                var answers = new List<string>();
+                bool refused = true;
+                foreach ((string field, Func<byte[], byte[]> change) in new (string, Func<byte[], byte[]>)[]
+                {
+                    ("nonce", Flipped), ("server_nonce", Flipped), ("pq", n => Add(n, 2)), ("p", n => Add(n, 2)), ("q", n => Add(n, 2)),
+                })
+                {
+                    CaseOutcome outcome = await ReqDhRefusedAsync(c, new HandshakeClientOptions { DataCenter = c.Target.DataCenter }, -404, q =>
+                    {
+                        TlObject inner = InnerDataOf(q, c.Target.DataCenter);
+                        return Encrypting(q, inner.With(field, change(inner.Get<byte[]>(field))), c.Target.ServerKey);
+                    });
+                    refused &= outcome.Verdict == Verdict.Pass;
+                    answers.Add($"{field} changed: {outcome.Evidence}");
+                }
+
+                return CaseOutcome.Check(refused, string.Join("; ", answers));
+            })
+        {
+            Passes = "each of the five req_DH_params (one handshake each, its outer nonce, server_nonce, p and q correct; inside, "
+                + "nonce or server_nonce with a bit flipped, or pq, p or q plus 2) is answered with transport error -404. "
+                + "server_DH_params_ok or _fail, another transport error, silence or a closed connection for any of them fails; so "
+                + "does a refused req_pq_multi. -429: not applicable.",
+        },
+        new("HSK-019", Category, Must, "req_DH_params whose encrypted_data passes RSA_PAD but holds no p_q_inner_data is refused with -404.",
+            "§5.2, §5.6", "req_DH_params whose RSA_PAD-encrypted data is a req_pq_multi", "-404",
+            c => ReqDhRefusedAsync(c, new HandshakeClientOptions { DataCenter = c.Target.DataCenter }, -404,
+                q => Encrypting(q, new TlObject(TlSchema.MTProto["req_pq_multi"], q.Get<byte[]>("nonce")), c.Target.ServerKey)))
+        {
+            Passes = "the req_DH_params whose encrypted_data is a valid RSA_PAD of a req_pq_multi (a well-formed TL object of another "
+                + "type) is answered with transport error -404. server_DH_params_ok or _fail (the latter tells the sender its padding "
+                + "was right), another transport error, silence or a closed connection fail; so does a refused req_pq_multi. -429: "
+                + "not applicable.",
+        },
+        new("HSK-020", Category, Must,
+            "set_client_DH_params whose encrypted client_DH_inner_data carries another server_nonce is refused with -404.", "§5.3, §5.6",
+            "a handshake whose client_DH_inner_data (encrypted under the right temporary key) carries a server_nonce with a bit "
+            + "flipped, the outer query's nonces correct", "-404", async c =>
+            {
+                await using var run = await RawHandshake.StartAsync(c);
+                if (await run.ReqDhParamsAsync() is not { } reqDh)
+                {
+                    return CaseOutcome.Fail("req_pq_multi refused");
+                }
+
+                TlObject query = run.Codec.Deserialize(reqDh);
+                TlObject pqInner = InnerDataOf(query, c.Target.DataCenter);
+                (byte[]? dhParams, int error) = await run.ExchangeAsync(run.Codec.Serialize(Encrypting(query, pqInner, c.Target.ServerKey)));
+                byte[] newNonce = pqInner.Get<byte[]>("new_nonce");
+                byte[] tmpKey = new byte[32], tmpIv = new byte[32];
+                TmpAesKey.Derive(newNonce, query.Get<byte[]>("server_nonce"), tmpKey, tmpIv);
+                TlObject? dhInner = dhParams is null || Describe(dhParams, error) != "server_DH_params_ok" ? null
+                    : EncryptedAnswer.TryDecrypt(tmpKey, tmpIv, run.Codec.Deserialize(dhParams).Get<byte[]>("encrypted_answer"), run.Codec,
+                        "Server_DH_inner_data");
+                if (dhInner is null)
+                {
+                    return CaseOutcome.Fail($"no readable server_DH_params_ok to go on from: {Describe(dhParams, error)}");
+                }
+
+                byte[] gB = DhExchange.PublicValue(dhInner.Get<int>("g"), BigEndianInteger.Read(RandomNumberGenerator.GetBytes(DhExchange.Size)),
+                    BigEndianInteger.Read(dhInner.Get<byte[]>("dh_prime")));
+                var clientInner = new TlObject(TlSchema.MTProto["client_DH_inner_data"], query.Get<byte[]>("nonce"),
+                    Flipped(query.Get<byte[]>("server_nonce")), 0L, gB);
+                byte[] setDh = run.Codec.Serialize(new TlObject(TlSchema.MTProto["set_client_DH_params"], query.Get<byte[]>("nonce"),
+                    query.Get<byte[]>("server_nonce"), EncryptedAnswer.Encrypt(tmpKey, tmpIv, run.Codec.Serialize(clientInner))));
+                (byte[]? answer, int refusal) = await run.ExchangeAsync(setDh);
+                return CaseOutcome.Check(answer is null && refusal == -404, $"answer to set_client_DH_params: {Describe(answer, refusal)}");
+            })
+        {
+            Passes = "after a server_DH_params_ok that decrypts under the temporary key of the case's own new_nonce, the "
+                + "set_client_DH_params whose client_DH_inner_data carries the handshake's server_nonce with a bit flipped (retry_id 0, a "
+                + "fresh g_b) is answered with transport error -404. dh_gen_ok, _retry or _fail (the inner data was taken for this "
+                + "handshake's), another transport error, silence or a closed connection fail; so does a refusal before, or a "
+                + "server_DH_params_ok that does not decrypt. -429 anywhere: not applicable.",
+        },
+        new("HSK-021", Category, Should, "The older req_pq is answered like req_pq_multi: a resPQ echoing its nonce.", "§5.1",
+            "req_pq (not req_pq_multi)", "a resPQ the client's checks accept", c => ResPqAcceptedAsync(c, "req_pq"))
+        {
+            Passes = "the answer to req_pq (the MTProto auth page's older form of req_pq_multi) is a resPQ that "
+                + "HandshakeClient.OnResPq accepts, as HSK-002 asks of req_pq_multi's (its nonce echoed, the pinned key offered, pq "
+                + "factoring into two primes). A transport error other than -429, silence, a closed connection, another object or a "
+                + "refused resPQ fails; -429: not applicable.",
+        },
+        new("HSK-022", Category, Must, "A temporary key asked for with expires_in 0 is refused with -404 (expires_in must be 1 s to 1 day).", "§5.3, §5.6",
+            "req_DH_params whose p_q_inner_data_temp_dc carries expires_in = 0", "-404",
+            c => ReqDhRefusedAsync(c, new HandshakeClientOptions { DataCenter = c.Target.DataCenter, TemporaryKeyExpiresIn = 0 }, -404))
+        {
+            Passes = "the req_DH_params whose p_q_inner_data_temp_dc carries expires_in 0 is answered with transport error -404. "
+                + "server_DH_params_ok or _fail, another transport error, silence or a closed connection fail; so does a refused "
+                + "req_pq_multi. -429: not applicable.",
+        },
     ];
 
     /// <summary>The case whose requirement a handshake answer refused by the client's checks breaks.</summary>
@@ -312,6 +414,31 @@ internal static class HandshakeCases
         }
     }
 
+    /// <summary>
+    /// Step 1 as <paramref name="query"/> (req_pq_multi or req_pq, carrying the client's nonce): passes when the answer
+    /// is a resPQ every check of the client accepts.
+    /// </summary>
+    private static async Task<CaseOutcome> ResPqAcceptedAsync(CaseContext c, string query)
+    {
+        await using var run = await RawHandshake.StartAsync(c);
+        byte[] nonce = run.Codec.Deserialize(run.Client.Start()).Get<byte[]>("nonce");
+        (byte[]? answer, int error) = await run.ExchangeAsync(run.Codec.Serialize(new TlObject(TlSchema.MTProto[query], nonce)));
+        if (answer is null)
+        {
+            return CaseOutcome.Fail($"{query} answered with {Describe(answer, error)}");
+        }
+
+        try
+        {
+            run.Client.OnResPq(answer);
+            return CaseOutcome.Pass($"the resPQ to {query} accepted by every client check");
+        }
+        catch (HandshakeException e)
+        {
+            return CaseOutcome.Fail($"the resPQ to {query} refused: {e.Message}");
+        }
+    }
+
     /// <summary>A handshake with these options up to req_DH_params (altered by <paramref name="damage"/>): passes when that query is answered with transport error <paramref name="code"/>.</summary>
     private static async Task<CaseOutcome> ReqDhRefusedAsync(CaseContext c, HandshakeClientOptions options, int code, Func<TlObject, TlObject>? damage = null)
     {
@@ -324,6 +451,26 @@ internal static class HandshakeCases
         byte[] query = damage is null ? reqDh : run.Codec.Serialize(damage(run.Codec.Deserialize(reqDh)));
         (byte[]? answer, int error) = await run.ExchangeAsync(query);
         return CaseOutcome.Check(error == code, $"answer to req_DH_params: {Describe(answer, error)}");
+    }
+
+    /// <summary>The p_q_inner_data_dc a correct client sends with <paramref name="reqDh"/> for DC <paramref name="dc"/>, under a new_nonce of its own.</summary>
+    private static TlObject InnerDataOf(TlObject reqDh, int dc)
+    {
+        byte[] p = reqDh.Get<byte[]>("p"), q = reqDh.Get<byte[]>("q");
+        ulong pq = (ulong)(BigEndianInteger.Read(p) * BigEndianInteger.Read(q));
+        return new TlObject(TlSchema.MTProto["p_q_inner_data_dc"], BigEndianInteger.ToMinimalBytes(pq), p, q, reqDh.Get<byte[]>("nonce"),
+            reqDh.Get<byte[]>("server_nonce"), RandomNumberGenerator.GetBytes(32), dc);
+    }
+
+    /// <summary><paramref name="reqDh"/> carrying RSA_PAD(<paramref name="data"/>) as its encrypted_data: data the case chose, encrypted as a client does.</summary>
+    private static TlObject Encrypting(TlObject reqDh, TlObject data, RsaPublicKey key) =>
+        reqDh.With("encrypted_data", RsaPad.Encrypt(TlCodec.MTProto.Serialize(data), key));
+
+    private static byte[] Flipped(byte[] bytes)
+    {
+        byte[] copy = (byte[])bytes.Clone();
+        copy[0] ^= 1;
+        return copy;
     }
 
     private static byte[] Add(byte[] bigEndian, int value)
@@ -443,7 +590,32 @@ internal static class HandshakeCases
         /// <summary>Sends one query; the answer's message data, or the transport error.</summary>
         public async Task<(byte[]? Answer, int Error)> ExchangeAsync(byte[] query)
         {
-            await _transport.SendAsync(UnencryptedMessage.Build(_msgIds.Next(MsgIdSender.Client), query), _cancel);
+            await SendAsync(query);
+            return await ReceiveAsync();
+        }
+
+        /// <summary>
+        /// Sends <paramref name="query"/> twice, back to back (so the handshake takes no longer than one sent once: the
+        /// server's stated lifetime may be short): the answer when both are the same <paramref name="expected"/>, byte
+        /// for byte (else null), and what the two were.
+        /// </summary>
+        public async Task<(byte[]? Same, string Evidence)> TwiceAsync(byte[] query, string expected)
+        {
+            await SendAsync(query);
+            await SendAsync(query);
+            (byte[]? first, int e1) = await ReceiveAsync();
+            (byte[]? second, int e2) = await ReceiveAsync();
+            bool same = first is not null && second is not null && first.AsSpan().SequenceEqual(second);
+            string evidence = same ? $"{Describe(first, e1)} both times"
+                : $"{Describe(first, e1)}, then {Describe(second, e2)}{(first is not null && second is not null ? " (different bytes)" : "")}";
+            return (same && Describe(first, e1) == expected ? first : null, evidence);
+        }
+
+        private Task SendAsync(byte[] query) => _transport.SendAsync(UnencryptedMessage.Build(_msgIds.Next(MsgIdSender.Client), query), _cancel);
+
+        /// <summary>The next answer's message data, or the transport error (0: silence or a closed connection).</summary>
+        private async Task<(byte[]? Answer, int Error)> ReceiveAsync()
+        {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_cancel);
             timeout.CancelAfter(Probe.AnswerTimeout);
             byte[]? packet;

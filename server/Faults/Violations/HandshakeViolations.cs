@@ -7,9 +7,15 @@ public static class HandshakeViolations
     public static readonly Violation PermanentKeyNotStored = new("HSK-001",
         "answers dh_gen_ok but does not store the new permanent auth key, so messages under it get -404");
 
-    /// <summary>The client refuses every resPQ, so each other case that needs one is not applicable ("the handshake failed HSK-002").</summary>
+    /// <summary>
+    /// The client refuses every resPQ, so each other case that needs one is not applicable ("the handshake failed
+    /// HSK-002"); HSK-021 checks the resPQ answering req_pq, which carries the server_nonce too.
+    /// </summary>
     public static readonly Violation ResPqNonceNotEchoed = new("HSK-002",
-        "puts its server_nonce where resPQ must echo the client's nonce");
+        "puts its server_nonce where resPQ must echo the client's nonce")
+    {
+        AlsoBreaks = ["HSK-021"],
+    };
 
     /// <summary>HSK-011's malformed query is a req_DH_params with a wrong fingerprint, which this accepts.</summary>
     public static readonly Violation UnknownFingerprintAccepted = new("HSK-003",
@@ -34,7 +40,7 @@ public static class HandshakeViolations
     public static readonly Violation UnreadableInnerDataAnswered = new("HSK-006",
         "answers encrypted_data that fails the RSA_PAD check with server_DH_params_fail instead of -404")
     {
-        AlsoBreaks = ["HSK-013"],
+        AlsoBreaks = ["HSK-013", "HSK-019"],
     };
 
     /// <summary>The handshake is found by its nonce; every check of the query's contents stays.</summary>
@@ -79,12 +85,32 @@ public static class HandshakeViolations
     public static readonly Violation ExpiredTemporaryKeyAccepted = new("HSK-017",
         "keeps accepting messages under a temporary key after its expires_in has passed");
 
+    /// <summary>The outer query's checks stay: its nonces, p and q still have to match resPQ.</summary>
+    public static readonly Violation InnerDataUnchecked = new("HSK-018",
+        "does not compare p_q_inner_data's nonce, server_nonce, pq, p and q with the req_DH_params and resPQ around it");
+
+    /// <summary>encrypted_data failing the RSA_PAD check itself (HSK-006) still gets -404: the two answers tell them apart.</summary>
+    public static readonly Violation ForeignInnerDataAnswered = new("HSK-019",
+        "answers RSA_PAD-valid encrypted_data that holds no p_q_inner_data with server_DH_params_fail instead of -404");
+
+    /// <summary>Only the inner nonces go: set_client_DH_params' own nonce and server_nonce are still checked.</summary>
+    public static readonly Violation ClientInnerDataUnchecked = new("HSK-020",
+        "does not compare client_DH_inner_data's nonce and server_nonce with its handshake's");
+
+    /// <summary>req_pq_multi is still answered.</summary>
+    public static readonly Violation ReqPqRefused = new("HSK-021",
+        "refuses the older req_pq with -404, answering only req_pq_multi");
+
+    /// <summary>The one-day maximum stays.</summary>
+    public static readonly Violation ZeroExpiryAccepted = new("HSK-022",
+        "accepts p_q_inner_data_temp_dc with expires_in 0 (a temporary key that is expired when made)");
+
     /// <summary>All of this category's violations.</summary>
     public static IReadOnlyList<Violation> All { get; } =
     [
         PermanentKeyNotStored, ResPqNonceNotEchoed, UnknownFingerprintAccepted, FactorValuesUnchecked, FactorEncodingUnchecked,
         UnreadableInnerDataAnswered, UnknownServerNonceAccepted, ResentQueryNotReplayed, RefusalDoesNotEndHandshake,
         UnservedDataCenterAccepted, LegacyRsaAccepted, TemporaryKeyNotStored, RetryIdUnchecked, PendingHandshakesKept,
-        ExpiredTemporaryKeyAccepted,
+        ExpiredTemporaryKeyAccepted, InnerDataUnchecked, ForeignInnerDataAnswered, ClientInnerDataUnchecked, ReqPqRefused, ZeroExpiryAccepted,
     ];
 }
