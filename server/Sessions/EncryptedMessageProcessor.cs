@@ -69,6 +69,11 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
             decrypted = Faults.Violations.EnvelopeViolations.TryDecryptWithoutMsgKey(key, wire, plaintext, out envelope);
         }
 
+        if (decrypted && envelope.PaddingLength == PaddingPolicy.MaxLength && behaviour.Violates(Faults.Violations.EnvelopeViolations.LargestPaddingRefused))
+        {
+            decrypted = false;
+        }
+
         if (!decrypted && Faults.Violations.EnvelopeViolations.RefusedOtherwise(behaviour, key, wire) is { } otherwise)
         {
             return otherwise;

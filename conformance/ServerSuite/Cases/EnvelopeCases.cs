@@ -112,6 +112,21 @@ internal static class EnvelopeCases
                 + "answer to the garbage (another transport error, a bad_msg_notification, an empty answer, silence, a closed "
                 + "connection), or no pong afterwards, fails; -429: not applicable.",
         },
+        new("ENV-017", Category, Must, "A message padded with 1024 bytes, the most MTProto 2.0 allows, is accepted: the bound is inclusive.", "§2.1, §2.4",
+            "ping_delay_disconnect (16 bytes of message data) with exactly 1024 bytes of padding", "the pong of that ping", async c =>
+            {
+                await using Probe probe = await c.WarmSessionAsync();
+                // 16 bytes of data: header (32) + data + 1024 padding is 1072, whole blocks with no padding to spare.
+                byte[] data = probe.Serialize(Probe.Call("ping_delay_disconnect", 17L, 75));
+                byte[] wire = probe.SealPlaintext(probe.Session.NextHeader(contentRelated: true), data.Length, data, PaddingPolicy.MaxLength);
+                Reply reply = await probe.ExchangeAsync(wire, c.Cancel);
+                return CaseOutcome.Check(reply.Find("pong")?.Get<long>("ping_id") == 17, $"answer: {reply}");
+            })
+        {
+            Passes = "the answer to ping_delay_disconnect(17, 75) sealed with exactly 1024 bytes of padding under a correct msg_key, on a "
+                + "warm session, holds a pong with ping_id 17. -404 (the bound read as exclusive), another transport error, a "
+                + "bad_msg_notification, silence or a closed connection fails; -429: not applicable.",
+        },
     ];
 
     private static ConformanceCase Damaged(string id, string defect, string sends, Action<byte[]> damage) =>

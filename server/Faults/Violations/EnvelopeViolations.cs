@@ -38,9 +38,13 @@ public static class EnvelopeViolations
     public static readonly Violation MalformedDataIgnored = new("ENV-016",
         "does not answer a valid envelope whose message data is not a TL object, instead of refusing it (-404)");
 
+    /// <summary>EncryptedMessageProcessor: a message that decrypted with exactly 1024 bytes of padding is refused like a failure (-404).</summary>
+    public static readonly Violation LargestPaddingRefused = new("ENV-017",
+        "refuses a message padded with exactly 1024 bytes (-404), reading MTProto 2.0's 12..1024 bound as exclusive");
+
     /// <summary>All of this category's violations.</summary>
     public static IReadOnlyList<Violation> All { get; } =
-        [UnknownKeyIgnored, MsgKeyUnchecked, PartialBlockToldApart, ShortPacketIgnored, MalformedDataIgnored];
+        [UnknownKeyIgnored, MsgKeyUnchecked, PartialBlockToldApart, ShortPacketIgnored, MalformedDataIgnored, LargestPaddingRefused];
 
     /// <summary>
     /// What a server with one of the refusal violations answers to a packet its key did not decrypt instead of -404;
