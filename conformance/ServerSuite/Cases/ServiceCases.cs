@@ -53,8 +53,9 @@ internal static class ServiceCases
         BadContainer("SVC-004", "a container inside a container", (probe, a, b, container) =>
             MessageContainer.Build([(a.MsgId, a.SeqNo, probe.Serialize(Probe.Ping(1))),
                 (b.MsgId, b.SeqNo, MessageContainer.Build([(a.MsgId - 4, 1, probe.Serialize(Probe.Ping(2)))]))])),
-        BadContainer("SVC-005", "an inner msg_id not below the container's", (probe, a, b, container) =>
-            MessageContainer.Build([(a.MsgId, a.SeqNo, probe.Serialize(Probe.Ping(1))), (container.MsgId + 4, b.SeqNo, probe.Serialize(Probe.Ping(2)))])),
+        // Equal, the boundary: a server that refuses only inner ids above the container's is caught too.
+        BadContainer("SVC-005", "an inner msg_id equal to the container's (not below it)", (probe, a, b, container) =>
+            MessageContainer.Build([(a.MsgId, a.SeqNo, probe.Serialize(Probe.Ping(1))), (container.MsgId, b.SeqNo, probe.Serialize(Probe.Ping(2)))])),
         BadContainer("SVC-006", "an inner bytes field that is not its body's length", (probe, a, b, container) =>
         {
             byte[] data = MessageContainer.Build([(a.MsgId, a.SeqNo, probe.Serialize(Probe.Ping(1)))]);
