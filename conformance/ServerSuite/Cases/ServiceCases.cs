@@ -189,7 +189,7 @@ internal static class ServiceCases
         },
         new("SVC-013", "service", Must, "A msg_container holds at most 1024 messages: one of exactly 1024 is processed, one of 1025 is refused with "
             + "bad_msg_notification 64.", "§3.8",
-            "a container of 1023 msgs_ack and a ping (1024 messages), then one of 1025 pings", "pong, then bad_msg_notification 64 and no pong",
+            "a container of a ping and 1023 msgs_ack (1024 messages), then one of 1025 pings", "pong, then bad_msg_notification 64 and no pong",
             async c =>
             {
                 await using Probe probe = await c.WarmSessionAsync();
@@ -205,7 +205,7 @@ internal static class ServiceCases
                 return CaseOutcome.Check(IsInvalidContainer(reply, container) && !reply.Has("pong"), $"1024: {full}; 1025: {reply}");
             })
         {
-            Passes = "the container of 1024 messages (1023 msgs_ack, cheap and unanswered, then ping 1024) is answered with pong "
+            Passes = "the container of 1024 messages (ping 1024, then 1023 msgs_ack, cheap and unanswered) is answered with pong "
                 + "ping_id 1024, which shows it was not refused; then the answer to the container of 1025 pings holds "
                 + "bad_msg_notification with error_code 64 and bad_msg_id = that container's msg_id, and no pong. No pong for the "
                 + "first (a refusal, silence, a closed connection), or for the second another code, a notification naming another "
@@ -504,8 +504,9 @@ internal static class ServiceCases
     private static byte[] FullContainer(Probe probe)
     {
         byte[] ack = probe.Serialize(Probe.Call("msgs_ack", OneId));
+        // The ping first: the pong shows the container was not refused, and nothing else (SVC-003 judges the rest).
         (byte[] Body, bool ContentRelated)[] messages =
-            [.. Enumerable.Repeat((ack, false), MessageContainer.MaxMessages - 1), (probe.Serialize(Probe.Ping(MessageContainer.MaxMessages)), true)];
+            [(probe.Serialize(Probe.Ping(MessageContainer.MaxMessages)), true), .. Enumerable.Repeat((ack, false), MessageContainer.MaxMessages - 1)];
         return probe.Session.EncryptContainer(messages).Wire;
     }
 
