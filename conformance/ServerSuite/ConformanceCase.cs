@@ -24,6 +24,12 @@ internal sealed record ConformanceCase(string Id, string Category, RequirementLe
     public bool Floods { get; init; }
 
     /// <summary>
+    /// Measures response times: runs after the cases that run side by side, alone, so that no other case's traffic and
+    /// work is in its samples (a timing case run beside others once saw |t| = 5.3 on a server with no leak).
+    /// </summary>
+    public bool MeasuresTime { get; init; }
+
+    /// <summary>
     /// The exact test the code applies for a pass, stated next to <see cref="Expects"/> so that a reader can check
     /// that the two agree: which answers pass, which fail, what must follow (a session proven alive afterwards), and
     /// what makes the case not applicable. A criterion looser than the expectation is a false pass waiting to happen.

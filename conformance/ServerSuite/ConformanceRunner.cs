@@ -41,7 +41,7 @@ internal static class ConformanceRunner
             progress?.Invoke(results[index]);
         }
 
-        await Task.WhenAll(Enumerable.Range(0, cases.Count).Where(i => !cases[i].Floods).Select(async index =>
+        await Task.WhenAll(Enumerable.Range(0, cases.Count).Where(i => !cases[i].Floods && !cases[i].MeasuresTime).Select(async index =>
         {
             await slots.WaitAsync(cancel).ConfigureAwait(false);
             try
@@ -53,7 +53,10 @@ internal static class ConformanceRunner
                 slots.Release();
             }
         })).ConfigureAwait(false);
-        foreach (int index in Enumerable.Range(0, cases.Count).Where(i => cases[i].Floods))
+        // Alone, after the others: timing cases (no traffic beside their samples), then floods (they spend the budget).
+        IEnumerable<int> alone = Enumerable.Range(0, cases.Count).Where(i => cases[i].MeasuresTime)
+            .Concat(Enumerable.Range(0, cases.Count).Where(i => cases[i].Floods));
+        foreach (int index in alone)
         {
             await RunAt(index).ConfigureAwait(false);
         }

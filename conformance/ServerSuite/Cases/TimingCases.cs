@@ -30,51 +30,79 @@ internal static class TimingCases
             $"one {MessageDataLength / 1024} KiB message, {Samples} times with its last ciphertext block altered (layout intact, msg_key wrong) "
             + $"and {Samples} times with the block holding message_data_length altered, interleaved; response times compared",
             $"every refusal the same answer, on the same open connection (§2.4: one response for every failure), and a paired t-test on the "
-            + $"trimmed differences within each pair: |t| < {Threshold}", async c =>
+            + $"trimmed differences within each pair: |t| < {Threshold} (in a second round of {Samples} pairs if the first is not)", async c =>
             {
                 await using Probe probe = await c.WarmSessionAsync();
                 byte[] sealedMessage = probe.SealPlaintext(probe.Session.NextHeader(true), MessageDataLength, new byte[MessageDataLength],
                     PaddingPolicy.MinimalLength(MessageDataLength));
-                var badKey = new double[Samples];
-                var badLength = new double[Samples];
-                var answers = new HashSet<string>();
-                for (int i = 0; i < Samples; i++)
+                var rounds = new List<string>();
+                for (int round = 1; round <= 2; round++)
                 {
-                    // Alternate which kind goes first in each pair, so that neither always follows the other.
-                    bool keyFirst = i % 2 == 0;
-                    foreach (bool keyKind in (bool[])[keyFirst, !keyFirst])
+                    (string? failure, double t, string figures) = await MeasureAsync(probe, sealedMessage, c.Cancel);
+                    if (failure is not null)
                     {
-                        (double time, Reply reply) = await TimeAsync(probe, sealedMessage, keyKind ? DamageLastBlock : DamageLengthBlock, c.Cancel);
-                        if (reply.TimedOut || reply.Closed)
-                        {
-                            // Nothing to time: a closed connection answers at once, silence after the wait, whatever the server does.
-                            return CaseOutcome.Fail($"sample {i + 1}: {reply} to a {(keyKind ? "msg_key" : "length")} failure, so there is no response to time");
-                        }
+                        return CaseOutcome.Fail(failure);
+                    }
 
-                        (keyKind ? badKey : badLength)[i] = time;
-                        answers.Add(reply.ToString());
+                    rounds.Add($"round {round}: {figures}");
+                    if (Math.Abs(t) < Threshold)
+                    {
+                        return CaseOutcome.Pass(string.Join("; ", rounds));
                     }
                 }
 
-                if (answers.Count > 1)
-                {
-                    return CaseOutcome.Fail($"the refusals differ, an error oracle before any timing: {string.Join("; ", answers)}");
-                }
-
-                (double t, double meanDifference) = PairedT(badKey, badLength);
-                return CaseOutcome.Check(Math.Abs(t) < Threshold,
-                    $"every refusal: {answers.Single()}; medians: msg_key failures {Median(badKey):F1} µs, length failures {Median(badLength):F1} µs; "
-                    + $"mean difference per pair {meanDifference:F1} µs; paired t = {t:F2} (threshold {Threshold}, {Samples} pairs, 10% trimmed)");
+                // A real leak shows in both rounds; a burst of noise (another process, a collection) seldom twice.
+                return CaseOutcome.Fail(string.Join("; ", rounds));
             })
         {
+            MeasuresTime = true,
             Passes = $"every one of the {2 * Samples} damaged copies of one {MessageDataLength / 1024} KiB message, sent one at a time on one "
                 + $"connection, gets an answer within 5 s, all of them the same answer (transport error -404 from the reference server), "
                 + $"and the paired t over the {Samples} differences (msg_key failure minus length failure, each pair sent back to back), "
-                + $"10% trimmed at each end, has |t| < {Threshold}. Silence or a closed "
-                + "connection at any sample (nothing to time), two different answers (an error oracle), or |t| at or above the threshold "
-                + "fails. -429: not applicable.",
+                + $"10% trimmed at each end, has |t| < {Threshold}; when it does not, a second round of {Samples} pairs is measured and "
+                + $"the case passes if that round's |t| < {Threshold}. Silence or a closed connection at any sample (nothing to time), two "
+                + "different answers (an error oracle), or |t| at or above the threshold in both rounds fails. The case runs alone, after "
+                + "the others. -429: not applicable.",
         },
     ];
+
+    /// <summary>
+    /// One round: <see cref="Samples"/> back-to-back pairs. A failure message when there is nothing to time or the answers
+    /// differ; otherwise the paired t and the figures for the evidence.
+    /// </summary>
+    private static async Task<(string? Failure, double T, string Figures)> MeasureAsync(Probe probe, byte[] sealedMessage, CancellationToken cancel)
+    {
+        var badKey = new double[Samples];
+        var badLength = new double[Samples];
+        var answers = new HashSet<string>();
+        for (int i = 0; i < Samples; i++)
+        {
+            // Alternate which kind goes first in each pair, so that neither always follows the other.
+            bool keyFirst = i % 2 == 0;
+            foreach (bool keyKind in (bool[])[keyFirst, !keyFirst])
+            {
+                (double time, Reply reply) = await TimeAsync(probe, sealedMessage, keyKind ? DamageLastBlock : DamageLengthBlock, cancel);
+                if (reply.TimedOut || reply.Closed)
+                {
+                    // Nothing to time: a closed connection answers at once, silence after the wait, whatever the server does.
+                    return ($"sample {i + 1}: {reply} to a {(keyKind ? "msg_key" : "length")} failure, so there is no response to time", 0, "");
+                }
+
+                (keyKind ? badKey : badLength)[i] = time;
+                answers.Add(reply.ToString());
+            }
+        }
+
+        if (answers.Count > 1)
+        {
+            return ($"the refusals differ, an error oracle before any timing: {string.Join("; ", answers)}", 0, "");
+        }
+
+        (double t, double meanDifference) = PairedT(badKey, badLength);
+        return (null, t, $"every refusal: {answers.Single()}; medians: msg_key failures {Median(badKey):F1} µs, length failures "
+            + $"{Median(badLength):F1} µs; mean difference per pair {meanDifference:F1} µs; paired t = {t:F2} (threshold {Threshold}, "
+            + $"{Samples} pairs, 10% trimmed)");
+    }
 
     /// <summary>
     /// In AES-IGE decryption a changed ciphertext block garbles its own plaintext block and every one after it, and
