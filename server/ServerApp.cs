@@ -59,13 +59,20 @@ public static class ServerApp
         ServerEndpoint tcp = ServerEndpoint.Parse(nameof(settings.TcpEndpoint), "MTProto TCP", "tcp", settings.TcpEndpoint);
         InDataDirectory(settings, () => Directory.CreateDirectory(settings.DataDirectory));
 
+        var admission = new ConnectionAdmission(settings.MaxConnections > 0 ? settings.MaxConnections : DescriptorLimit.ConnectionCap(),
+            settings.MaxConnectionsPerAddress);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = settings.MaxPacketLength;
-            kestrel.Listen(http.Address, listen => http.Listener = listen);
-            kestrel.Listen(tcp.Address, listen => (tcp.Listener = listen).UseConnectionHandler<TcpConnectionHandler>());
+            kestrel.Listen(http.Address, listen => (http.Listener = listen).Use(admission.Admit));
+            kestrel.Listen(tcp.Address, listen => (tcp.Listener = listen).Use(admission.Admit).UseConnectionHandler<TcpConnectionHandler>());
         });
         builder.Services.AddSingleton(new ServerEndpoints(http, tcp));
+        builder.Services.AddSingleton(admission);
+        builder.Services.AddSingleton(ConnectionTimeouts.From(settings));
+        builder.Services.AddSingleton(new Protocol.Transport.BufferBudget(settings.MaxBufferedBytes));
+        builder.Services.AddSingleton<ConnectionHeartbeat>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ConnectionHeartbeat>());
 
         ServerBehaviour behaviour = FaultProfile.Combine(settings.Faults) with { Violations = violations.ToHashSet() };
         builder.Services.AddSingleton(settings);
@@ -177,15 +184,18 @@ public static class ServerApp
 
     private static ServerSettings ReadSettings(ConfigurationManager configuration)
     {
+        ServerSettings settings;
         try
         {
-            return configuration.GetSection("Testbed").Get<ServerSettings>() ?? new ServerSettings();
+            settings = configuration.GetSection("Testbed").Get<ServerSettings>() ?? new ServerSettings();
         }
         catch (InvalidOperationException e)
         {
             // The binder's message names the value, the key and the type: "Failed to convert configuration value 'x' at 'Testbed:MaxPacketLength' to type 'System.Int32'."
             throw new ServerStartupException(e.Message, isSetting: true, e);
         }
+
+        return settings.Problem() is { } problem ? throw new ServerStartupException(problem, isSetting: true) : settings;
     }
 
     /// <summary>Runs <paramref name="open"/>, reporting a file-system or database failure as the data directory's.</summary>

@@ -24,6 +24,45 @@ public sealed class ServerSettings
     /// </summary>
     public int HandshakeMessagesPerMinute { get; set; } = 120;
 
+    /// <summary>
+    /// Open connections (TCP and HTTP/WebSocket together) allowed at once; past it a new connection is closed as soon
+    /// as it is accepted. 0, the default, derives the cap from the process's descriptor limit at start-up, leaving a
+    /// reserve for the server's own files (<see cref="Transport.DescriptorLimit"/>), so that accepting can never run
+    /// the process out of descriptors (HAProxy's maxconn, derived the same way from ulimit -n).
+    /// </summary>
+    public int MaxConnections { get; set; }
+
+    /// <summary>
+    /// Open connections allowed from one peer address: 256, enough for a NAT of busy clients (each keeps a few), few
+    /// enough that one address cannot take the whole global cap (nginx's limit_conn).
+    /// </summary>
+    public int MaxConnectionsPerAddress { get; set; } = 256;
+
+    /// <summary>
+    /// Seconds a TCP or WebSocket connection may go without a complete packet until it has proved it holds an auth
+    /// key: from accept to the first packet, and between handshake steps. 10 s: a handshake step is one round trip.
+    /// </summary>
+    public int HandshakeStepSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// Seconds a connection that has proved a key (a message decrypted under it) may go without a complete packet:
+    /// 300. A ping_delay_disconnect longer than this extends it, up to an hour, since the client has said when it will
+    /// ping next (docs/server.md).
+    /// </summary>
+    public int IdleSeconds { get; set; } = 300;
+
+    /// <summary>
+    /// While a frame is incomplete, the bytes per second it must arrive at, judged over each 5 s window (Kestrel's
+    /// MinRequestBodyDataRate for HTTP bodies: 240 bytes/s). A trickling or stalled frame is closed.
+    /// </summary>
+    public int MinFrameBytesPerSecond { get; set; } = 240;
+
+    /// <summary>
+    /// Bytes all connections together may hold in incomplete frames: 128 MiB. A connection whose frame would take
+    /// more is closed, so stalled large frames cannot grow memory without bound whatever the number of addresses.
+    /// </summary>
+    public long MaxBufferedBytes { get; set; } = 128L << 20;
+
     /// <summary>Fault profiles to turn on (<c>--fault NAME</c>); see <see cref="Faults.FaultCatalog"/>.</summary>
     public List<string> Faults { get; set; } = [];
 
@@ -38,4 +77,32 @@ public sealed class ServerSettings
     /// windows can be tested in seconds instead of minutes. Off by default; never turn it on for real use.
     /// </summary>
     public bool LabClock { get; set; }
+
+    /// <summary>
+    /// The first setting whose value cannot work, as one line naming it and what it must be; null when all can. The
+    /// binder checks types only: a cap of 0 connections or a timeout of -1 s parses, and would fail later or never.
+    /// </summary>
+    public string? Problem()
+    {
+        (string Name, long Value, long Least, string Why)[] bounds =
+        [
+            (nameof(MaxPacketLength), MaxPacketLength, 1024, "1024 bytes or more"),
+            (nameof(HandshakeMessagesPerMinute), HandshakeMessagesPerMinute, 1, "at least 1"),
+            (nameof(MaxConnections), MaxConnections, 0, "0 (derived from the descriptor limit) or a positive cap"),
+            (nameof(MaxConnectionsPerAddress), MaxConnectionsPerAddress, 1, "at least 1"),
+            (nameof(HandshakeStepSeconds), HandshakeStepSeconds, 1, "at least 1 second"),
+            (nameof(IdleSeconds), IdleSeconds, 1, "at least 1 second"),
+            (nameof(MinFrameBytesPerSecond), MinFrameBytesPerSecond, 0, "0 (no minimum) or more"),
+            (nameof(MaxBufferedBytes), MaxBufferedBytes, MaxPacketLength, $"at least one packet's length ({MaxPacketLength})"),
+        ];
+        foreach ((string name, long value, long least, string why) in bounds)
+        {
+            if (value < least)
+            {
+                return $"--Testbed:{name}={value} cannot work: it must be {why}.";
+            }
+        }
+
+        return null;
+    }
 }

@@ -101,6 +101,10 @@ internal sealed class FuzzServer
         {
         }
 
+        public void KeyProven()
+        {
+        }
+
         public void SetDisconnectDelay(TimeSpan? delay)
         {
         }

@@ -1,20 +1,31 @@
+using System.Buffers;
+
 namespace Testbed.Protocol.Transport;
 
 /// <summary>
-/// Bytes received on a stream and not yet cut into frames. Grows as needed up to a limit, so a peer cannot make it
-/// hold more than about one frame of the allowed size; consumed bytes are moved out at once. Not thread-safe.
+/// Bytes received on a stream and not yet cut into frames. Memory follows the bytes that actually arrived, never the
+/// length a frame announces: the array is rented from the shared pool when the first byte waits, grows (by the pool's
+/// sizes) only as data comes, and goes back to the pool as soon as the buffer is empty again, so an idle connection
+/// holds none. Bounded per buffer by <c>maxBufferedLength</c> and, optionally, across buffers by a
+/// <see cref="BufferBudget"/> charged with the arrays' lengths. Not thread-safe.
 /// </summary>
-public sealed class FrameBuffer(int maxBufferedLength)
+public sealed class FrameBuffer(int maxBufferedLength, BufferBudget? budget = null)
 {
-    private byte[] _buffer = new byte[4096];
+    private byte[] _buffer = [];
 
     /// <summary>How many bytes are buffered.</summary>
     public int Count { get; private set; }
 
+    /// <summary>The length of the array held now (0 when empty): what the buffer costs in memory.</summary>
+    public int Capacity => _buffer.Length;
+
     /// <summary>The buffered bytes.</summary>
     public ReadOnlySpan<byte> Data => _buffer.AsSpan(0, Count);
 
-    /// <summary>Appends received bytes; false (and nothing appended) if that would exceed the limit.</summary>
+    /// <summary>
+    /// Appends received bytes; false (and nothing appended) if that would pass the buffer's limit or, for a larger
+    /// array, the shared budget (<see cref="WouldPassLimit"/> tells which).
+    /// </summary>
     public bool Append(ReadOnlySpan<byte> data)
     {
         int needed = Count + data.Length;
@@ -23,15 +34,18 @@ public sealed class FrameBuffer(int maxBufferedLength)
             return false;
         }
 
-        if (needed > _buffer.Length)
+        if (needed > _buffer.Length && !Grow(needed))
         {
-            Array.Resize(ref _buffer, Math.Min(Math.Max(needed, _buffer.Length * 2), maxBufferedLength));
+            return false;
         }
 
         data.CopyTo(_buffer.AsSpan(Count));
         Count = needed;
         return true;
     }
+
+    /// <summary>Whether appending <paramref name="length"/> more bytes passes this buffer's own limit.</summary>
+    public bool WouldPassLimit(int length) => Count + length > maxBufferedLength;
 
     /// <summary>Cuts the next whole frame's payload out of the buffer; null while it is incomplete.</summary>
     /// <exception cref="InvalidDataException">The stream breaks <paramref name="reader"/>'s framing.</exception>
@@ -53,11 +67,53 @@ public sealed class FrameBuffer(int maxBufferedLength)
         }
     }
 
-    /// <summary>Drops the first <paramref name="length"/> bytes.</summary>
+    /// <summary>Drops the first <paramref name="length"/> bytes; the array goes back to the pool once none are left.</summary>
     public void Consume(int length)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Count);
         _buffer.AsSpan(length, Count - length).CopyTo(_buffer);
         Count -= length;
+        if (Count == 0)
+        {
+            Release();
+        }
+    }
+
+    /// <summary>Drops everything buffered and gives the array back (when the connection ends mid-frame).</summary>
+    public void Clear()
+    {
+        Count = 0;
+        Release();
+    }
+
+    private bool Grow(int needed)
+    {
+        int length = Math.Max(needed, Math.Min(2 * _buffer.Length, maxBufferedLength));
+        byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Max(length, 4096));
+        if (budget is not null && !budget.TryTake(larger.Length - _buffer.Length))
+        {
+            ArrayPool<byte>.Shared.Return(larger);
+            return false;
+        }
+
+        Data.CopyTo(larger);
+        ReturnArray();
+        _buffer = larger;
+        return true;
+    }
+
+    private void Release()
+    {
+        budget?.Give(_buffer.Length);
+        ReturnArray();
+        _buffer = [];
+    }
+
+    private void ReturnArray()
+    {
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
     }
 }

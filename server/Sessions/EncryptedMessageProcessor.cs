@@ -85,6 +85,7 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
             return new EncryptedOutcome(-404, "decryption_refused", "");
         }
 
+        connection.KeyProven();
         TlObject body;
         try
         {

@@ -83,6 +83,12 @@ internal sealed class HttpExchange(PacketOrigin origin) : IClientConnection
     public void Wake() => _woken.TrySetResult();
 
     /// <inheritdoc />
+    public void KeyProven()
+    {
+        // Kestrel times HTTP connections out itself; a request has no idle allowance to earn.
+    }
+
+    /// <inheritdoc />
     public void SetDisconnectDelay(TimeSpan? delay)
     {
         // An HTTP request has no connection to keep or close: ping_delay_disconnect is answered with pong only.

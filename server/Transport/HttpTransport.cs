@@ -14,10 +14,10 @@ internal static class HttpTransport
     public static async Task HandleAsync(HttpContext context, PacketProcessor processor, EncryptedMessageProcessor sessions,
         ServerSettings settings)
     {
-        byte[]? body = await ReadBodyAsync(context.Request, settings.MaxPacketLength, context.RequestAborted);
+        (byte[]? body, int refusal) = await ReadBodyAsync(context.Request, settings.MaxPacketLength, context.RequestAborted);
         if (body is null)
         {
-            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            context.Response.StatusCode = refusal;
             return;
         }
 
@@ -63,29 +63,41 @@ internal static class HttpTransport
         }
     }
 
-    /// <summary>The body, or null when it is longer than <paramref name="limit"/> (read no further than that).</summary>
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancel)
+    /// <summary>
+    /// The body, or null and the status to answer: 413 when it is longer than <paramref name="limit"/> (read no further
+    /// than that), or the status of Kestrel's own refusal — 408 for a body slower than MinRequestBodyDataRate, 413 for
+    /// a chunked body past MaxRequestBodySize. Kestrel signals those by throwing from the read; uncaught, each was
+    /// logged as an unhandled exception with its stack trace (issue 13), though the client got the right status.
+    /// </summary>
+    private static async Task<(byte[]? Body, int Refusal)> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancel)
     {
         if (request.ContentLength > limit)
         {
-            return null;
+            return (null, StatusCodes.Status413PayloadTooLarge);
         }
 
         var buffer = new ArrayBufferWriter<byte>(4096);
-        while (true)
+        try
         {
-            Memory<byte> chunk = buffer.GetMemory(4096);
-            int read = await request.Body.ReadAsync(chunk, cancel);
-            if (read == 0)
+            while (true)
             {
-                return buffer.WrittenSpan.ToArray();
-            }
+                Memory<byte> chunk = buffer.GetMemory(4096);
+                int read = await request.Body.ReadAsync(chunk, cancel);
+                if (read == 0)
+                {
+                    return (buffer.WrittenSpan.ToArray(), 0);
+                }
 
-            buffer.Advance(read);
-            if (buffer.WrittenCount > limit)
-            {
-                return null;
+                buffer.Advance(read);
+                if (buffer.WrittenCount > limit)
+                {
+                    return (null, StatusCodes.Status413PayloadTooLarge);
+                }
             }
+        }
+        catch (BadHttpRequestException e)
+        {
+            return (null, e.StatusCode);
         }
     }
 }

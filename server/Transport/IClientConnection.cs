@@ -32,6 +32,12 @@ internal interface IClientConnection
     /// <summary>Tells a waiting HTTP request that its session has something to send.</summary>
     void Wake();
 
+    /// <summary>
+    /// A message decrypted under a known auth key arrived on this connection: its client holds a key, so a streaming
+    /// connection earns the longer idle allowance (<see cref="ConnectionDeadlines"/>).
+    /// </summary>
+    void KeyProven();
+
     /// <summary>ping_delay_disconnect: close the connection after <paramref name="delay"/> unless called again; null cancels.</summary>
     void SetDisconnectDelay(TimeSpan? delay);
 

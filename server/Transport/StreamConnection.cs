@@ -7,7 +7,7 @@ namespace Testbed.Server.Transport;
 /// <summary>
 /// A TCP or WebSocket connection as the sessions see it: packets are framed (in the framing the client chose) and
 /// queued for the transport's writer loop, at most <see cref="MaxQueuedPackets"/> of them; ping_delay_disconnect arms
-/// a timer that closes the connection. Thread-safe: sessions push to it from other connections' threads.
+/// a timer that closes the connection (and lengthens its idle allowance: see <see cref="ConnectionDeadlines"/>). Thread-safe: sessions push to it from other connections' threads.
 /// </summary>
 internal sealed class StreamConnection : IClientConnection, IDisposable
 {
@@ -25,11 +25,15 @@ internal sealed class StreamConnection : IClientConnection, IDisposable
     private FrameWriter? _writer;
     private ITimer? _disconnectTimer;
 
-    public StreamConnection(PacketOrigin origin, TimeProvider clock)
+    public StreamConnection(PacketOrigin origin, TimeProvider clock, ConnectionTimeouts timeouts)
     {
         Origin = origin;
         _clock = clock;
+        Deadlines = new ConnectionDeadlines(timeouts, ConnectionDeadlines.Now);
     }
+
+    /// <summary>The connection's timeouts, fed by its read loop and judged by the <see cref="ConnectionHeartbeat"/>.</summary>
+    public ConnectionDeadlines Deadlines { get; }
 
     /// <inheritdoc />
     public long Id { get; } = Interlocked.Increment(ref s_lastId);
@@ -97,8 +101,12 @@ internal sealed class StreamConnection : IClientConnection, IDisposable
     }
 
     /// <inheritdoc />
+    public void KeyProven() => Deadlines.KeyProven();
+
+    /// <inheritdoc />
     public void SetDisconnectDelay(TimeSpan? delay)
     {
+        Deadlines.ClientDelay(delay);
         lock (_lock)
         {
             _disconnectTimer?.Dispose();

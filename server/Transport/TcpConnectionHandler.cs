@@ -9,7 +9,8 @@ namespace Testbed.Server.Transport;
 /// carries both answers and packets pushed by other sessions' activity.
 /// </summary>
 internal sealed class TcpConnectionHandler(PacketProcessor processor, ServerSettings settings, SecurityEventLog events, TimeProvider clock,
-    IHostApplicationLifetime lifetime, ILogger<TcpConnectionHandler> log, Faults.ServerBehaviour behaviour)
+    IHostApplicationLifetime lifetime, ILogger<TcpConnectionHandler> log, Faults.ServerBehaviour behaviour, ConnectionHeartbeat heartbeat,
+    ConnectionTimeouts timeouts, Protocol.Transport.BufferBudget buffers)
     : ConnectionHandler
 {
     private volatile bool _cutFrameSeen; // only under TransportViolations.CutFrameStopsServing
@@ -23,10 +24,11 @@ internal sealed class TcpConnectionHandler(PacketProcessor processor, ServerSett
         }
 
         var origin = new PacketOrigin("tcp", (connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address);
-        using var stream = new StreamConnection(origin, clock);
+        using var stream = new StreamConnection(origin, clock, timeouts);
+        using IDisposable watched = heartbeat.Track(stream, stream.Deadlines);
         using CancellationTokenRegistration peerGone = connection.ConnectionClosed.Register(() => stream.Close(null));
         using CancellationTokenRegistration stopping = lifetime.ApplicationStopping.Register(() => stream.Close(null)); // do not hold shutdown up
-        var framed = new FramedConnection(processor, settings.MaxPacketLength, stream, behaviour);
+        using var framed = new FramedConnection(processor, settings.MaxPacketLength, stream, behaviour, buffers);
         Task writer = WriteAsync(stream, connection.Transport.Output, connection.ConnectionClosed);
         PipeReader input = connection.Transport.Input;
         try

@@ -9,6 +9,9 @@ namespace Testbed.Server.Transport;
 /// </summary>
 internal static class WebSocketTransport
 {
+    /// <summary>What one read takes from the socket: rented for the connection's life, so a small size keeps idle connections cheap.</summary>
+    private const int ReceiveSize = 16 * 1024;
+
     public static async Task HandleAsync(HttpContext context, PacketProcessor processor, ServerSettings settings, SecurityEventLog events,
         TimeProvider clock, ILogger log)
     {
@@ -22,14 +25,16 @@ internal static class WebSocketTransport
         string? subProtocol = context.WebSockets.WebSocketRequestedProtocols.Contains("binary") ? "binary" : null;
         using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync(subProtocol);
         var origin = new PacketOrigin("websocket", context.Connection.RemoteIpAddress);
-        using var stream = new StreamConnection(origin, clock);
+        IServiceProvider services = context.RequestServices;
+        using var stream = new StreamConnection(origin, clock, services.GetRequiredService<ConnectionTimeouts>());
+        using IDisposable watched = services.GetRequiredService<ConnectionHeartbeat>().Track(stream, stream.Deadlines);
         using CancellationTokenRegistration peerGone = context.RequestAborted.Register(() => stream.Close(null));
-        using CancellationTokenRegistration stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>()
+        using CancellationTokenRegistration stopping = services.GetRequiredService<IHostApplicationLifetime>()
             .ApplicationStopping.Register(() => stream.Close(null)); // do not hold shutdown up
-        Faults.ServerBehaviour behaviour = context.RequestServices.GetRequiredService<Faults.ServerBehaviour>();
-        var framed = new FramedConnection(processor, settings.MaxPacketLength, stream, behaviour);
+        Faults.ServerBehaviour behaviour = services.GetRequiredService<Faults.ServerBehaviour>();
+        using var framed = new FramedConnection(processor, settings.MaxPacketLength, stream, behaviour, services.GetRequiredService<Protocol.Transport.BufferBudget>());
         Task writer = WriteAsync(socket, stream, context.RequestAborted);
-        byte[] receive = new byte[64 * 1024];
+        byte[] receive = System.Buffers.ArrayPool<byte>.Shared.Rent(ReceiveSize);
         try
         {
             while (stream.IsOpen && socket.State == WebSocketState.Open)
@@ -60,6 +65,10 @@ internal static class WebSocketTransport
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException)
         {
             // The peer went away, or the server closed the connection.
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(receive);
         }
 
         (bool drained, string? reason) = await stream.FinishAsync(writer, context.Abort);

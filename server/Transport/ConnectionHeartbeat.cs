@@ -1,0 +1,87 @@
+using System.Collections.Concurrent;
+using Testbed.Protocol.Transport;
+
+namespace Testbed.Server.Transport;
+
+/// <summary>
+/// Once a second, as Kestrel's own heartbeat does for HTTP: closes the TCP and WebSocket connections whose
+/// <see cref="ConnectionDeadlines"/> have passed; every ten seconds, logs in one line how many connections were refused
+/// at a cap or closed by a timeout meanwhile (a flood is counted, never logged one by one); and after a burst of
+/// connections or buffered frames has gone, runs one compacting collection so the memory goes back to the system
+/// (docs/server.md, "Memory after an attack").
+/// </summary>
+internal sealed partial class ConnectionHeartbeat(ConnectionAdmission admission, BufferBudget buffers, ILogger<ConnectionHeartbeat> log)
+    : BackgroundService
+{
+    private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+    private const int TicksPerReport = 10;
+
+    private readonly ConcurrentDictionary<StreamConnection, ConnectionDeadlines> _tracked = new();
+    private readonly MemoryTrim _trim = new();
+    private long _timedOut;
+
+    /// <summary>Connections closed by a timeout since start.</summary>
+    public long TimedOut => Interlocked.Read(ref _timedOut);
+
+    /// <summary>Watches <paramref name="connection"/>'s deadlines until the returned registration is disposed.</summary>
+    public IDisposable Track(StreamConnection connection, ConnectionDeadlines deadlines)
+    {
+        _tracked[connection] = deadlines;
+        return new Untrack(this, connection);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Tick);
+        long reported = 0, refusedBefore = 0, timedOutBefore = 0;
+        while (await WaitAsync(timer, stoppingToken))
+        {
+            CloseExpired(ConnectionDeadlines.Now);
+            _trim.Observe(admission.Open, buffers.InUse);
+            if (++reported % TicksPerReport == 0)
+            {
+                (long global, long perAddress) = admission.Refused;
+                long refused = global + perAddress, timedOut = TimedOut;
+                if (refused != refusedBefore || timedOut != timedOutBefore)
+                {
+                    Report(log, refused - refusedBefore, admission.MaxConnections, admission.MaxPerAddress, timedOut - timedOutBefore,
+                        (int)(Tick * TicksPerReport).TotalSeconds, admission.Open);
+                    (refusedBefore, timedOutBefore) = (refused, timedOut);
+                }
+            }
+        }
+    }
+
+    private void CloseExpired(long now)
+    {
+        foreach ((StreamConnection connection, ConnectionDeadlines deadlines) in _tracked)
+        {
+            if (deadlines.Expired(now) is { } reason && connection.IsOpen)
+            {
+                Interlocked.Increment(ref _timedOut);
+                connection.Close(reason);
+            }
+        }
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stopping)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stopping);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    [LoggerMessage(20, LogLevel.Information,
+        "Connections: {Refused} refused at a cap (of {MaxConnections} in all, {MaxPerAddress} per address) and {TimedOut} closed by a timeout in the last {Seconds} s; {Open} open")]
+    private static partial void Report(ILogger log, long refused, int maxConnections, int maxPerAddress, long timedOut, int seconds, int open);
+
+    private sealed class Untrack(ConnectionHeartbeat heartbeat, StreamConnection connection) : IDisposable
+    {
+        public void Dispose() => heartbeat._tracked.TryRemove(connection, out _);
+    }
+}

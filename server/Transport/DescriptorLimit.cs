@@ -1,0 +1,51 @@
+using System.Globalization;
+
+namespace Testbed.Server.Transport;
+
+/// <summary>
+/// The process's limit on open file descriptors, and the connection cap derived from it. Every accepted socket takes
+/// a descriptor; at the limit the accept loop fails over and over and the process falls over (issue 13 saw it abort
+/// with "Out of memory." at about 19,760 idle connections under a limit of 20,000), so the server refuses connections
+/// well before it (<see cref="ConnectionAdmission"/>).
+/// </summary>
+internal static class DescriptorLimit
+{
+    /// <summary>The cap used where the limit cannot be read (not Linux).</summary>
+    public const int FallbackConnectionCap = 4096;
+
+    /// <summary>
+    /// The connection cap for a descriptor limit: the limit less a reserve for the server's own descriptors (the
+    /// runtime, the SQLite database and its journal, the logs, the listening sockets, the epoll and its eventfds, files
+    /// the browser client is served from): a tenth of the limit, at least 256.
+    /// </summary>
+    public static int ConnectionCapFor(long descriptorLimit) =>
+        (int)Math.Clamp(descriptorLimit - Math.Max(256, descriptorLimit / 10), 16, int.MaxValue);
+
+    /// <summary>The connection cap for this process: <see cref="ConnectionCapFor"/> its soft limit, read now.</summary>
+    public static int ConnectionCap() => Read() is { } limit ? ConnectionCapFor(limit) : FallbackConnectionCap;
+
+    /// <summary>
+    /// The soft RLIMIT_NOFILE of this process from /proc/self/limits ("Max open files  SOFT  HARD  files"), or null
+    /// where there is no such file or it says "unlimited". The .NET runtime raises the soft limit to the hard one at
+    /// start-up, so this is the hard limit the process was started with.
+    /// </summary>
+    public static long? Read()
+    {
+        const string Path = "/proc/self/limits";
+        if (!File.Exists(Path))
+        {
+            return null;
+        }
+
+        foreach (string line in File.ReadLines(Path))
+        {
+            if (line.StartsWith("Max open files", StringComparison.Ordinal))
+            {
+                string[] fields = line["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                return fields.Length > 0 && long.TryParse(fields[0], NumberStyles.None, CultureInfo.InvariantCulture, out long soft) ? soft : null;
+            }
+        }
+
+        return null;
+    }
+}
