@@ -33,20 +33,19 @@ internal sealed partial class ConnectionHeartbeat(ConnectionAdmission admission,
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Tick);
-        long reported = 0, refusedBefore = 0, timedOutBefore = 0;
+        long reported = 0, refusedBefore = 0, evictedBefore = 0, timedOutBefore = 0;
         while (await WaitAsync(timer, stoppingToken))
         {
             CloseExpired(ConnectionDeadlines.Now);
             _trim.Observe(admission.Open, buffers.InUse);
             if (++reported % TicksPerReport == 0)
             {
-                (long global, long perAddress) = admission.Refused;
-                long refused = global + perAddress, timedOut = TimedOut;
-                if (refused != refusedBefore || timedOut != timedOutBefore)
+                ((long refused, long evicted), long timedOut) = (admission.Counts, TimedOut);
+                if (refused != refusedBefore || evicted != evictedBefore || timedOut != timedOutBefore)
                 {
-                    Report(log, refused - refusedBefore, admission.MaxConnections, admission.MaxPerAddress, timedOut - timedOutBefore,
-                        (int)(Tick * TicksPerReport).TotalSeconds, admission.Open);
-                    (refusedBefore, timedOutBefore) = (refused, timedOut);
+                    Report(log, refused - refusedBefore, evicted - evictedBefore, admission.MaxConnections, admission.MaxPerAddress,
+                        timedOut - timedOutBefore, (int)(Tick * TicksPerReport).TotalSeconds, admission.Open);
+                    (refusedBefore, evictedBefore, timedOutBefore) = (refused, evicted, timedOut);
                 }
             }
         }
@@ -77,8 +76,8 @@ internal sealed partial class ConnectionHeartbeat(ConnectionAdmission admission,
     }
 
     [LoggerMessage(20, LogLevel.Information,
-        "Connections: {Refused} refused at a cap (of {MaxConnections} in all, {MaxPerAddress} per address) and {TimedOut} closed by a timeout in the last {Seconds} s; {Open} open")]
-    private static partial void Report(ILogger log, long refused, int maxConnections, int maxPerAddress, long timedOut, int seconds, int open);
+        "Connections: {Refused} refused and {Evicted} closed to make room at a cap (of {MaxConnections} in all, {MaxPerAddress} per address), {TimedOut} closed by a timeout, in the last {Seconds} s; {Open} open")]
+    private static partial void Report(ILogger log, long refused, long evicted, int maxConnections, int maxPerAddress, long timedOut, int seconds, int open);
 
     private sealed class Untrack(ConnectionHeartbeat heartbeat, StreamConnection connection) : IDisposable
     {

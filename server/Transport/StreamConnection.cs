@@ -25,10 +25,17 @@ internal sealed class StreamConnection : IClientConnection, IDisposable
     private FrameWriter? _writer;
     private ITimer? _disconnectTimer;
 
-    public StreamConnection(PacketOrigin origin, TimeProvider clock, ConnectionTimeouts timeouts)
+    private readonly ConnectionAdmission.AdmittedConnection? _admitted;
+
+    /// <param name="origin">The transport and peer.</param>
+    /// <param name="clock">The protocol clock (ping_delay_disconnect).</param>
+    /// <param name="timeouts">The connection's timeouts.</param>
+    /// <param name="admitted">Its admission record, told when a key is proven (null only where no admission ran).</param>
+    public StreamConnection(PacketOrigin origin, TimeProvider clock, ConnectionTimeouts timeouts, ConnectionAdmission.AdmittedConnection? admitted)
     {
         Origin = origin;
         _clock = clock;
+        _admitted = admitted;
         Deadlines = new ConnectionDeadlines(timeouts, ConnectionDeadlines.Now);
     }
 
@@ -101,7 +108,11 @@ internal sealed class StreamConnection : IClientConnection, IDisposable
     }
 
     /// <inheritdoc />
-    public void KeyProven() => Deadlines.KeyProven();
+    public void KeyProven()
+    {
+        Deadlines.KeyProven();
+        _admitted?.KeyProven();
+    }
 
     /// <inheritdoc />
     public void SetDisconnectDelay(TimeSpan? delay)

@@ -24,7 +24,7 @@ internal sealed class TcpConnectionHandler(PacketProcessor processor, ServerSett
         }
 
         var origin = new PacketOrigin("tcp", (connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address);
-        using var stream = new StreamConnection(origin, clock, timeouts);
+        using var stream = new StreamConnection(origin, clock, timeouts, ConnectionAdmission.Of(connection.Items));
         using IDisposable watched = heartbeat.Track(stream, stream.Deadlines);
         using CancellationTokenRegistration peerGone = connection.ConnectionClosed.Register(() => stream.Close(null));
         using CancellationTokenRegistration stopping = lifetime.ApplicationStopping.Register(() => stream.Close(null)); // do not hold shutdown up

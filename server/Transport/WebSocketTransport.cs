@@ -26,7 +26,8 @@ internal static class WebSocketTransport
         using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync(subProtocol);
         var origin = new PacketOrigin("websocket", context.Connection.RemoteIpAddress);
         IServiceProvider services = context.RequestServices;
-        using var stream = new StreamConnection(origin, clock, services.GetRequiredService<ConnectionTimeouts>());
+        using var stream = new StreamConnection(origin, clock, services.GetRequiredService<ConnectionTimeouts>(),
+            ConnectionAdmission.Of(context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items));
         using IDisposable watched = services.GetRequiredService<ConnectionHeartbeat>().Track(stream, stream.Deadlines);
         using CancellationTokenRegistration peerGone = context.RequestAborted.Register(() => stream.Close(null));
         using CancellationTokenRegistration stopping = services.GetRequiredService<IHostApplicationLifetime>()

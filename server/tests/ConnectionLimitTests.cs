@@ -38,26 +38,44 @@ public sealed class ConnectionLimitTests
     }
 
     [Fact]
-    public async Task GlobalCapCoversBothListenersAndTheServerKeepsServingWhatItHas()
+    public async Task AtTheGlobalCapANewConnectionTakesThePlaceOfTheBusiestAddresssOldestWithoutAKey()
     {
         await using RunningServer server = await RunningServer.StartAsync("--Testbed:MaxConnections=4", "--Testbed:HandshakeStepSeconds=60");
+        string[] from = ["127.0.0.2", "127.0.0.2", "127.0.0.2", "127.0.0.3"];
         List<Socket> held = [];
-        for (int i = 0; i < 4; i++)
+        foreach (string address in from)
         {
-            held.Add(await ConnectAsync(server.TcpPort, $"127.0.0.{i + 2}"));
+            held.Add(await ConnectAsync(server.TcpPort, address));
             Assert.True(await AnswersAsync(held[^1]));
         }
 
-        using Socket tcp = await ConnectAsync(server.TcpPort, "127.0.0.1");
-        Assert.False(await AnswersAsync(tcp), "the fifth TCP connection is past the global cap");
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
-        Assert.False(await ServesHttpAsync(http, server), "an HTTP connection is past the global cap too");
-        Assert.True(await AnswersAsync(held[0]), "connections already admitted are still served");
-
-        held[3].Dispose();
-        Assert.True(await EventuallyAsync(() => ServesHttpAsync(http, server)),
-            "HTTP is admitted again once a connection closed");
+        using Socket victim = await ConnectAsync(server.TcpPort, "127.0.0.1");
+        Assert.True(await AnswersAsync(victim), "a new connection at the global cap is admitted");
+        Assert.True(await ClosedByServerAsync(held[0]), "the oldest connection of the address holding the most made room");
+        Assert.True(await AnswersAsync(held[3]), "another address's connection is still served");
         held.ForEach(socket => socket.Dispose());
+    }
+
+    [Fact]
+    public async Task WhenEveryConnectionHasProvedAKeyTheGlobalCapRefusesBothListeners()
+    {
+        await using RunningServer server = await RunningServer.StartAsync("--Testbed:MaxConnections=2");
+        List<Protocol.Client.MtProtoClient> clients = [];
+        for (int i = 0; i < 2; i++)
+        {
+            clients.Add(await Clients.ConnectAsync(server));
+            await Clients.WithinPatience(clients[^1].RequestAsync(Clients.Call("ping", 1L))); // a message under the key: proven
+        }
+
+        using Socket tcp = await ConnectAsync(server.TcpPort, "127.0.0.2");
+        Assert.False(await AnswersAsync(tcp), "no connection without a key to make room for a new TCP connection");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+        Assert.False(await ServesHttpAsync(http, server), "nor for an HTTP connection");
+        Assert.Equal(2L, (await Clients.WithinPatience(clients[0].RequestAsync(Clients.Call("ping", 2L)))).Get<long>("ping_id"));
+
+        await clients[1].DisposeAsync();
+        Assert.True(await EventuallyAsync(() => ServesHttpAsync(http, server)), "HTTP is admitted again once a connection closed");
+        await clients[0].DisposeAsync();
     }
 
     [Theory]
