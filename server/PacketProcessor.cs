@@ -38,8 +38,11 @@ internal sealed class PacketProcessor(HandshakeServer handshake, AuthKeyStore au
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            ServerLog.PacketFailed(log, e, payload.Length);
-            Event("packet_failed", connection.Origin, ("length", payload.Length), ("error", e.GetType().Name));
+            if (events.Write("packet_failed", connection.Origin, ("length", payload.Length), ("error", e.GetType().Name)))
+            {
+                ServerLog.PacketFailed(log, e, payload.Length);
+            }
+
             connection.SendError(-404);
         }
     }
@@ -101,8 +104,11 @@ internal sealed class PacketProcessor(HandshakeServer handshake, AuthKeyStore au
             return;
         }
 
-        ServerLog.NewAuthKey(log, expires is null ? "permanent" : "temporary", key.Id, completed.DataCenter);
-        Event("auth_key_created", connection.Origin, ("authKeyId", Hex(key.Id)), ("dc", completed.DataCenter), ("temporary", expires is not null));
+        if (events.Write("auth_key_created", connection.Origin, ("authKeyId", Hex(key.Id)), ("dc", completed.DataCenter), ("temporary", expires is not null)))
+        {
+            ServerLog.NewAuthKey(log, expires is null ? "permanent" : "temporary", key.Id, completed.DataCenter);
+        }
+
         Reply(completed.Response, connection);
     }
 
@@ -110,11 +116,10 @@ internal sealed class PacketProcessor(HandshakeServer handshake, AuthKeyStore au
     {
         long authKeyId = payload.Length >= 8 ? BinaryPrimitives.ReadInt64LittleEndian(payload) : 0;
         EncryptedOutcome outcome = encrypted.Process(payload, connection);
-        if (outcome.Event != "message_processed")
+        if (outcome.Event != "message_processed" && events.Write(outcome.Event, connection.Origin, ("authKeyId", Hex(authKeyId)),
+                ("sessionId", outcome.SessionId is { } session ? Hex(session) : null), ("msgId", outcome.MsgId), ("detail", outcome.Detail)))
         {
             ServerLog.EncryptedRefused(log, outcome.Event, authKeyId);
-            Event(outcome.Event, connection.Origin, ("authKeyId", Hex(authKeyId)), ("sessionId", outcome.SessionId is { } session ? Hex(session) : null),
-                ("msgId", outcome.MsgId), ("detail", outcome.Detail));
         }
 
         if (outcome.TransportError != 0)
@@ -123,22 +128,14 @@ internal sealed class PacketProcessor(HandshakeServer handshake, AuthKeyStore au
         }
     }
 
-    private void Refuse(int code, string reason, IClientConnection connection, params (string Name, object? Value)[] extra)
+    private void Refuse(int code, string reason, IClientConnection connection, params ReadOnlySpan<(string Name, object? Value)> extra)
     {
-        ServerLog.HandshakeRefused(log, code, reason);
-        Event("handshake_refused", connection.Origin, [("code", code), ("reason", reason), .. extra]);
-        connection.SendError(code);
-    }
-
-    private void Event(string name, PacketOrigin origin, params (string Name, object? Value)[] fields)
-    {
-        var entry = new Dictionary<string, object?> { ["transport"] = origin.Transport, ["remote"] = origin.AddressText };
-        foreach ((string fieldName, object? value) in fields)
+        if (events.Write("handshake_refused", connection.Origin, [("code", code), ("reason", reason), .. extra]))
         {
-            entry[fieldName] = value;
+            ServerLog.HandshakeRefused(log, code, reason);
         }
 
-        events.Write(name, entry);
+        connection.SendError(code);
     }
 
     private static string Hex(long id) => ((ulong)id).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);

@@ -80,7 +80,8 @@ public static class ServerApp
         builder.Services.AddSingleton(_ => new ServerKeyStore(settings.DataDirectory));
         builder.Services.AddSingleton(_ => new Database(Path.Combine(settings.DataDirectory, "testbed.db")));
         builder.Services.AddSingleton<AuthKeyStore>();
-        builder.Services.AddSingleton(services => new SecurityEventLog(settings.DataDirectory, services.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(services => new SecurityEventLog(settings.DataDirectory, services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<ILogger<SecurityEventLog>>(), settings.SecurityLogMaxBytes, settings.SecurityLogFiles));
         builder.Services.AddSingleton(_ => new HandshakeRateLimiter(behaviour.Violates(Faults.Violations.RobustnessViolations.HandshakeFloodUnlimited)
             ? Faults.Violations.RobustnessViolations.UnlimitedHandshakesPerMinute : settings.HandshakeMessagesPerMinute));
         builder.Services.AddSingleton(services => new HandshakeServer(new HandshakeServerOptions

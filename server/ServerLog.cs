@@ -2,7 +2,9 @@ namespace Testbed.Server;
 
 /// <summary>
 /// The server's log messages, source-generated (no formatting unless the level is on). None of them takes key
-/// material: auth keys, nonces and DH secrets never reach a log.
+/// material: auth keys, nonces and DH secrets never reach a log. The lines for a bad packet (refusals, a failure, a
+/// closed connection, a new key) are logged only for events the <see cref="SecurityEventLog"/> writes in full, so a
+/// flood is a few lines and then one <see cref="EventsFolded"/> line per kind and source and 10 s window.
 /// </summary>
 internal static partial class ServerLog
 {
@@ -41,4 +43,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(12, LogLevel.Warning, "!!! LAB CLOCK ON: POST /lab/clock?advance=SECONDS moves this server's clock forward. For the replay lab only; never expose it.")]
     public static partial void LabClockOn(ILogger log);
+
+    [LoggerMessage(13, LogLevel.Information, "{Event} x{Count} more from {Remote} in the last {Seconds} s, counted in security-events.jsonl and not logged one by one")]
+    public static partial void EventsFolded(ILogger log, string @event, long count, string remote, int seconds);
 }

@@ -63,6 +63,18 @@ public sealed class ServerSettings
     /// </summary>
     public long MaxBufferedBytes { get; set; } = 128L << 20;
 
+    /// <summary>
+    /// The size, in bytes, at which <c>security-events.jsonl</c> is rotated to <c>security-events.jsonl.1</c> (older files
+    /// shift to .2, …): 16 MiB, about 90 000 events. At least 1024, the longest line (docs/server.md, "Bounded security log").
+    /// </summary>
+    public long SecurityLogMaxBytes { get; set; } = 16L << 20;
+
+    /// <summary>
+    /// How many security-log files are kept, the current one included: 4, so the log takes at most 4 ×
+    /// <see cref="SecurityLogMaxBytes"/> (64 MiB) of disk; the oldest is deleted. At least 1.
+    /// </summary>
+    public int SecurityLogFiles { get; set; } = 4;
+
     /// <summary>Fault profiles to turn on (<c>--fault NAME</c>); see <see cref="Faults.FaultCatalog"/>.</summary>
     public List<string> Faults { get; set; } = [];
 
@@ -94,6 +106,8 @@ public sealed class ServerSettings
             (nameof(IdleSeconds), IdleSeconds, 1, "at least 1 second"),
             (nameof(MinFrameBytesPerSecond), MinFrameBytesPerSecond, 0, "0 (no minimum) or more"),
             (nameof(MaxBufferedBytes), MaxBufferedBytes, MaxPacketLength, $"at least one packet's length ({MaxPacketLength})"),
+            (nameof(SecurityLogMaxBytes), SecurityLogMaxBytes, SecurityEventLine.MaxLineBytes, $"at least the longest security-event line ({SecurityEventLine.MaxLineBytes} bytes)"),
+            (nameof(SecurityLogFiles), SecurityLogFiles, 1, "at least 1 (the current file)"),
         ];
         foreach ((string name, long value, long least, string why) in bounds)
         {

@@ -10,10 +10,9 @@ internal static class ConnectionEvents
             return; // the client closed it: nothing to report
         }
 
-        ServerLog.ConnectionClosed(log, origin.Transport, connectionId, reason);
-        events.Write("connection_closed", new Dictionary<string, object?>
+        if (events.Write("connection_closed", origin, ("reason", reason)))
         {
-            ["transport"] = origin.Transport, ["remote"] = origin.AddressText, ["reason"] = reason,
-        });
+            ServerLog.ConnectionClosed(log, origin.Transport, connectionId, reason);
+        }
     }
 }

@@ -145,6 +145,8 @@ public sealed class ConnectionLimitTests
     [InlineData("MaxConnectionsPerAddress", 0)]
     [InlineData("MaxConnections", -1)]
     [InlineData("HandshakeStepSeconds", 0)]
+    [InlineData("SecurityLogMaxBytes", 100)] // below the longest security-event line
+    [InlineData("SecurityLogFiles", 0)]
     public async Task SettingsThatCannotWorkAreRefusedAtStartUp(string name, int value)
     {
         (int exitCode, string[] output) = await ServerProcess.RunUntilExitAsync($"--Testbed:{name}={value}", "--Testbed:HttpEndpoint=127.0.0.1:0",

@@ -104,6 +104,30 @@ public sealed class ServerStartupTests
         AssertNoStackTrace(output);
     }
 
+    [Fact]
+    public async Task A_flood_of_bad_packets_prints_a_few_lines_and_then_one_fold()
+    {
+        const int Packets = 100;
+        await using ServerProcess server = await ServerProcess.StartAsync();
+        using (var http = new HttpClient())
+        {
+            byte[] unknownKey = [.. BitConverter.GetBytes(0x1122334455667788L), .. new byte[64]];
+            for (int i = 0; i < Packets; i++)
+            {
+                using var content = new ByteArrayContent(unknownKey);
+                (await http.PostAsync(new Uri($"http://127.0.0.1:{server.HttpPort}/api"), content)).Dispose();
+            }
+        }
+
+        Assert.Equal(0, await server.StopAsync()); // the open window's fold is written on the way out
+        IReadOnlyList<string> output = server.Output;
+        int full = output.Count(l => l.Contains("Encrypted message for auth key 1122334455667788: unknown_auth_key", StringComparison.Ordinal));
+        int[] folded = output.Select(l => System.Text.RegularExpressions.Regex.Match(l, @"unknown_auth_key x(\d+) more from 127\.0\.0\.1"))
+            .Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.NotEmpty(folded); // 100 packets would need a minute to spread over windows that write them all in full
+        Assert.Equal(Packets, full + folded.Sum());
+    }
+
     private static void AssertOneLineRefusal(string[] output, int exitCode, int expectedExitCode, string? expectedLine)
     {
         Assert.True(output.Length == 1, $"expected one line, the server printed {output.Length}:\n{string.Join('\n', output)}");
