@@ -41,10 +41,8 @@ public sealed class SessionRegistryTests
     [Fact]
     public void A_session_unused_for_the_idle_time_is_evicted_when_the_registry_is_next_used()
     {
-        var clock = new StoppedClock(Start);
-        var registry = new SessionRegistry(AdmissionPolicy.Hardened, clock, Bounds);
-        using AuthKey key = NewKey();
-        ServerSession idle = registry.GetOrCreate(key.Id, key, 1, Start);
+        (StoppedClock clock, SessionRegistry registry, AuthKey key, ServerSession idle) = Started(Bounds);
+        using AuthKey disposed = key;
         clock.Now += Bounds.SessionIdle / 2;
         ServerSession used = registry.GetOrCreate(key.Id, key, 2, Start);
         clock.Now += Bounds.SessionIdle / 2 + TimeSpan.FromSeconds(1);
@@ -59,11 +57,9 @@ public sealed class SessionRegistryTests
     [Fact]
     public void Past_the_cap_the_least_recently_used_session_of_any_key_is_evicted()
     {
-        var clock = new StoppedClock(Start);
-        var registry = new SessionRegistry(AdmissionPolicy.Hardened, clock, Bounds);
-        using AuthKey first = NewKey();
+        (_, SessionRegistry registry, AuthKey first, ServerSession oldest) = Started(Bounds);
+        using AuthKey disposed = first;
         using AuthKey second = NewKey();
-        ServerSession oldest = registry.GetOrCreate(first.Id, first, 1, Start);
         ServerSession leastRecent = registry.GetOrCreate(first.Id, first, 2, Start);
         registry.GetOrCreate(second.Id, second, 1, Start);
         Assert.Same(oldest, registry.GetOrCreate(first.Id, first, 1, Start)); // now 2 is the least recently used
@@ -77,10 +73,8 @@ public sealed class SessionRegistryTests
     [Fact]
     public void A_session_in_use_on_another_thread_is_evicted_only_once_it_is_free()
     {
-        var clock = new StoppedClock(Start);
-        var registry = new SessionRegistry(AdmissionPolicy.Hardened, clock, Bounds with { MaxSessions = 1 });
-        using AuthKey key = NewKey();
-        ServerSession busy = registry.GetOrCreate(key.Id, key, 1, Start);
+        (_, SessionRegistry registry, AuthKey key, ServerSession busy) = Started(Bounds with { MaxSessions = 1 });
+        using AuthKey disposed = key;
         using var entered = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
         var holder = new Thread(() =>
@@ -115,13 +109,9 @@ public sealed class SessionRegistryTests
     [InlineData("cap")]
     public void A_message_processed_before_eviction_is_refused_by_the_session_made_again(string eviction)
     {
-        var clock = new StoppedClock(Start);
-        var registry = new SessionRegistry(AdmissionPolicy.Hardened, clock, Bounds with { SessionIdle = TimeSpan.FromSeconds(60) });
-        using AuthKey key = NewKey();
-        ServerSession before = registry.GetOrCreate(key.Id, key, 1, Start);
-        var processed = new EnvelopeHeader(0, 1, MsgId.FromTime(Start) & ~3L, 1);
-        Assert.Equal(AdmissionAction.Process, before.Admission.Check(processed, contentRelated: true, saltAccepted: true, Start).Action);
-        before.Admission.Record(processed);
+        (StoppedClock clock, SessionRegistry registry, AuthKey key, ServerSession before) = Started(Bounds with { SessionIdle = TimeSpan.FromSeconds(60) });
+        using AuthKey disposed = key;
+        EnvelopeHeader processed = ProcessOne(before);
 
         if (eviction == "idle")
         {
@@ -149,12 +139,9 @@ public sealed class SessionRegistryTests
     [Fact]
     public void A_floor_is_dropped_once_the_time_window_refuses_all_below_it()
     {
-        var clock = new StoppedClock(Start);
-        var registry = new SessionRegistry(AdmissionPolicy.Hardened, clock, Bounds);
-        using AuthKey key = NewKey();
-        ServerSession before = registry.GetOrCreate(key.Id, key, 1, Start);
-        var processed = new EnvelopeHeader(0, 1, MsgId.FromTime(Start) & ~3L, 1);
-        before.Admission.Record(processed);
+        (StoppedClock clock, SessionRegistry registry, AuthKey key, ServerSession before) = Started(Bounds);
+        using AuthKey disposed = key;
+        EnvelopeHeader processed = ProcessOne(before);
         Assert.True(registry.Remove(key.Id, 1));
         Assert.Equal(1, registry.FloorCount);
 
@@ -167,6 +154,24 @@ public sealed class SessionRegistryTests
         Assert.Equal(0, registry.FloorCount);
         AdmissionVerdict replay = again.Admission.Check(processed, contentRelated: true, saltAccepted: true, clock.Now);
         Assert.Equal((AdmissionAction.Refuse, BadMsgCode.MsgIdTooLow), (replay.Action, replay.Code));
+    }
+
+    /// <summary>A registry at <see cref="Start"/> and session 1 of a new key in it.</summary>
+    private static (StoppedClock Clock, SessionRegistry Registry, AuthKey Key, ServerSession First) Started(MemoryBounds bounds)
+    {
+        var clock = new StoppedClock(Start);
+        var registry = new SessionRegistry(AdmissionPolicy.Hardened, clock, bounds);
+        AuthKey key = NewKey();
+        return (clock, registry, key, registry.GetOrCreate(key.Id, key, 1, Start));
+    }
+
+    /// <summary>Admits and records a message sent at <see cref="Start"/>, as the processor does.</summary>
+    private static EnvelopeHeader ProcessOne(ServerSession session)
+    {
+        var header = new EnvelopeHeader(0, 1, MsgId.FromTime(Start) & ~3L, 1);
+        Assert.Equal(AdmissionAction.Process, session.Admission.Check(header, contentRelated: true, saltAccepted: true, Start).Action);
+        session.Admission.Record(header);
+        return header;
     }
 
     private static AuthKey NewKey() => AuthKey.FromBytes(System.Security.Cryptography.RandomNumberGenerator.GetBytes(AuthKey.Size));
