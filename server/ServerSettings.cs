@@ -73,8 +73,9 @@ public sealed class ServerSettings
     // Memory bounds: what the server keeps per client is given back (docs/server.md "Memory bounds").
 
     /// <summary>
-    /// Sessions kept in memory, all keys together: 10 000 (about 20 KiB each when idle, bench session-memory). Past it
-    /// the least recently used is evicted; a client that comes back gets a new session above its old one's msg_ids.
+    /// Sessions kept in memory, all keys together: 10 000 (an idle one after a ping holds about 1.5 KiB, bench
+    /// session-memory; a busy one up to its 12 KiB replay window, its remembered answers and its outbox). Past it the
+    /// least recently used is evicted; a client that comes back gets a new session above its old one's msg_ids.
     /// </summary>
     public int MaxSessions { get; set; } = 10_000;
 
