@@ -26,6 +26,19 @@ public sealed class MemoryBoundsTests
         Assert.Equal(-404, BinaryPrimitives.ReadInt32LittleEndian(await b.Connection.RoundTripAsync(wire)));
     }
 
+    [Theory]
+    [InlineData(nameof(ServerSettings.GarbageMessagesPerMinute))]
+    [InlineData(nameof(ServerSettings.MaxSessions))]
+    [InlineData(nameof(ServerSettings.SessionIdleMinutes))]
+    [InlineData(nameof(ServerSettings.MaxCachedAuthKeys))]
+    [InlineData(nameof(ServerSettings.AuthKeyIdleMinutes))]
+    public void A_bound_of_zero_is_refused_at_start_up(string name)
+    {
+        var settings = new ServerSettings();
+        typeof(ServerSettings).GetProperty(name)!.SetValue(settings, 0);
+        Assert.StartsWith($"--Testbed:{name}=0 cannot work", settings.Problem(), StringComparison.Ordinal);
+    }
+
     private static async Task<bool> PongsAsync(TestSession test)
     {
         (byte[] wire, _) = test.Session.Encrypt(ClientFlows.Ping(1), contentRelated: true);
