@@ -49,13 +49,15 @@ internal sealed class PacketProcessor(HandshakeServer handshake, AuthKeyStore au
 
     private void ProcessHandshake(ReadOnlySpan<byte> payload, bool mayHavePadding, IClientConnection connection)
     {
-        if (!rateLimiter.TryAcquire(connection.Origin.Address))
+        bool wellFormed = UnencryptedMessage.TryRead(payload, out long msgId, out int length, allowTrailing: mayHavePadding);
+        bool query = wellFormed && HandshakeQuery.Is(payload.Slice(UnencryptedMessage.HeaderSize, length));
+        if (!rateLimiter.TryAcquire(connection.Origin.Address, query))
         {
-            Refuse(-429, "handshake rate limit for this address", connection);
+            Refuse(-429, query ? "handshake rate limit for this address" : "rate limit for other unencrypted messages from this address", connection);
             return;
         }
 
-        if (!UnencryptedMessage.TryRead(payload, out long msgId, out int length, allowTrailing: mayHavePadding))
+        if (!wellFormed)
         {
             if (behaviour.Violates(Faults.Violations.RobustnessViolations.MalformedUnencryptedIgnored))
             {

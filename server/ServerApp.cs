@@ -83,7 +83,7 @@ public static class ServerApp
         builder.Services.AddSingleton(services => new SecurityEventLog(settings.DataDirectory, services.GetRequiredService<TimeProvider>(),
             services.GetRequiredService<ILogger<SecurityEventLog>>(), settings.SecurityLogMaxBytes, settings.SecurityLogFiles));
         builder.Services.AddSingleton(_ => new HandshakeRateLimiter(behaviour.Violates(Faults.Violations.RobustnessViolations.HandshakeFloodUnlimited)
-            ? Faults.Violations.RobustnessViolations.UnlimitedHandshakesPerMinute : settings.HandshakeMessagesPerMinute));
+            ? Faults.Violations.RobustnessViolations.UnlimitedHandshakesPerMinute : settings.HandshakeMessagesPerMinute, settings.GarbageMessagesPerMinute));
         builder.Services.AddSingleton(services => new HandshakeServer(new HandshakeServerOptions
         {
             RsaKeys = [services.GetRequiredService<ServerKeyStore>().Key],
@@ -112,6 +112,7 @@ public static class ServerApp
         }));
         builder.Services.AddSingleton(_ => new ServerSaltSchedule(SaltSecret.LoadOrCreate(settings.DataDirectory)));
         builder.Services.AddSingleton(behaviour);
+        builder.Services.AddSingleton(MemoryBounds.From(settings));
         builder.Services.AddSingleton(services => new SessionRegistry(behaviour.Admission with
         {
             CheckMsgIdLowBits = !behaviour.Violates(Faults.Violations.MsgIdViolations.LowBitsUnchecked),
@@ -119,7 +120,7 @@ public static class ServerApp
             MaxFuture = behaviour.Violates(Faults.Violations.MsgIdViolations.FutureWindowNarrowed) ? Faults.Violations.MsgIdViolations.NarrowedMaxFuture : behaviour.Admission.MaxFuture,
             IgnoredSeqNoRefusals = Faults.Violations.SeqNoViolations.RefusalsNotMade(behaviour),
             LateMessagesOrderedBySeqNo = behaviour.Violates(Faults.Violations.SeqNoViolations.LateOrderedBySeqNo),
-        }, services.GetRequiredService<TimeProvider>()));
+        }, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<MemoryBounds>()));
         builder.Services.AddSingleton<SessionDelivery>();
         builder.Services.AddSingleton<ChatStore>();
         builder.Services.AddSingleton<ChatService>();

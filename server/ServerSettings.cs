@@ -25,6 +25,13 @@ public sealed class ServerSettings
     public int HandshakeMessagesPerMinute { get; set; } = 120;
 
     /// <summary>
+    /// Other unencrypted messages (malformed, or not a handshake query: each answered -404) allowed per peer address per
+    /// minute: 6000, far above any client's mistakes, so that garbage cannot spend the handshake budget above, yet its
+    /// answers and log lines stay bounded (-429 past it).
+    /// </summary>
+    public int GarbageMessagesPerMinute { get; set; } = 6000;
+
+    /// <summary>
     /// Open connections (TCP and HTTP/WebSocket together) allowed at once; past it a new connection is closed as soon
     /// as it is accepted. 0, the default, derives the cap from the process's descriptor limit at start-up, leaving a
     /// reserve for the server's own files (<see cref="Transport.DescriptorLimit"/>), so that accepting can never run
@@ -75,6 +82,28 @@ public sealed class ServerSettings
     /// </summary>
     public int SecurityLogFiles { get; set; } = 4;
 
+    // Memory bounds: what the server keeps per client is given back (docs/server.md "Memory bounds").
+
+    /// <summary>
+    /// Sessions kept in memory, all keys together: 50 000, more than the connections a default descriptor limit admits,
+    /// so that live clients keep their sessions under ordinary load (an idle one after a ping holds about 1.5 KiB,
+    /// bench session-memory; a busy one up to its 12 KiB replay window, its remembered answers and its outbox). Past
+    /// it the least recently used is evicted; a client that comes back gets a new session above its old one's msg_ids.
+    /// </summary>
+    public int MaxSessions { get; set; } = 50_000;
+
+    /// <summary>
+    /// Minutes after which an unused session is evicted: 30, six times the 300 s msg_id time window, so that no
+    /// message it could still be asked to answer again is lost with it (docs/protocol.md §3.4).
+    /// </summary>
+    public int SessionIdleMinutes { get; set; } = 30;
+
+    /// <summary>Auth keys kept decoded in memory: 10 000. The database stays the source: a key evicted is loaded again.</summary>
+    public int MaxCachedAuthKeys { get; set; } = 10_000;
+
+    /// <summary>Minutes after which an unused auth key leaves the memory cache: 30.</summary>
+    public int AuthKeyIdleMinutes { get; set; } = 30;
+
     /// <summary>Fault profiles to turn on (<c>--fault NAME</c>); see <see cref="Faults.FaultCatalog"/>.</summary>
     public List<string> Faults { get; set; } = [];
 
@@ -108,6 +137,11 @@ public sealed class ServerSettings
             (nameof(MaxBufferedBytes), MaxBufferedBytes, MaxPacketLength, $"at least one packet's length ({MaxPacketLength})"),
             (nameof(SecurityLogMaxBytes), SecurityLogMaxBytes, SecurityEventLine.MaxLineBytes, $"at least the longest security-event line ({SecurityEventLine.MaxLineBytes} bytes)"),
             (nameof(SecurityLogFiles), SecurityLogFiles, 1, "at least 1 (the current file)"),
+            (nameof(GarbageMessagesPerMinute), GarbageMessagesPerMinute, 1, "at least 1"),
+            (nameof(MaxSessions), MaxSessions, 1, "at least 1"),
+            (nameof(SessionIdleMinutes), SessionIdleMinutes, 1, "at least 1 minute"),
+            (nameof(MaxCachedAuthKeys), MaxCachedAuthKeys, 1, "at least 1"),
+            (nameof(AuthKeyIdleMinutes), AuthKeyIdleMinutes, 1, "at least 1 minute"),
         ];
         foreach ((string name, long value, long least, string why) in bounds)
         {

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using Testbed.Protocol.Envelope;
 using Testbed.Protocol.Messages;
@@ -24,7 +23,7 @@ internal readonly record struct EncryptedOutcome(int TransportError, string Even
 /// hand what passes to the <see cref="ServiceMessageHandler"/>, and send what is due.
 /// </summary>
 internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegistry sessions, SessionDelivery delivery,
-    ServiceMessageHandler handler, ServerSaltSchedule salts, ServerBehaviour behaviour, TimeProvider clock)
+    ServiceMessageHandler handler, ServerSaltSchedule salts, ServerBehaviour behaviour, TimeProvider clock, MemoryBounds? bounds = null)
 {
     // The salt the handshake gives a new key is accepted for this long after its creation (docs/protocol.md §3.5).
     private static readonly TimeSpan InitialSaltLifetime = TimeSpan.FromMinutes(30);
@@ -32,7 +31,16 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
     // What gzip_packed may expand to: the transport's own packet limit.
     private const int MaxUnpackedLength = 1 << 20;
 
-    private readonly ConcurrentDictionary<long, (AuthKey Key, StoredAuthKey Stored)> _keys = new();
+    // A session retired between the registry handing it out and this thread taking its lock is asked for again; the
+    // registry makes the new one as the most recently used, so a second retirement in a row needs a flood of sessions.
+    private const int SessionAttempts = 4;
+
+    private readonly MemoryBounds _bounds = bounds ?? MemoryBounds.Default;
+
+    // The decoded keys in use (docs/server.md "Memory bounds"): the database is the source, a key evicted is loaded
+    // again. An evicted AuthKey is not disposed: live sessions and packets on other threads may still hold it.
+    private readonly LruMap<long, (AuthKey Key, StoredAuthKey Stored)> _keys = new();
+    private readonly Lock _keysLock = new();
     private readonly TlCodec _codec = TlCodec.Testbed;
     private readonly TlSchema _schema = TlSchema.Testbed;
 
@@ -102,10 +110,10 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
         }
 
         EnvelopeHeader header = envelope.Header;
-        ServerSession session = sessions.GetOrCreate(authKeyId, key, behaviour.SessionIdUnchecked ? 0 : header.SessionId, stored.CreatedAt);
+        ServerSession session = EnterSession(authKeyId, key, behaviour.SessionIdUnchecked ? 0 : header.SessionId, stored.CreatedAt);
         MessageContext context;
         EncryptedOutcome outcome;
-        lock (session.Lock)
+        try
         {
             if (behaviour.Violates(ServiceViolations.MsgIdsOffServerClock))
             {
@@ -128,6 +136,10 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
                 session.HttpWaiter = exchange.Wait is null ? session.HttpWaiter : exchange;
             }
         }
+        finally
+        {
+            session.Lock.Exit();
+        }
 
         if (context.DestroyKey)
         {
@@ -136,6 +148,28 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
 
         context.Afterwards.ForEach(action => action());
         return outcome with { SessionId = header.SessionId, MsgId = header.MsgId };
+    }
+
+    /// <summary>
+    /// The session, its lock held by this thread. The registry retires a session only under its lock, so one found
+    /// retired here had its floor taken before this packet could be admitted into it: it is asked for again, and the
+    /// registry makes it anew above that floor (docs/protocol.md §3.4).
+    /// </summary>
+    private ServerSession EnterSession(long authKeyId, AuthKey key, long sessionId, DateTimeOffset keyCreatedAt)
+    {
+        for (int attempt = 0; attempt < SessionAttempts; attempt++)
+        {
+            ServerSession session = sessions.GetOrCreate(authKeyId, key, sessionId, keyCreatedAt);
+            session.Lock.Enter();
+            if (!session.Retired)
+            {
+                return session;
+            }
+
+            session.Lock.Exit();
+        }
+
+        throw new InvalidOperationException($"Session {sessionId:x16} was evicted {SessionAttempts} times while this packet waited for it.");
     }
 
     /// <summary>Sends what is due on a session to a waiting HTTP request (http_wait woke it, or its time ran out).</summary>
@@ -350,7 +384,7 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
     private bool TryGetKey(long authKeyId, DateTimeOffset now, [NotNullWhen(true)] out AuthKey? key, [NotNullWhen(true)] out StoredAuthKey? stored)
     {
         (key, stored) = (null, null);
-        if (!_keys.TryGetValue(authKeyId, out var cached))
+        if (!TryCached(authKeyId, now, out var cached))
         {
             StoredAuthKey? loaded = authKeyId == 0 ? null : store.Load(authKeyId, now);
             if (loaded is null)
@@ -358,7 +392,7 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
                 return false;
             }
 
-            cached = _keys.GetOrAdd(authKeyId, (AuthKey.FromBytes(loaded.Key), loaded));
+            cached = Cache(authKeyId, AuthKey.FromBytes(loaded.Key), loaded, now);
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(loaded.Key);
         }
 
@@ -372,6 +406,31 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
         return true;
     }
 
+    private bool TryCached(long authKeyId, DateTimeOffset now, out (AuthKey Key, StoredAuthKey Stored) cached)
+    {
+        lock (_keysLock)
+        {
+            return _keys.TryGet(authKeyId, now, out cached);
+        }
+    }
+
+    /// <summary>Caches a loaded key (the one another thread cached first wins) and evicts the idle and the surplus.</summary>
+    private (AuthKey Key, StoredAuthKey Stored) Cache(long authKeyId, AuthKey key, StoredAuthKey stored, DateTimeOffset now)
+    {
+        lock (_keysLock)
+        {
+            if (_keys.TryGet(authKeyId, now, out var first))
+            {
+                key.Dispose(); // nobody else has seen this copy
+                return first;
+            }
+
+            _keys.Set(authKeyId, (key, stored), now);
+            _keys.Trim(_bounds.MaxCachedKeys, now - _bounds.KeyIdle, (_, _) => true);
+            return (key, stored);
+        }
+    }
+
     private void DestroyKey(long authKeyId)
     {
         store.Destroy(authKeyId);
@@ -381,8 +440,10 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
     private void Forget(long authKeyId)
     {
         sessions.RemoveKey(authKeyId);
-        _keys.TryRemove(authKeyId, out _);
-        // The AuthKey object is not disposed here: a packet being processed on another thread may still hold it.
+        lock (_keysLock)
+        {
+            _keys.Remove(authKeyId); // not disposed: a packet being processed on another thread may still hold it
+        }
     }
 
     private byte[] Serialize(string name, params object?[] values) => _codec.Serialize(new TlObject(_schema[name], values));

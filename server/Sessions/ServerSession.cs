@@ -37,6 +37,12 @@ internal sealed class ServerSession(long authKeyId, AuthKey key, long sessionId,
 
     public DateTimeOffset LastUsed { get; set; }
 
+    /// <summary>
+    /// Whether the registry has evicted or destroyed the session (set under <see cref="Lock"/>): its key's floor is
+    /// already taken from it, so no message may be admitted into it any more (docs/protocol.md §3.4).
+    /// </summary>
+    public bool Retired { get; set; }
+
     /// <summary>Where server messages go: the connection of the client's latest message.</summary>
     public IClientConnection? Connection { get; private set; }
 

@@ -6,10 +6,14 @@ namespace Testbed.Server.Storage;
 /// <summary>The auth keys the handshake created, by auth_key_id.</summary>
 public sealed class AuthKeyStore(Database database)
 {
-    // The exact creation time of the keys this process made. The database keeps whole seconds, and a key made in the
-    // second the server started, after it, must not read as older than the start: the start's msg_id floor
-    // (docs/protocol.md §3.4) is for keys whose history a restart lost, and this process has all of such a key's.
+    // The exact creation time of the keys this process made in the whole second of its first key. The database keeps
+    // whole seconds, and a key made in the second the server started, after it, must not read as older than the start:
+    // the start's msg_id floor (docs/protocol.md §3.4) is for keys whose history a restart lost, and this process has
+    // all of such a key's. Only that second is ambiguous, and the server makes its session registry (its start) before
+    // it listens, so no key is older than the start and only the first key's second can be the start's: a key made in
+    // a later second reads, in whole seconds, as made after the start. So the map holds one second's keys, not all.
     private readonly ConcurrentDictionary<long, DateTimeOffset> _madeByThisProcess = new();
+    private long _firstKeySecond = long.MinValue;
 
     /// <summary>Stores a new key. Returns false if its id is already taken (the handshake then asks for a retry).</summary>
     public bool TryAdd(long id, byte[] key, int? dataCenter, DateTimeOffset createdAt, DateTimeOffset? expiresAt, long initialSalt)
@@ -30,7 +34,13 @@ public sealed class AuthKeyStore(Database database)
             return false;
         }
 
-        _madeByThisProcess[id] = createdAt;
+        long second = createdAt.ToUnixTimeSeconds();
+        long first = Interlocked.CompareExchange(ref _firstKeySecond, second, long.MinValue);
+        if (first == long.MinValue || first == second)
+        {
+            _madeByThisProcess[id] = createdAt;
+        }
+
         return true;
     }
 
