@@ -48,8 +48,8 @@ internal static class SoakRunner
         TimeSpan longestOpen = context.Ledger.LongestOpen;
         int stillOpen = context.Ledger.StillOpen, tracked = context.Ledger.Count;
         context.Ledger.Dispose();
-        bool exited = server.HasExited;
-        Gauge? after = exited ? null : await RecoveredAsync(server.ProcessId, before, TimeSpan.FromSeconds(scale.AfterPatienceSeconds));
+        Gauge? after = server.HasExited ? null : await RecoveredAsync(server.ProcessId, before, TimeSpan.FromSeconds(scale.AfterPatienceSeconds));
+        bool exited = server.HasExited; // during the attack or while it recovered
         await server.StopAsync();
         attack.JudgeAfterStop(context);
 

@@ -100,30 +100,22 @@ internal sealed class BadPacketFlood : IAttack
         {
             byte[] buffer = new byte[64 * 1024];
             int read;
-            while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None)) > 0)
+            try
             {
-                Interlocked.Add(ref answered, read);
+                while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None)) > 0)
+                {
+                    Interlocked.Add(ref answered, read);
+                }
+            }
+            catch (SocketException)
+            {
+                // The connection is gone: PacedAsync sees the reader done.
             }
         }
 
         Task reading = ReadAnswersAsync();
-        long sent = 0;
-        try
-        {
-            foreach ((byte[] batch, int frames) in Batches(packets))
-            {
-                await socket.SendAsync(batch, SocketFlags.None, cancel);
-                sent += frames;
-            }
-
-            await UntilAsync(() => Interlocked.Read(ref answered) >= sent * 8 || reading.IsCompleted, cancel); // -404: 4 bytes framed
-        }
-        catch (SocketException)
-        {
-            context.Note("the server closed a flooding TCP connection");
-        }
-
-        return sent;
+        return await PacedAsync(context, "TCP connection", Batches(packets), batch => socket.SendAsync(batch, SocketFlags.None, cancel).AsTask(),
+            () => Interlocked.Read(ref answered) / 8, reading, cancel); // -404: 4 bytes, framed
     }
 
     private static async Task<long> OverWebSocketAsync(AttackContext context, int packets, CancellationToken cancel)
@@ -139,27 +131,58 @@ internal sealed class BadPacketFlood : IAttack
         async Task ReadAnswersAsync()
         {
             byte[] buffer = new byte[4096];
-            while ((await socket.ReceiveAsync(buffer, CancellationToken.None)).MessageType != WebSocketMessageType.Close)
+            try
             {
-                Interlocked.Increment(ref answers); // one message per packet the server sends
+                while ((await socket.ReceiveAsync(buffer, CancellationToken.None)).MessageType != WebSocketMessageType.Close)
+                {
+                    Interlocked.Increment(ref answers); // one message per packet the server sends
+                }
+            }
+            catch (WebSocketException)
+            {
+                // The connection is gone: PacedAsync sees the reader done.
             }
         }
 
-        Task reading = ReadAnswersAsync().ContinueWith(_ => { }, TaskScheduler.Default);
+        Task reading = ReadAnswersAsync();
+        return await PacedAsync(context, "WebSocket", Batches(packets),
+            batch => socket.SendAsync(batch, WebSocketMessageType.Binary, endOfMessage: true, cancel), () => Interlocked.Read(ref answers), reading, cancel);
+    }
+
+    /// <summary>
+    /// Sends batch after batch, each once the server has answered every packet before it: the server queues at most
+    /// 1 024 answers for a connection and cuts off a client that falls behind, and a packet it never read is no event.
+    /// If the server closes the connection, only the packets it answered count as sent. Returns the packets sent.
+    /// </summary>
+    private static async Task<long> PacedAsync(AttackContext context, string connection, IEnumerable<(byte[] Bytes, int Frames)> batches,
+        Func<byte[], Task> send, Func<long> answered, Task reading, CancellationToken cancel)
+    {
+        using var patience = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        patience.CancelAfter(AnswerPatience);
         long sent = 0;
-        try
+        foreach ((byte[] batch, int frames) in batches)
         {
-            foreach ((byte[] batch, int frames) in Batches(packets))
+            try
             {
-                await socket.SendAsync(batch, WebSocketMessageType.Binary, endOfMessage: true, cancel);
-                sent += frames;
+                await send(batch);
+            }
+            catch (Exception e) when (e is SocketException or WebSocketException or IOException)
+            {
+                break;
             }
 
-            await UntilAsync(() => Interlocked.Read(ref answers) >= sent || reading.IsCompleted, cancel);
+            sent += frames;
+            while (answered() < sent && !reading.IsCompleted && !patience.IsCancellationRequested)
+            {
+                await Task.Delay(10, CancellationToken.None);
+            }
         }
-        catch (WebSocketException)
+
+        await Task.WhenAny(reading, Task.Delay(100, CancellationToken.None));
+        if (reading.IsCompleted)
         {
-            context.Note("the server closed a flooding WebSocket");
+            context.Note($"the server closed a flooding {connection} after {answered():N0} answers");
+            return Math.Min(sent, answered());
         }
 
         return sent;
@@ -193,13 +216,4 @@ internal sealed class BadPacketFlood : IAttack
         return sent;
     }
 
-    private static async Task UntilAsync(Func<bool> done, CancellationToken cancel)
-    {
-        using var patience = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        patience.CancelAfter(AnswerPatience);
-        while (!done() && !patience.IsCancellationRequested)
-        {
-            await Task.Delay(100, CancellationToken.None);
-        }
-    }
 }
