@@ -9,26 +9,35 @@ internal sealed class PeakSampler : IAsyncDisposable
     private readonly Task _loop;
     private double _rss;
     private int _descriptors;
+    private int _sockets;
 
     public PeakSampler(int processId, Gauge start)
     {
-        (_rss, _descriptors) = (start.RssMiB, start.Descriptors);
+        (_rss, _descriptors, _sockets) = (start.RssMiB, start.Descriptors, start.Sockets);
         _loop = SampleAsync(processId);
     }
 
     /// <summary>The highest values so far.</summary>
-    public Gauge Peak => new(Volatile.Read(ref _rss), Volatile.Read(ref _descriptors));
+    public Gauge Peak => new(Volatile.Read(ref _rss), Volatile.Read(ref _descriptors), Volatile.Read(ref _sockets));
 
     private async Task SampleAsync(int processId)
     {
         using var timer = new PeriodicTimer(Period);
-        while (await timer.WaitForNextTickAsync(_stop.Token).AsTask().ContinueWith(t => t.IsCompletedSuccessfully && t.Result, TaskScheduler.Default))
+        try
         {
-            if (ProcessGauge.Read(processId) is { } now)
+            while (await timer.WaitForNextTickAsync(_stop.Token))
             {
-                Volatile.Write(ref _rss, Math.Max(_rss, now.RssMiB));
-                Volatile.Write(ref _descriptors, Math.Max(_descriptors, now.Descriptors));
+                if (ProcessGauge.Read(processId) is { } now)
+                {
+                    Volatile.Write(ref _rss, Math.Max(_rss, now.RssMiB));
+                    Volatile.Write(ref _descriptors, Math.Max(_descriptors, now.Descriptors));
+                    Volatile.Write(ref _sockets, Math.Max(_sockets, now.Sockets));
+                }
             }
+        }
+        catch (OperationCanceledException)
+        {
+            // The attack is over.
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Testbed.Protocol.Transport;
@@ -49,7 +50,7 @@ internal sealed class TcpSlowloris(string name, string what, Func<SoakScale, int
 
     public async Task RunAsync(AttackContext context, CancellationToken cancel)
     {
-        var open = new System.Collections.Concurrent.ConcurrentBag<Socket>();
+        var open = new ConcurrentBag<Socket>();
         using var holding = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         Task trickle = trickles ? TrickleAsync(open, holding.Token) : Task.CompletedTask;
         await AttackSockets.OpenManyAsync(context, count(context.Scale), from, async (socket, token) =>
@@ -66,7 +67,7 @@ internal sealed class TcpSlowloris(string name, string what, Func<SoakScale, int
     }
 
     /// <summary>One byte on every open connection each second, until the attack is over.</summary>
-    private static async Task TrickleAsync(System.Collections.Concurrent.ConcurrentBag<Socket> open, CancellationToken stop)
+    private static async Task TrickleAsync(ConcurrentBag<Socket> open, CancellationToken stop)
     {
         using var timer = new PeriodicTimer(TricklePeriod);
         byte[] one = [0x5a];
