@@ -84,17 +84,7 @@ internal sealed class ServerUnderTest : IAsyncDisposable
         _process.WaitForExit(); // the output streams are drained
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
-        Directory.Delete(DataDirectory, recursive: true);
-    }
+    public async ValueTask DisposeAsync() => await ServerLaunch.EndAsync(_process, DataDirectory);
 
     /// <summary>server/bin/Release/net10.0/testbed-server.dll, found from this build's own directory up to the repository.</summary>
     private static string ServerAssembly()

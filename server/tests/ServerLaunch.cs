@@ -66,6 +66,19 @@ internal static partial class ServerLaunch
         }
     }
 
+    /// <summary>Kills the process if it still runs (no shutdown code runs) and deletes its data directory.</summary>
+    public static async Task EndAsync(Process process, string dataDirectory)
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        process.Dispose();
+        Directory.Delete(dataDirectory, recursive: true);
+    }
+
     private static void Collect(ConcurrentQueue<string> output, string? line)
     {
         if (line is not null)

@@ -89,17 +89,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         await ServerLaunch.WaitForPortsAsync(_process, _output);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
-        Directory.Delete(DataDirectory, recursive: true);
-    }
+    public async ValueTask DisposeAsync() => await ServerLaunch.EndAsync(_process, DataDirectory);
 
     private static (Process, ConcurrentQueue<string>) Launch(string[] arguments) =>
         ServerLaunch.Start("dotnet", [Path.Combine(AppContext.BaseDirectory, ServerLaunch.AssemblyName), .. arguments]);
