@@ -55,33 +55,32 @@ internal static class AttackSockets
     {
         using var opening = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         opening.CancelAfter(OpeningPatience);
-        int next = -1, opened = 0, failed = 0;
-        async Task Worker()
+        int opened = 0, failed = 0;
+        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, async (index, _) =>
         {
-            int index;
-            while ((index = Interlocked.Increment(ref next)) < count && Volatile.Read(ref failed) < GiveUpAfterFailures && !opening.IsCancellationRequested)
+            if (Volatile.Read(ref failed) >= GiveUpAfterFailures || opening.IsCancellationRequested)
             {
-                Socket? socket = await ConnectAsync(from(index), context.Server.TcpPort, opening.Token);
-                if (socket is null)
-                {
-                    Interlocked.Increment(ref failed);
-                    continue;
-                }
-
-                Interlocked.Increment(ref opened);
-                context.Ledger.Track(socket, () => UntilClosedAsync(socket));
-                try
-                {
-                    await start(socket, opening.Token);
-                }
-                catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
-                {
-                    // The server closed it meanwhile: the ledger has seen that.
-                }
+                return;
             }
-        }
 
-        await Task.WhenAll(Enumerable.Range(0, Math.Min(Concurrency, count)).Select(_ => Task.Run(Worker, CancellationToken.None)));
+            Socket? socket = await ConnectAsync(from(index), context.Server.TcpPort, opening.Token);
+            if (socket is null)
+            {
+                Interlocked.Increment(ref failed);
+                return;
+            }
+
+            Interlocked.Increment(ref opened);
+            context.Ledger.Track(socket, () => UntilClosedAsync(socket));
+            try
+            {
+                await start(socket, opening.Token);
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+            {
+                // The server closed it meanwhile: the ledger has seen that.
+            }
+        });
         context.Note($"{opened} of {count} connected" + (failed > 0 ? $", {failed} not accepted" : ""));
         return opened;
     }

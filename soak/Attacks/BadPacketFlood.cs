@@ -192,27 +192,22 @@ internal sealed class BadPacketFlood : IAttack
     {
         using var client = new HttpClient(LoopbackHandler.From(AttackSockets.First)) { Timeout = TimeSpan.FromSeconds(10) };
         var uri = new Uri($"http://127.0.0.1:{context.Server.HttpPort}/api");
-        long next = -1, sent = 0;
-        async Task Worker()
+        long sent = 0;
+        await Parallel.ForAsync(0, packets, new ParallelOptions { MaxDegreeOfParallelism = HttpWorkers }, async (_, _) =>
         {
             byte[] frame = new byte[4 + PacketLength];
-            while (Interlocked.Increment(ref next) < packets && !cancel.IsCancellationRequested)
+            WriteFrame(frame);
+            using var body = new ByteArrayContent(frame, 4, PacketLength);
+            try
             {
-                WriteFrame(frame);
-                using var body = new ByteArrayContent(frame, 4, PacketLength);
-                try
-                {
-                    using HttpResponseMessage response = await client.PostAsync(uri, body, cancel);
-                    Interlocked.Increment(ref sent);
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-                {
-                    // Not delivered, or not answered: not counted as sent.
-                }
+                using HttpResponseMessage response = await client.PostAsync(uri, body, cancel);
+                Interlocked.Increment(ref sent);
             }
-        }
-
-        await Task.WhenAll(Enumerable.Range(0, HttpWorkers).Select(_ => Task.Run(Worker, CancellationToken.None)));
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // Not delivered, or not answered (or the attack's time is up): not counted as sent.
+            }
+        });
         return sent;
     }
 

@@ -34,18 +34,11 @@ internal sealed class HttpBodyAttack(string name, string what, int status, Func<
 
     public async Task RunAsync(AttackContext context, CancellationToken cancel)
     {
-        int count = context.Scale.HttpSlowBodies, next = -1;
+        int count = context.Scale.HttpSlowBodies;
         var statuses = new System.Collections.Concurrent.ConcurrentBag<string>();
         byte[] bytes = request();
-        async Task Worker()
-        {
-            while (Interlocked.Increment(ref next) < count)
-            {
-                statuses.Add(await SendAsync(context, bytes, cancel));
-            }
-        }
-
-        await Task.WhenAll(Enumerable.Range(0, Concurrency).Select(_ => Task.Run(Worker, CancellationToken.None)));
+        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = Concurrency },
+            async (_, _) => statuses.Add(await SendAsync(context, bytes, cancel)));
         string expected = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
         string[] wrong = [.. statuses.Where(s => s != expected).Distinct()];
         context.Check(wrong.Length == 0, $"answers {string.Join(", ", wrong)}, not {expected}");

@@ -19,21 +19,15 @@ internal sealed class IdleWebSocket : IAttack
     public async Task RunAsync(AttackContext context, CancellationToken cancel)
     {
         using var sockets = new AttackWebSockets();
-        int count = context.Scale.IdleConnections, next = -1, opened = 0;
-        async Task Worker()
+        int count = context.Scale.IdleConnections, opened = 0;
+        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, async (index, _) =>
         {
-            int index;
-            while ((index = Interlocked.Increment(ref next)) < count && !cancel.IsCancellationRequested)
+            if (await sockets.ConnectAsync(AttackSockets.Spread(index), context.Server.HttpPort, cancel) is ClientWebSocket socket)
             {
-                if (await sockets.ConnectAsync(AttackSockets.Spread(index), context.Server.HttpPort, cancel) is ClientWebSocket socket)
-                {
-                    Interlocked.Increment(ref opened);
-                    context.Ledger.Track(socket, () => AttackWebSockets.UntilClosedAsync(socket));
-                }
+                Interlocked.Increment(ref opened);
+                context.Ledger.Track(socket, () => AttackWebSockets.UntilClosedAsync(socket));
             }
-        }
-
-        await Task.WhenAll(Enumerable.Range(0, Concurrency).Select(_ => Task.Run(Worker, CancellationToken.None)));
+        });
         context.Note($"{opened} of {count} WebSockets opened");
         await context.Ledger.WaitForClosesAsync(context.Scale.CloseLimit, cancel);
     }

@@ -25,19 +25,16 @@ internal sealed class MemoryCreep : IAttack
 
     public async Task RunAsync(AttackContext context, CancellationToken cancel)
     {
-        int keys = context.Scale.MemoryKeys, next = -1, sessions = 0, failures = 0;
-        async Task Worker()
+        int sessions = 0, failures = 0;
+        await Parallel.ForAsync(0, context.Scale.MemoryKeys, new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, async (index, _) =>
         {
-            int index;
-            while ((index = Interlocked.Increment(ref next)) < keys && !cancel.IsCancellationRequested)
+            if (!cancel.IsCancellationRequested)
             {
                 int done = await SessionsOnOneKeyAsync(context, AttackSockets.Attacker(index / KeysPerAddress), context.Scale.SessionsPerKey);
                 Interlocked.Add(ref sessions, done);
                 Interlocked.Add(ref failures, context.Scale.SessionsPerKey - done);
             }
-        }
-
-        await Task.WhenAll(Enumerable.Range(0, Concurrency).Select(_ => Task.Run(Worker, CancellationToken.None)));
+        });
         context.Note($"{sessions:N0} sessions pinged" + (failures > 0 ? $", {failures:N0} failed" : ""));
     }
 
