@@ -10,7 +10,7 @@ internal static class ResultTable
     {
         var text = new StringBuilder();
         string latency = scale.JudgesLatency ? "judged (p99 ≤ 1 s)" : "reported only";
-        text.AppendLine(CultureInfo.InvariantCulture, $"Scale {scale.Name}: server descriptor limit {scale.ServerDescriptorLimit:N0}, handshake step {scale.HandshakeStepSeconds} s (connections must close within {scale.CloseLimit.TotalSeconds:0} s), after-check {scale.AfterPatienceSeconds} s, latency {latency}; {rows.Count(r => r.Passed)} of {rows.Count} passed in {took.TotalMinutes:0.0} min.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Scale {scale.Name}: server descriptor limit {scale.ServerDescriptorLimit:N0}, handshake step {scale.HandshakeStepSeconds} s (connections must close within {scale.CloseLimit.TotalSeconds:0} s), after-check {SoakScale.AfterPatienceSeconds} s, latency {latency}; {rows.Count(r => r.Passed)} of {rows.Count} passed in {took.TotalMinutes:0.0} min.");
         text.AppendLine();
         text.AppendLine("| attack | size | RSS MiB before / peak / after | fds before / peak / after | victim ok / total | p99 ms | closed after (max s) | verdict |");
         text.AppendLine("|---|---|---|---|---|---|---|---|");

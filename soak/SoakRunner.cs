@@ -51,7 +51,7 @@ internal static class SoakRunner
         TimeSpan longestOpen = context.Ledger.LongestOpen;
         int stillOpen = context.Ledger.StillOpen, tracked = context.Ledger.Count;
         context.Ledger.Dispose();
-        Gauge? after = server.HasExited ? null : await RecoveredAsync(server.ProcessId, before, TimeSpan.FromSeconds(scale.AfterPatienceSeconds));
+        Gauge? after = server.HasExited ? null : await RecoveredAsync(server.ProcessId, before, TimeSpan.FromSeconds(SoakScale.AfterPatienceSeconds));
         bool exited = server.HasExited; // during the attack or while it recovered
         if (after is { } gained && gained.Sockets > before.Sockets + SocketSlack)
         {
@@ -89,7 +89,7 @@ internal static class SoakRunner
 
         if (after is { } a && !Recovered(before, a))
         {
-            failures.Add($"not recovered in {scale.AfterPatienceSeconds} s (RSS {a.RssMiB:0}/{before.RssMiB:0} MiB, sockets {a.Sockets}/{before.Sockets})");
+            failures.Add($"not recovered in {SoakScale.AfterPatienceSeconds} s (RSS {a.RssMiB:0}/{before.RssMiB:0} MiB, sockets {a.Sockets}/{before.Sockets})");
         }
 
         failures.AddRange(context.Failures);
