@@ -57,6 +57,24 @@ internal sealed class ServerUnderTest : IAsyncDisposable
         return new ServerUnderTest(process, output, dataDirectory, http, tcp, key);
     }
 
+    /// <summary>
+    /// Whether the process has exited, waiting up to 5 s for a process that looks gone (a zombie has no memory line in
+    /// /proc) to be reaped, so that its exit code can be read.
+    /// </summary>
+    public async Task<bool> HasEndedAsync()
+    {
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await _process.WaitForExitAsync(patience.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>SIGTERM, as a service manager stops it, so that it writes what it holds (folded log lines); SIGKILL after 15 s.</summary>
     public async Task StopAsync()
     {
