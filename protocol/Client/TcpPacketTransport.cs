@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using Testbed.Protocol.Transport;
 
@@ -6,24 +7,29 @@ namespace Testbed.Protocol.Client;
 /// <summary>The MTProto TCP transport with a chosen framing (docs/protocol.md §6).</summary>
 public sealed class TcpPacketTransport : IPacketTransport
 {
-    private readonly TcpClient _client = new();
+    private readonly TcpClient _client;
     private readonly FrameWriter _writer;
     private readonly FrameReader _reader;
     private readonly FrameBuffer _received;
     private NetworkStream? _stream;
 
-    private TcpPacketTransport(TransportFraming framing, int maxPacketLength)
+    private TcpPacketTransport(TransportFraming framing, int maxPacketLength, IPAddress? localAddress)
     {
+        _client = localAddress is null ? new TcpClient() : new TcpClient(new IPEndPoint(localAddress, 0));
         _writer = new FrameWriter(framing);
         _reader = new FrameReader(framing, maxPacketLength);
         _received = new FrameBuffer((2 * maxPacketLength) + 64);
     }
 
-    /// <summary>Connects and sends the framing's marker bytes.</summary>
+    /// <summary>
+    /// Connects and sends the framing's marker bytes; from <paramref name="localAddress"/> when given (else the
+    /// system's choice): the soak suite speaks as several loopback addresses, since the server counts connections and
+    /// handshakes per address.
+    /// </summary>
     public static async Task<TcpPacketTransport> ConnectAsync(string host, int port, TransportFraming framing,
-        int maxPacketLength = FrameReader.DefaultMaxPayloadLength, CancellationToken cancel = default)
+        int maxPacketLength = FrameReader.DefaultMaxPayloadLength, IPAddress? localAddress = null, CancellationToken cancel = default)
     {
-        var transport = new TcpPacketTransport(framing, maxPacketLength);
+        var transport = new TcpPacketTransport(framing, maxPacketLength, localAddress);
         await transport._client.ConnectAsync(host, port, cancel).ConfigureAwait(false);
         transport._stream = transport._client.GetStream();
         await transport._stream.WriteAsync(FramingDetector.Marker(framing).ToArray(), cancel).ConfigureAwait(false);

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Text.RegularExpressions;
 
 namespace Testbed.Server.Tests;
 
@@ -10,7 +9,7 @@ namespace Testbed.Server.Tests;
 /// what it prints, or see it refuse to start. It binds port 0 first and learns its ports from its own start-up lines
 /// (a port found free and handed over could be taken in between).
 /// </summary>
-internal sealed partial class ServerProcess : IAsyncDisposable
+internal sealed class ServerProcess : IAsyncDisposable
 {
     private readonly string[] _extraArguments;
     private Process _process;
@@ -39,7 +38,7 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         string dataDirectory = Directory.CreateTempSubdirectory("testbed-process-").FullName;
         (Process process, ConcurrentQueue<string> output) = Launch([$"--Testbed:DataDirectory={dataDirectory}",
             "--Testbed:HttpEndpoint=127.0.0.1:0", "--Testbed:TcpEndpoint=127.0.0.1:0", .. extraArguments]);
-        (int http, int tcp) = await WaitForStartAsync(process, output);
+        (int http, int tcp) = await ServerLaunch.WaitForPortsAsync(process, output);
         return new ServerProcess(process, output, dataDirectory, http, tcp, extraArguments);
     }
 
@@ -87,79 +86,11 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         _process.Dispose();
         (_process, _output) = Launch([$"--Testbed:DataDirectory={DataDirectory}",
             $"--Testbed:HttpEndpoint=127.0.0.1:{HttpPort}", $"--Testbed:TcpEndpoint=127.0.0.1:{TcpPort}", .. _extraArguments]);
-        await WaitForStartAsync(_process, _output);
+        await ServerLaunch.WaitForPortsAsync(_process, _output);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
+    public async ValueTask DisposeAsync() => await ServerLaunch.EndAsync(_process, DataDirectory);
 
-        _process.Dispose();
-        Directory.Delete(DataDirectory, recursive: true);
-    }
-
-    private static (Process, ConcurrentQueue<string>) Launch(string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "testbed-server.dll"));
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var output = new ConcurrentQueue<string>();
-        Process process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
-        process.OutputDataReceived += (_, line) => Collect(output, line.Data);
-        process.ErrorDataReceived += (_, line) => Collect(output, line.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return (process, output);
-    }
-
-    private static void Collect(ConcurrentQueue<string> output, string? line)
-    {
-        if (line is not null)
-        {
-            output.Enqueue(line);
-        }
-    }
-
-    /// <summary>The ports from the start-up lines, once both are printed (they are printed once both are bound).</summary>
-    private static async Task<(int Http, int Tcp)> WaitForStartAsync(Process process, ConcurrentQueue<string> output)
-    {
-        var patience = Stopwatch.StartNew();
-        while (true)
-        {
-            string printed = string.Join('\n', output);
-            Match http = HttpLine().Match(printed), tcp = TcpLine().Match(printed);
-            if (http.Success && tcp.Success)
-            {
-                return (int.Parse(http.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture),
-                    int.Parse(tcp.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
-            }
-
-            if (process.HasExited || patience.Elapsed > TimeSpan.FromMinutes(1))
-            {
-                process.Kill(entireProcessTree: true);
-                throw new InvalidOperationException($"the server process did not start; it printed:\n{printed}");
-            }
-
-            await Task.Delay(100);
-        }
-    }
-
-    [GeneratedRegex(@"HTTP/WebSocket on http://127\.0\.0\.1:(\d+)")]
-    private static partial Regex HttpLine();
-
-    [GeneratedRegex(@"MTProto TCP on tcp://127\.0\.0\.1:(\d+)")]
-    private static partial Regex TcpLine();
+    private static (Process, ConcurrentQueue<string>) Launch(string[] arguments) =>
+        ServerLaunch.Start("dotnet", [Path.Combine(AppContext.BaseDirectory, ServerLaunch.AssemblyName), .. arguments]);
 }
