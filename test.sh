@@ -43,6 +43,9 @@ dotnet test client/tests -c Release --no-build --filter "Category=Performance" -
 echo "== vectors command over the shipped vectors"
 dotnet run --project conformance -c Release --no-build -- vectors || status=$?
 
+echo "== soak and abuse suite, scaled down (docs/soak.md; the full size: dotnet run --project soak -c Release -- --scale full)"
+dotnet run --project soak -c Release --no-build -- --scale ci --out "$results/soak-ci.md" || status=$?
+
 echo "== browser client unit tests (node --test, against the same vectors)"
 node --test client/test/ | tee "$results/node.tap" || status=$?
 

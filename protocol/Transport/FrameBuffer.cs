@@ -4,13 +4,19 @@ namespace Testbed.Protocol.Transport;
 
 /// <summary>
 /// Bytes received on a stream and not yet cut into frames. Memory follows the bytes that actually arrived, never the
-/// length a frame announces: the array is rented from the shared pool when the first byte waits, grows (by the pool's
-/// sizes) only as data comes, and goes back to the pool as soon as the buffer is empty again, so an idle connection
-/// holds none. Bounded per buffer by <c>maxBufferedLength</c> and, optionally, across buffers by a
-/// <see cref="BufferBudget"/> charged with the arrays' lengths. Not thread-safe.
+/// length a frame announces: an array is taken when the first byte waits, grows (doubling) only as data comes, and is
+/// given back as soon as the buffer is empty again, so an idle connection holds none. Arrays up to
+/// <see cref="LargestPooled"/> come from and go back to the shared pool; larger ones are left to the garbage
+/// collector, which gives their memory back to the system, where the pool would keep them for a minute or more after
+/// an attack (the soak suite saw RSS stay at twice its baseline after stalled 1 MiB frames). Bounded per buffer by
+/// <c>maxBufferedLength</c> and, optionally, across buffers by a <see cref="BufferBudget"/> charged with the arrays'
+/// lengths. Not thread-safe.
 /// </summary>
 public sealed class FrameBuffer(int maxBufferedLength, BufferBudget? budget = null)
 {
+    /// <summary>The largest array taken from the shared pool: 64 KiB, above any ordinary packet.</summary>
+    public const int LargestPooled = 64 * 1024;
+
     private byte[] _buffer = [];
 
     /// <summary>How many bytes are buffered.</summary>
@@ -88,16 +94,16 @@ public sealed class FrameBuffer(int maxBufferedLength, BufferBudget? budget = nu
 
     private bool Grow(int needed)
     {
-        int length = Math.Max(needed, Math.Min(2 * _buffer.Length, maxBufferedLength));
-        byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Max(length, 4096));
+        int length = Math.Max(Math.Max(needed, Math.Min(2 * _buffer.Length, maxBufferedLength)), 4096);
+        byte[] larger = length <= LargestPooled ? ArrayPool<byte>.Shared.Rent(length) : GC.AllocateUninitializedArray<byte>(length);
         if (budget is not null && !budget.TryTake(larger.Length - _buffer.Length))
         {
-            ArrayPool<byte>.Shared.Return(larger);
+            ReturnArray(larger);
             return false;
         }
 
         Data.CopyTo(larger);
-        ReturnArray();
+        ReturnArray(_buffer);
         _buffer = larger;
         return true;
     }
@@ -105,15 +111,15 @@ public sealed class FrameBuffer(int maxBufferedLength, BufferBudget? budget = nu
     private void Release()
     {
         budget?.Give(_buffer.Length);
-        ReturnArray();
+        ReturnArray(_buffer);
         _buffer = [];
     }
 
-    private void ReturnArray()
+    private static void ReturnArray(byte[] array)
     {
-        if (_buffer.Length > 0)
+        if (array.Length is > 0 and <= LargestPooled)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            ArrayPool<byte>.Shared.Return(array);
         }
     }
 }

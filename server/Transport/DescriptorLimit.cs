@@ -14,15 +14,20 @@ internal static class DescriptorLimit
     public const int FallbackConnectionCap = 4096;
 
     /// <summary>
-    /// The connection cap for a descriptor limit: the limit less a reserve for the server's own descriptors (the
-    /// runtime, the SQLite database and its journal, the logs, the listening sockets, the epoll and its eventfds, files
-    /// the browser client is served from): a tenth of the limit, at least 256.
+    /// The connection cap for a descriptor limit: the limit less the descriptors the process holds already (a fresh
+    /// server holds about 240: the runtime's, the listening sockets, the database) and a margin for what it opens
+    /// under load besides connections (SQLite's pooled connections and their journals, the logs' rotations, the epoll
+    /// and its eventfds, files the browser client is served from, sockets accepted and not yet refused): a tenth of
+    /// the limit, at least 128. The soak suite found a reserve of a tenth alone too small at a limit of 1,024.
     /// </summary>
-    public static int ConnectionCapFor(long descriptorLimit) =>
-        (int)Math.Clamp(descriptorLimit - Math.Max(256, descriptorLimit / 10), 16, int.MaxValue);
+    public static int ConnectionCapFor(long descriptorLimit, int openNow) =>
+        (int)Math.Clamp(descriptorLimit - openNow - Math.Max(128, descriptorLimit / 10), 16, int.MaxValue);
 
-    /// <summary>The connection cap for this process: <see cref="ConnectionCapFor"/> its soft limit, read now.</summary>
-    public static int ConnectionCap() => Read() is { } limit ? ConnectionCapFor(limit) : FallbackConnectionCap;
+    /// <summary>The connection cap for this process: <see cref="ConnectionCapFor"/> its soft limit and its descriptors, read now.</summary>
+    public static int ConnectionCap() => Read() is { } limit ? ConnectionCapFor(limit, OpenNow()) : FallbackConnectionCap;
+
+    /// <summary>The descriptors this process holds (the entries of /proc/self/fd; 0 where there is no such directory).</summary>
+    private static int OpenNow() => Directory.Exists("/proc/self/fd") ? Directory.EnumerateFileSystemEntries("/proc/self/fd").Count() : 0;
 
     /// <summary>
     /// The soft RLIMIT_NOFILE of this process from /proc/self/limits ("Max open files  SOFT  HARD  files"), or null
