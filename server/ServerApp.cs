@@ -71,6 +71,7 @@ public static class ServerApp
         builder.Services.AddSingleton(admission);
         builder.Services.AddSingleton(ConnectionTimeouts.From(settings));
         builder.Services.AddSingleton(new Protocol.Transport.BufferBudget(settings.MaxBufferedBytes));
+        builder.Services.AddSingleton(services => new MemoryTrim(services.GetRequiredService<Database>().ReleaseIdleConnections));
         builder.Services.AddSingleton<ConnectionHeartbeat>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ConnectionHeartbeat>());
 

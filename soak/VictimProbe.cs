@@ -71,7 +71,7 @@ internal sealed class VictimProbe(ServerUnderTest server, IPAddress from)
         {
             await using IPacketTransport transport = await TcpPacketTransport.ConnectAsync("127.0.0.1", server.TcpPort, TransportFraming.Intermediate,
                 localAddress: from, cancel: timeout.Token);
-            await using MtProtoClient client = handshake // owns the transport; disposing both is harmless || _key is null
+            await using MtProtoClient client = handshake || _key is null // the client owns the transport; disposing both is harmless
                 ? await MtProtoClient.ConnectAsync(transport, server.PublicKey, cancel: timeout.Token)
                 : MtProtoClient.Resume(transport, _key, _salt);
             TlObject pong = await client.RequestAsync(new TlObject(TlSchema.Testbed["ping"], ++_pingId), timeout.Token);

@@ -71,7 +71,14 @@ public sealed class Database : IDisposable
     /// Closes the pooled connections. Without this a server started again in the same process (tests, the lab) would
     /// be handed the previous instance's open connections — to a file that may since have been replaced.
     /// </summary>
-    public void Dispose()
+    public void Dispose() => ReleaseIdleConnections();
+
+    /// <summary>
+    /// Closes the pooled connections not in use now (those in use are closed when given back): the pool grows to the
+    /// busiest moment's concurrency and keeps each connection's page cache (up to 2 MB) and descriptors until then.
+    /// The server calls it once it has gone quiet (<see cref="Transport.MemoryTrim"/>); the next use opens one again.
+    /// </summary>
+    public void ReleaseIdleConnections()
     {
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);

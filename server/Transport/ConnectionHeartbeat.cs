@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+
 using Testbed.Protocol.Transport;
 
 namespace Testbed.Server.Transport;
@@ -6,18 +7,17 @@ namespace Testbed.Server.Transport;
 /// <summary>
 /// Once a second, as Kestrel's own heartbeat does for HTTP: closes the TCP and WebSocket connections whose
 /// <see cref="ConnectionDeadlines"/> have passed; every ten seconds, logs in one line how many connections were refused
-/// at a cap or closed by a timeout meanwhile (a flood is counted, never logged one by one); and after a burst of
-/// connections or buffered frames has gone, runs one compacting collection so the memory goes back to the system
-/// (docs/server.md, "Memory after an attack").
+/// or closed meanwhile (a flood is counted, never logged one by one); and once the server has gone quiet after a
+/// burst or growth, runs one compacting collection so the memory goes back to the system (<see cref="MemoryTrim"/>;
+/// docs/server.md, "Memory after an attack").
 /// </summary>
-internal sealed partial class ConnectionHeartbeat(ConnectionAdmission admission, BufferBudget buffers, ILogger<ConnectionHeartbeat> log)
+internal sealed partial class ConnectionHeartbeat(ConnectionAdmission admission, BufferBudget buffers, MemoryTrim trim, ILogger<ConnectionHeartbeat> log)
     : BackgroundService
 {
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
     private const int TicksPerReport = 10;
 
     private readonly ConcurrentDictionary<StreamConnection, ConnectionDeadlines> _tracked = new();
-    private readonly MemoryTrim _trim = new();
     private long _timedOut;
 
     /// <summary>Connections closed by a timeout since start.</summary>
@@ -37,7 +37,11 @@ internal sealed partial class ConnectionHeartbeat(ConnectionAdmission admission,
         while (await WaitAsync(timer, stoppingToken))
         {
             CloseExpired(ConnectionDeadlines.Now);
-            _trim.Observe(admission.Open, buffers.InUse);
+            if (trim.Observe(admission.Open, buffers.InUse) is ({ } before, { } after))
+            {
+                Trimmed(log, before >> 20, after >> 20);
+            }
+
             if (++reported % TicksPerReport == 0)
             {
                 ((long refused, long evicted), long timedOut) = (admission.Counts, TimedOut);
@@ -78,6 +82,9 @@ internal sealed partial class ConnectionHeartbeat(ConnectionAdmission admission,
     [LoggerMessage(20, LogLevel.Information,
         "Connections: {Refused} refused and {Evicted} closed to make room at a cap (of {MaxConnections} in all, {MaxPerAddress} per address), {TimedOut} closed by a timeout, in the last {Seconds} s; {Open} open")]
     private static partial void Report(ILogger log, long refused, long evicted, int maxConnections, int maxPerAddress, long timedOut, int seconds, int open);
+
+    [LoggerMessage(21, LogLevel.Information, "Quiet after a burst: memory given back, resident {Before} MiB -> {After} MiB")]
+    private static partial void Trimmed(ILogger log, long before, long after);
 
     private sealed class Untrack(ConnectionHeartbeat heartbeat, StreamConnection connection) : IDisposable
     {
