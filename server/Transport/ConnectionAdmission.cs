@@ -18,10 +18,12 @@ internal sealed class ConnectionAdmission(int maxConnections, int maxPerAddress)
     private readonly Lock _lock = new();
     /// <summary>
     /// Evicted connections whose end is still pending: they hold their descriptors until Kestrel has closed them, so
-    /// they still count as open, and at most this many may be pending at once (the soak suite saw descriptors reach
-    /// 1,019 of 1,024 when evictions were counted as closed at once).
+    /// they still count as open, and at most a thirty-second of the cap (at least 32) may be pending at once, well inside
+    /// the descriptors <see cref="DescriptorLimit"/> keeps back. Counted as closed at once, evictions let descriptors
+    /// reach 1,019 of 1,024 in the soak suite; with 32 pending at most, a flood of 15,000 connections under a cap of
+    /// 8,758 used them up and a newcomer was refused.
     /// </summary>
-    private const int MaxPendingEvictions = 32;
+    private readonly int _maxPendingEvictions = Math.Max(32, maxConnections / 32);
 
     private int _open; // admitted and not yet ended, the evicted included
     private int _evicting;
@@ -90,7 +92,7 @@ internal sealed class ConnectionAdmission(int maxConnections, int maxPerAddress)
 
             if (_open - _evicting >= maxConnections)
             {
-                evicted = _evicting < MaxPendingEvictions ? OldestUnprovenOfBusiestAddress() : null;
+                evicted = _evicting < _maxPendingEvictions ? OldestUnprovenOfBusiestAddress() : null;
                 if (evicted is null)
                 {
                     _refusedAtGlobalCap++;

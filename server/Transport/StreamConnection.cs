@@ -25,7 +25,10 @@ internal sealed class StreamConnection : IClientConnection, IDisposable
     private FrameWriter? _writer;
     private ITimer? _disconnectTimer;
 
-    private readonly ConnectionAdmission.AdmittedConnection? _admitted;
+    // Dropped when the connection closes: a session keeps its last connection after it has gone, and the admission
+    // record holds Kestrel's whole connection (its pipes and features), which 5,000 sessions kept alive for as long
+    // as the sessions lived (the soak suite's memory-creep row).
+    private ConnectionAdmission.AdmittedConnection? _admitted;
 
     /// <param name="origin">The transport and peer.</param>
     /// <param name="clock">The protocol clock (ping_delay_disconnect).</param>
@@ -111,7 +114,7 @@ internal sealed class StreamConnection : IClientConnection, IDisposable
     public void KeyProven()
     {
         Deadlines.KeyProven();
-        _admitted?.KeyProven();
+        Volatile.Read(ref _admitted)?.KeyProven();
     }
 
     /// <inheritdoc />
@@ -144,6 +147,7 @@ internal sealed class StreamConnection : IClientConnection, IDisposable
             }
 
             CloseReason = reason;
+            Volatile.Write(ref _admitted, null);
             _disconnectTimer?.Dispose();
             _outgoing.Writer.TryComplete();
             _closed.Cancel();
