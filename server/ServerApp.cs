@@ -59,16 +59,20 @@ public static class ServerApp
         ServerEndpoint tcp = ServerEndpoint.Parse(nameof(settings.TcpEndpoint), "MTProto TCP", "tcp", settings.TcpEndpoint);
         InDataDirectory(settings, () => Directory.CreateDirectory(settings.DataDirectory));
 
-        var admission = new ConnectionAdmission(settings.MaxConnections > 0 ? settings.MaxConnections : DescriptorLimit.ConnectionCap(),
-            settings.MaxConnectionsPerAddress);
+        // The gate and the admission are made when Kestrel starts, after the data directory is open (below), so that
+        // the descriptors the server holds by then are kept out of the socket budget.
+        GateKestrelTransport(builder.Services);
+        builder.Services.AddSingleton(services => new ConnectionAdmission(
+            settings.MaxConnections > 0 ? settings.MaxConnections : DescriptorLimit.ConnectionCapWithin(services.GetRequiredService<AcceptGate>().Sockets),
+            settings.MaxConnectionsPerAddress));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            ConnectionAdmission admission = kestrel.ApplicationServices.GetRequiredService<ConnectionAdmission>();
             kestrel.Limits.MaxRequestBodySize = settings.MaxPacketLength;
             kestrel.Listen(http.Address, listen => (http.Listener = listen).Use(admission.Admit));
             kestrel.Listen(tcp.Address, listen => (tcp.Listener = listen).Use(admission.Admit).UseConnectionHandler<TcpConnectionHandler>());
         });
         builder.Services.AddSingleton(new ServerEndpoints(http, tcp));
-        builder.Services.AddSingleton(admission);
         builder.Services.AddSingleton(ConnectionTimeouts.From(settings));
         builder.Services.AddSingleton(new Protocol.Transport.BufferBudget(settings.MaxBufferedBytes));
         builder.Services.AddSingleton(services => new MemoryTrim(services.GetRequiredService<Database>().ReleaseIdleConnections));
@@ -199,6 +203,20 @@ public static class ServerApp
         }
 
         return settings.Problem() is { } problem ? throw new ServerStartupException(problem, isSetting: true) : settings;
+    }
+
+    /// <summary>
+    /// Puts an <see cref="AcceptGate"/> around Kestrel's socket transport, which WebApplication.CreateBuilder has
+    /// registered already: the gate must see each socket as it is accepted, before Kestrel queues any work for it.
+    /// </summary>
+    private static void GateKestrelTransport(IServiceCollection services)
+    {
+        ServiceDescriptor sockets = services.Single(service => service.ServiceType == typeof(IConnectionListenerFactory)
+            && service.ImplementationType == typeof(Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportFactory));
+        services.Remove(sockets);
+        services.AddSingleton(_ => new AcceptGate(DescriptorLimit.SocketBudget()));
+        services.AddSingleton(provider => provider.GetRequiredService<AcceptGate>().Around(
+            ActivatorUtilities.CreateInstance<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportFactory>(provider)));
     }
 
     /// <summary>Runs <paramref name="open"/>, reporting a file-system or database failure as the data directory's.</summary>

@@ -11,7 +11,7 @@ namespace Testbed.Server.Transport;
 /// burst or growth, runs one compacting collection so the memory goes back to the system (<see cref="MemoryTrim"/>;
 /// docs/server.md, "Memory after an attack").
 /// </summary>
-internal sealed partial class ConnectionHeartbeat(ConnectionAdmission admission, BufferBudget buffers, MemoryTrim trim, ILogger<ConnectionHeartbeat> log)
+internal sealed partial class ConnectionHeartbeat(AcceptGate gate, ConnectionAdmission admission, BufferBudget buffers, MemoryTrim trim, ILogger<ConnectionHeartbeat> log)
     : BackgroundService
 {
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
@@ -33,7 +33,7 @@ internal sealed partial class ConnectionHeartbeat(ConnectionAdmission admission,
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Tick);
-        long reported = 0, refusedBefore = 0, evictedBefore = 0, timedOutBefore = 0;
+        long reported = 0, refusedBefore = 0, evictedBefore = 0, closedAtAcceptBefore = 0, timedOutBefore = 0;
         while (await WaitAsync(timer, stoppingToken))
         {
             CloseExpired(ConnectionDeadlines.Now);
@@ -44,12 +44,12 @@ internal sealed partial class ConnectionHeartbeat(ConnectionAdmission admission,
 
             if (++reported % TicksPerReport == 0)
             {
-                ((long refused, long evicted), long timedOut) = (admission.Counts, TimedOut);
-                if (refused != refusedBefore || evicted != evictedBefore || timedOut != timedOutBefore)
+                ((long refused, long evicted), long closedAtAccept, long timedOut) = (admission.Counts, gate.Refused, TimedOut);
+                if (refused != refusedBefore || evicted != evictedBefore || closedAtAccept != closedAtAcceptBefore || timedOut != timedOutBefore)
                 {
                     Report(log, refused - refusedBefore, evicted - evictedBefore, admission.MaxConnections, admission.MaxPerAddress,
-                        timedOut - timedOutBefore, (int)(Tick * TicksPerReport).TotalSeconds, admission.Open);
-                    (refusedBefore, evictedBefore, timedOutBefore) = (refused, evicted, timedOut);
+                        closedAtAccept - closedAtAcceptBefore, gate.Sockets, timedOut - timedOutBefore, (int)(Tick * TicksPerReport).TotalSeconds, admission.Open);
+                    (refusedBefore, evictedBefore, closedAtAcceptBefore, timedOutBefore) = (refused, evicted, closedAtAccept, timedOut);
                 }
             }
         }
@@ -80,8 +80,8 @@ internal sealed partial class ConnectionHeartbeat(ConnectionAdmission admission,
     }
 
     [LoggerMessage(20, LogLevel.Information,
-        "Connections: {Refused} refused and {Evicted} closed to make room at a cap (of {MaxConnections} in all, {MaxPerAddress} per address), {TimedOut} closed by a timeout, in the last {Seconds} s; {Open} open")]
-    private static partial void Report(ILogger log, long refused, long evicted, int maxConnections, int maxPerAddress, long timedOut, int seconds, int open);
+        "Connections: {Refused} refused and {Evicted} closed to make room at a cap (of {MaxConnections} in all, {MaxPerAddress} per address), {ClosedAtAccept} closed as accepted at the socket budget ({Sockets}), {TimedOut} closed by a timeout, in the last {Seconds} s; {Open} open")]
+    private static partial void Report(ILogger log, long refused, long evicted, int maxConnections, int maxPerAddress, long closedAtAccept, int sockets, long timedOut, int seconds, int open);
 
     [LoggerMessage(21, LogLevel.Information, "Quiet after a burst: memory given back, resident {Before} MiB -> {After} MiB")]
     private static partial void Trimmed(ILogger log, long before, long after);

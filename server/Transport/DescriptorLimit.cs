@@ -5,26 +5,35 @@ namespace Testbed.Server.Transport;
 /// <summary>
 /// The process's limit on open file descriptors, and the connection cap derived from it. Every accepted socket takes
 /// a descriptor; at the limit the accept loop fails over and over and the process falls over (issue 13 saw it abort
-/// with "Out of memory." at about 19,760 idle connections under a limit of 20,000), so the server refuses connections
-/// well before it (<see cref="ConnectionAdmission"/>).
+/// with "Out of memory." at about 19,760 idle connections under a limit of 20,000), so the server keeps its sockets
+/// well below it: <see cref="AcceptGate"/> bounds the sockets, <see cref="ConnectionAdmission"/> the connections.
 /// </summary>
 internal static class DescriptorLimit
 {
-    /// <summary>The cap used where the limit cannot be read (not Linux).</summary>
-    public const int FallbackConnectionCap = 4096;
+    /// <summary>The socket budget used where the limit cannot be read (not Linux).</summary>
+    public const int FallbackSocketBudget = 4096;
 
     /// <summary>
-    /// The connection cap for a descriptor limit: the limit less the descriptors the process holds already (a fresh
-    /// server holds about 240: the runtime's, the listening sockets, the database) and a margin for what it opens
-    /// under load besides connections (SQLite's pooled connections and their journals, the logs' rotations, the epoll
-    /// and its eventfds, files the browser client is served from, sockets accepted and not yet refused): a tenth of
-    /// the limit, at least 128. The soak suite found a reserve of a tenth alone too small at a limit of 1,024.
+    /// The sockets the server may hold at once under a descriptor limit (<see cref="AcceptGate"/> closes any beyond):
+    /// the limit less the descriptors the process holds already (a fresh server holds about 240: the runtime's, the
+    /// listening sockets, the database) and a margin for what it opens under load besides sockets (SQLite's pooled
+    /// connections and their journals, the logs' rotations, the epoll and its eventfds, files the browser client is
+    /// served from): a tenth of the limit, at least 128. The soak suite found a margin of a tenth alone too small at a
+    /// limit of 1,024.
     /// </summary>
-    public static int ConnectionCapFor(long descriptorLimit, int openNow) =>
-        (int)Math.Clamp(descriptorLimit - openNow - Math.Max(128, descriptorLimit / 10), 16, int.MaxValue);
+    public static int SocketBudgetFor(long descriptorLimit, int openNow) =>
+        (int)Math.Clamp(descriptorLimit - openNow - Math.Max(128, descriptorLimit / 10), 32, int.MaxValue);
 
-    /// <summary>The connection cap for this process: <see cref="ConnectionCapFor"/> its soft limit and its descriptors, read now.</summary>
-    public static int ConnectionCap() => Read() is { } limit ? ConnectionCapFor(limit, OpenNow()) : FallbackConnectionCap;
+    /// <summary>The socket budget of this process: <see cref="SocketBudgetFor"/> its soft limit and its descriptors, read now.</summary>
+    public static int SocketBudget() => Read() is { } limit ? SocketBudgetFor(limit, OpenNow()) : FallbackSocketBudget;
+
+    /// <summary>
+    /// The connection cap <see cref="ConnectionAdmission"/> keeps within a socket budget: the budget less a sixteenth
+    /// (at least 64) for the sockets that are not admitted connections: evicted ones not yet closed (at most a
+    /// thirty-second of the cap) and those accepted and not yet admitted or refused. At the default limit of 20,000
+    /// that is about 16,650 connections in a budget of about 17,760.
+    /// </summary>
+    public static int ConnectionCapWithin(int socketBudget) => Math.Max(16, socketBudget - Math.Max(64, socketBudget / 16));
 
     /// <summary>The descriptors this process holds (the entries of /proc/self/fd; 0 where there is no such directory).</summary>
     private static int OpenNow() => Directory.Exists("/proc/self/fd") ? Directory.EnumerateFileSystemEntries("/proc/self/fd").Count() : 0;
