@@ -36,12 +36,44 @@ public static class TransportViolations
     public static readonly Violation CutFrameStopsServing = new("TRN-008",
         "stops serving new TCP connections after a connection closes with a frame cut short");
 
+    /// <summary>FramedConnection.StartFraming: the connection is closed as soon as its obfuscated init is read.</summary>
+    public static readonly Violation ObfuscatedAbridgedRefused = new("TRN-009", "closes an obfuscated connection whose init names the abridged framing instead of serving it");
+
+    /// <summary>FramedConnection.StartFraming: the connection is closed as soon as its obfuscated init is read.</summary>
+    public static readonly Violation ObfuscatedIntermediateRefused = new("TRN-010",
+        "closes an obfuscated connection whose init names the intermediate framing instead of serving it");
+
+    /// <summary>FramedConnection.StartFraming: the connection is closed as soon as its obfuscated init is read.</summary>
+    public static readonly Violation ObfuscatedPaddedRefused = new("TRN-011",
+        "closes an obfuscated connection whose init names the padded intermediate framing instead of serving it");
+
+    /// <summary>FramedConnection.StartObfuscated: an init whose decrypted tag is unknown is served as obfuscated intermediate.</summary>
+    public static readonly Violation UnknownObfuscationTagServed = new("TRN-012",
+        "serves an obfuscated init with an unknown protocol tag as intermediate instead of closing the connection");
+
+    /// <summary>
+    /// FramedConnection.Start: a start without a plain marker is read as an obfuscated init even when its second int
+    /// is zero, the full framing's first sequence number. Also breaks TRN-004 and TRN-005: their full frames, shorter
+    /// than an init, are left waiting for the rest of it.
+    /// </summary>
+    public static readonly Violation FullReadAsObfuscated = new("TRN-013",
+        "reads a full-framing start (second int zero) as an obfuscated init instead of as the full framing")
+    {
+        AlsoBreaks = ["TRN-004", "TRN-005"],
+    };
+
     /// <summary>All of this category's violations.</summary>
     public static IReadOnlyList<Violation> All { get; } =
-        [AbridgedRefused, IntermediateRefused, PaddedIntermediateRefused, FullRefused, TextMessageIgnored, CutFrameStopsServing];
+        [AbridgedRefused, IntermediateRefused, PaddedIntermediateRefused, FullRefused, TextMessageIgnored, CutFrameStopsServing,
+            ObfuscatedAbridgedRefused, ObfuscatedIntermediateRefused, ObfuscatedPaddedRefused, UnknownObfuscationTagServed, FullReadAsObfuscated];
 
-    /// <summary>The violation that refuses this framing.</summary>
-    internal static Violation Refusing(TransportFraming framing) => framing switch
+    /// <summary>The violation that refuses this framing, plain or obfuscated.</summary>
+    internal static Violation Refusing(TransportFraming framing, bool obfuscated) => obfuscated ? framing switch
+    {
+        TransportFraming.Abridged => ObfuscatedAbridgedRefused,
+        TransportFraming.Intermediate => ObfuscatedIntermediateRefused,
+        _ => ObfuscatedPaddedRefused,
+    } : framing switch
     {
         TransportFraming.Abridged => AbridgedRefused,
         TransportFraming.Intermediate => IntermediateRefused,
