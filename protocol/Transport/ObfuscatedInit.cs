@@ -105,12 +105,21 @@ public static class ObfuscatedInit
     private static AesCtr Forward(ReadOnlySpan<byte> init) =>
         new(init.Slice(KeyOffset, AesCtr.KeySize), init.Slice(IvOffset, AesCtr.IvSize));
 
-    /// <summary>The server-to-client stream: bytes 8..55 reversed, then key = its first 32 bytes, IV = the last 16.</summary>
+    /// <summary>
+    /// The server-to-client key and IV (48 bytes into <paramref name="keyAndIv"/>): bytes 8..55 of the init reversed,
+    /// the key their first 32 bytes, the IV the last 16. The client-to-server ones are bytes 8..55 as they are.
+    /// </summary>
+    public static void ServerKeyAndIv(ReadOnlySpan<byte> init, Span<byte> keyAndIv)
+    {
+        init[KeyOffset..TagOffset].CopyTo(keyAndIv);
+        keyAndIv[..(AesCtr.KeySize + AesCtr.IvSize)].Reverse();
+    }
+
+    /// <summary>The server-to-client stream (<see cref="ServerKeyAndIv"/>).</summary>
     private static AesCtr Reversed(ReadOnlySpan<byte> init)
     {
         Span<byte> reversed = stackalloc byte[AesCtr.KeySize + AesCtr.IvSize];
-        init[KeyOffset..TagOffset].CopyTo(reversed);
-        reversed.Reverse();
+        ServerKeyAndIv(init, reversed);
         var cipher = new AesCtr(reversed[..AesCtr.KeySize], reversed[AesCtr.KeySize..]);
         CryptographicOperations.ZeroMemory(reversed);
         return cipher;
