@@ -82,8 +82,8 @@ public static class ObfuscatedInit
     }
 
     /// <summary>
-    /// Server side: derives the streams from a received header, decrypts it into <paramref name="init"/> (64 bytes:
-    /// read the tag with <see cref="FramingOf"/> at 56..59 and the DC id with <see cref="DataCenterOf"/>) and returns
+    /// Server side: derives the streams from a received header, recovers the client's init into <paramref name="init"/>
+    /// (64 bytes, as <see cref="Seal"/> would take it: read the tag with <see cref="FramingOf"/> at 56..59 and the DC id with <see cref="DataCenterOf"/>) and returns
     /// the server's streams, past the header.
     /// </summary>
     public static ObfuscationCiphers Open(ReadOnlySpan<byte> header, Span<byte> init)
@@ -91,7 +91,8 @@ public static class ObfuscatedInit
         CheckLength(header, nameof(header));
         CheckLength(init, nameof(init));
         var ciphers = new ObfuscationCiphers(Reversed(header), Forward(header));
-        ciphers.Receive.Transform(header, init);
+        ciphers.Receive.Transform(header, init); // the receiving stream runs over all 64 bytes, as the client's sending one did
+        header[..TagOffset].CopyTo(init); // sent as drawn: the init is the header's start and its decrypted end
         return ciphers;
     }
 
