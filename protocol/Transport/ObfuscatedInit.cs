@@ -82,8 +82,8 @@ public static class ObfuscatedInit
     }
 
     /// <summary>
-    /// Server side: derives the streams from a received header, decrypts it into <paramref name="init"/> (64 bytes:
-    /// read the tag with <see cref="FramingOf"/> at 56..59 and the DC id with <see cref="DataCenterOf"/>) and returns
+    /// Server side: derives the streams from a received header, recovers the client's init into <paramref name="init"/>
+    /// (64 bytes, as <see cref="Seal"/> would take it: read the tag with <see cref="FramingOf"/> at 56..59 and the DC id with <see cref="DataCenterOf"/>) and returns
     /// the server's streams, past the header.
     /// </summary>
     public static ObfuscationCiphers Open(ReadOnlySpan<byte> header, Span<byte> init)
@@ -91,7 +91,8 @@ public static class ObfuscatedInit
         CheckLength(header, nameof(header));
         CheckLength(init, nameof(init));
         var ciphers = new ObfuscationCiphers(Reversed(header), Forward(header));
-        ciphers.Receive.Transform(header, init);
+        ciphers.Receive.Transform(header, init); // the receiving stream runs over all 64 bytes, as the client's sending one did
+        header[..TagOffset].CopyTo(init); // sent as drawn: the init is the header's start and its decrypted end
         return ciphers;
     }
 
@@ -105,12 +106,21 @@ public static class ObfuscatedInit
     private static AesCtr Forward(ReadOnlySpan<byte> init) =>
         new(init.Slice(KeyOffset, AesCtr.KeySize), init.Slice(IvOffset, AesCtr.IvSize));
 
-    /// <summary>The server-to-client stream: bytes 8..55 reversed, then key = its first 32 bytes, IV = the last 16.</summary>
+    /// <summary>
+    /// The server-to-client key and IV (48 bytes into <paramref name="keyAndIv"/>): bytes 8..55 of the init reversed,
+    /// the key their first 32 bytes, the IV the last 16. The client-to-server ones are bytes 8..55 as they are.
+    /// </summary>
+    public static void ServerKeyAndIv(ReadOnlySpan<byte> init, Span<byte> keyAndIv)
+    {
+        init[KeyOffset..TagOffset].CopyTo(keyAndIv);
+        keyAndIv[..(AesCtr.KeySize + AesCtr.IvSize)].Reverse();
+    }
+
+    /// <summary>The server-to-client stream (<see cref="ServerKeyAndIv"/>).</summary>
     private static AesCtr Reversed(ReadOnlySpan<byte> init)
     {
         Span<byte> reversed = stackalloc byte[AesCtr.KeySize + AesCtr.IvSize];
-        init[KeyOffset..TagOffset].CopyTo(reversed);
-        reversed.Reverse();
+        ServerKeyAndIv(init, reversed);
         var cipher = new AesCtr(reversed[..AesCtr.KeySize], reversed[AesCtr.KeySize..]);
         CryptographicOperations.ZeroMemory(reversed);
         return cipher;

@@ -58,6 +58,33 @@ public sealed class ObfuscatedTransportTests
         Assert.InRange(length, 40, 1024); // resPQ, framed in intermediate and decrypted
     }
 
+    /// <summary>As a browser may send it: the init in a message of its own, then a frame cut across two messages.</summary>
+    [Fact]
+    public async Task On_apiws_each_binary_message_is_the_next_piece_of_one_stream()
+    {
+        await using RunningServer server = await RunningServer.StartAsync();
+        byte[] header = new byte[ObfuscatedInit.Length];
+        using ObfuscationCiphers ciphers = ObfuscatedInit.Create(TransportFraming.Abridged, 1, header);
+        byte[] frame = new FrameWriter(TransportFraming.Abridged).Frame(Testbed.Protocol.Envelope.UnencryptedMessage.Build(4, ReqPq()));
+        ciphers.Send.Transform(frame);
+
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        socket.Options.AddSubProtocol("binary");
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{server.HttpPort}/apiws"), CancellationToken.None);
+        foreach (byte[] message in new[] { header, frame[..7], frame[7..] })
+        {
+            await socket.SendAsync(message, System.Net.WebSockets.WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+        }
+
+        byte[] answer = new byte[256];
+        using var timeout = new CancellationTokenSource(Clients.Patience);
+        System.Net.WebSockets.WebSocketReceiveResult result = await socket.ReceiveAsync(answer, timeout.Token);
+        ciphers.Receive.Transform(answer.AsSpan(0, result.Count));
+        Assert.Equal(System.Net.WebSockets.WebSocketMessageType.Binary, result.MessageType);
+        Assert.Equal((result.Count - 1) / 4, answer[0]); // one abridged frame: its length in words, then resPQ
+        Assert.Equal(0L, BitConverter.ToInt64(answer, 1)); // an unencrypted message: auth_key_id 0
+    }
+
     private static byte[] ReqPq() =>
         Protocol.Tl.TlCodec.MTProto.Serialize(new Protocol.Tl.TlObject(Protocol.Tl.TlSchema.MTProto["req_pq_multi"], new byte[16]));
 }
