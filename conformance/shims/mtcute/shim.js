@@ -1,0 +1,90 @@
+'use strict';
+// The mtcute shim (npm `@mtcute/node`): see ../common/driver.js for the contract. Its documented hooks: the client
+// option `defaultDcs` for our address, `addPublicKey` (@mtcute/core/utils.js) for our RSA key, and a `transport`
+// whose `packetCodec()` picks the framing (node/utils/tcp.js's TcpTransport speaks intermediate). mtcute keeps its key
+// in its own SQLite storage (the session file's name with .sqlite), and wraps the first call of each session in
+// invokeWithLayer(initConnection(...)) itself (network/session-connection.js, sendRpc).
+const { BaseTelegramClient, TcpTransport, IntermediatePacketCodec, PaddedIntermediatePacketCodec, ObfuscatedPacketCodec, Long } = require('@mtcute/node');
+const { addPublicKey } = require('@mtcute/core/utils.js');
+const { main, installedVersion } = require('../common/driver');
+
+const CODECS = {
+  intermediate: () => new IntermediatePacketCodec(),
+  padded: () => new PaddedIntermediatePacketCodec(),
+  obfuscated: () => new ObfuscatedPacketCodec(new IntermediatePacketCodec()),
+};
+
+const RAW = 'testbed.raw';
+const MSGS_ACK = 0x62d6b459;
+
+/** Our queries' bytes go out as they are; their results come back as bytes (our chat layer is not in mtcute's schema). */
+function extendMaps(client) {
+  const { _writerMap: writers, _readerMap: readers } = client.mt;
+  writers[RAW] = (writer, object) => writer.raw(object.body);
+  readers[0x7360f4ce] = (reader) => ({ _: 'chat.user', id: reader.long(), name: reader.string(), online: reader.boolean() });
+}
+
+async function open(options) {
+  const framing = CODECS[options.transport];
+  let socket = null;
+  class Transport extends TcpTransport {
+    packetCodec() { return framing(); }
+
+    async connect(dc) {
+      socket = await super.connect(dc);
+      return socket;
+    }
+  }
+  const dc = { id: options.dc, ipAddress: options.host, port: options.port };
+  const client = new BaseTelegramClient({
+    apiId: 1, apiHash: '00000000000000000000000000000000', storage: `${options.session}.sqlite`,
+    defaultDcs: { main: dc, media: dc }, transport: new Transport(), logLevel: Number(process.env.SHIM_LOG || 0),
+    initConnectionOptions: { deviceModel: 'testbed interop shim', appVersion: '1.0' },
+  });
+  addPublicKey(client.crypto, options.rsaKey.pem);
+  extendMaps(client);
+  // connect() resolves after mtcute's own first call (help.getNearestDc, wrapped in initConnection); the handshake
+  // is done once the key is in storage, which is what this step reports. connect()'s own outcome is awaited by the
+  // first call of the scenario that needs the connection.
+  await client.prepare();
+  const connected = client.connect();
+  connected.catch(() => {});
+  const stored = () => client.mt.storage.provider.authKeys.get(options.dc);
+  for (let waited = 0; !(await stored()); waited += 50) {
+    if (waited > 15000) throw new Error('no auth key within 15 s');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    authKey: async () => Buffer.from(await stored()),
+    ping: async (id) => (await client.call({ _: 'mt_ping', pingId: Long.fromString(id.toString()) })).pingId.toString(),
+    invoke: async (request) => ({ result: (await client.call({ _: RAW, body: request.body }))._ }),
+    futureSalts: async (n) => (await client.call({ _: 'mt_get_future_salts', num: n })).salts.length,
+    cut: async () => socket.close(),
+    close: () => client.destroy(),
+  };
+}
+
+main({
+  client: '@mtcute/node',
+  version: installedVersion(__dirname, '@mtcute/node'),
+  transports: Object.keys(CODECS),
+  fixes: {
+    // mtcute 0.30.3 writes its msgs_ack with writeMessage's default isContentRelated = true
+    // (network/session-connection.js, _flush: `this._session.writeMessage(writer, ackRequest)`), so each ack has an
+    // odd seq_no; a strict server answers bad_msg_notification 34 and mtcute resets its session. The one-line fix
+    // sends acks as not content-related, as the spec says (core.telegram.org/mtproto/description, "Message Sequence Number").
+    'acks-not-content-related': () => patchWriteMessage(),
+  },
+  open,
+});
+
+function patchWriteMessage() {
+  // The session class is not among the package's exports; its own file is required by path, the same module
+  // instance the client loads (the require cache is keyed by the resolved file).
+  const { MtprotoSession } = require(require.resolve('@mtcute/core').replace(/index\.cjs$/, 'network/mtproto-session.cjs'));
+  const original = MtprotoSession.prototype.writeMessage;
+  MtprotoSession.prototype.writeMessage = function writeMessage(writer, content, isContentRelated = true) {
+    const isAck = ArrayBuffer.isView(content) && content.length >= 4 && new DataView(content.buffer, content.byteOffset).getUint32(0, true) === MSGS_ACK;
+    return original.call(this, writer, content, isAck ? false : isContentRelated);
+  };
+}
