@@ -20,7 +20,7 @@ const { rsaKeyFromPem } = require('./rsa-key');
 const tl = require('./tl');
 
 const PROTOCOL = 1;
-const STEP_SECONDS = 20;
+const STEP_SECONDS = 10;
 
 /** `--name value` pairs and repeated `--fix NAME`. */
 function parseArguments(argv) {

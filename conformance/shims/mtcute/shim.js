@@ -1,10 +1,11 @@
 'use strict';
 // The mtcute shim (npm `@mtcute/node`): see ../common/driver.js for the contract. Its documented hooks: the client
 // option `defaultDcs` for our address, `addPublicKey` (@mtcute/core/utils.js) for our RSA key, and a `transport`
-// whose `packetCodec()` picks the framing (node/utils/tcp.js's TcpTransport speaks intermediate). mtcute keeps its key
-// in its own SQLite storage (the session file's name with .sqlite), and wraps the first call of each session in
-// invokeWithLayer(initConnection(...)) itself (network/session-connection.js, sendRpc).
-const { BaseTelegramClient, TcpTransport, IntermediatePacketCodec, PaddedIntermediatePacketCodec, ObfuscatedPacketCodec, Long } = require('@mtcute/node');
+// whose `packetCodec()` picks the framing (node/utils/tcp.js's TcpTransport speaks intermediate). Its storage is
+// mtcute's MemoryStorage, given the saved key through the storage API before connecting: the SQLite storage would
+// need better-sqlite3 compiled at install (over a minute of CI), and the key is all a reconnect needs. mtcute wraps
+// the first call of each session in invokeWithLayer(initConnection(...)) itself (network/session-connection.js, sendRpc).
+const { BaseTelegramClient, MemoryStorage, TcpTransport, IntermediatePacketCodec, PaddedIntermediatePacketCodec, ObfuscatedPacketCodec, Long } = require('@mtcute/node');
 const { addPublicKey } = require('@mtcute/core/utils.js');
 const { main, installedVersion } = require('../common/driver');
 
@@ -24,7 +25,7 @@ function extendMaps(client) {
   readers[0x7360f4ce] = (reader) => ({ _: 'chat.user', id: reader.long(), name: reader.string(), online: reader.boolean() });
 }
 
-async function open(options) {
+async function open(options, savedKey) {
   const framing = CODECS[options.transport];
   let socket = null;
   class Transport extends TcpTransport {
@@ -37,7 +38,7 @@ async function open(options) {
   }
   const dc = { id: options.dc, ipAddress: options.host, port: options.port };
   const client = new BaseTelegramClient({
-    apiId: 1, apiHash: '00000000000000000000000000000000', storage: `${options.session}.sqlite`,
+    apiId: 1, apiHash: '00000000000000000000000000000000', storage: new MemoryStorage(),
     defaultDcs: { main: dc, media: dc }, transport: new Transport(), logLevel: Number(process.env.SHIM_LOG || 0),
     initConnectionOptions: { deviceModel: 'testbed interop shim', appVersion: '1.0' },
   });
@@ -47,6 +48,7 @@ async function open(options) {
   // is done once the key is in storage, which is what this step reports. connect()'s own outcome is awaited by the
   // first call of the scenario that needs the connection.
   await client.prepare();
+  if (savedKey) await client.mt.storage.provider.authKeys.set(options.dc, savedKey);
   const connected = client.connect();
   connected.catch(() => {});
   const stored = () => client.mt.storage.provider.authKeys.get(options.dc);
