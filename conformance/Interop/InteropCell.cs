@@ -37,4 +37,12 @@ internal sealed record InteropCell(
         .. step.StartsWith("rpc", StringComparison.Ordinal) ? [ServerWork.Api] : Array.Empty<string>(),
         .. Transport.Contains("obfuscated", StringComparison.Ordinal) ? [ServerWork.Obfuscation] : Array.Empty<string>(),
     ];
+
+    /// <summary>
+    /// What <paramref name="step"/> is expected to do: "pending: ITEMS" when it needs server work named in
+    /// <paramref name="pending"/> (then it is not run), "fail" for a recorded client bug, else "ok".
+    /// </summary>
+    public string ExpectationFor(string step, IReadOnlySet<string> pending) =>
+        NeedsFor(step).Where(pending.Contains).Distinct().ToList() is { Count: > 0 } waits ? "pending: " + string.Join(", ", waits)
+        : FailingSteps.Contains(step) ? "fail" : "ok";
 }

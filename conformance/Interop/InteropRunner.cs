@@ -16,9 +16,7 @@ internal static class InteropRunner
     /// <summary>Runs <paramref name="cell"/>, leaving out what waits for <paramref name="pending"/>.</summary>
     public static async Task<CellResult> RunAsync(InteropCell cell, string shimsDirectory, IReadOnlySet<string> pending)
     {
-        string Expectation(string step) =>
-            cell.NeedsFor(step).Where(pending.Contains).Distinct().ToList() is { Count: > 0 } waits ? "pending: " + string.Join(", ", waits)
-            : cell.FailingSteps.Contains(step) ? "fail" : "ok";
+        string Expectation(string step) => cell.ExpectationFor(step, pending);
         string[] runnable = [.. cell.Steps.Where(step => !Expectation(step).StartsWith("pending", StringComparison.Ordinal))];
         if (!runnable.Contains("handshake"))
         {
