@@ -12,21 +12,8 @@ internal static class InteropCommand
 {
     public static Command Create() => new("interop", "Real MTProto clients from npm (gramjs, mtcute, @mtproto/core) against the reference server.")
     {
-        List(), Run(),
+        ListCommand.Create("The matrix's cells.", InteropMatrix.Cells, cell => $"{cell.Id,-46} {string.Join(',', cell.Steps)}"), Run(),
     };
-
-    private static Command List()
-    {
-        var command = new Command("list", "The matrix's cells.");
-        command.SetAction(parse =>
-        {
-            foreach (InteropCell cell in InteropMatrix.Cells)
-            {
-                parse.InvocationConfiguration.Output.WriteLine($"{cell.Id,-46} {string.Join(',', cell.Steps)}");
-            }
-        });
-        return command;
-    }
 
     private static Command Run()
     {

@@ -74,6 +74,7 @@ function hex(buffer) {
 
 /** auth_key_id: the low 64 bits of SHA-1(auth_key), as sent on the wire. */
 function authKeyId(key) {
+  if (!key || key.length === 0) throw new Error('the client holds no auth key (it dropped its key)');
   return hex(require('crypto').createHash('sha1').update(key).digest().subarray(12, 20));
 }
 

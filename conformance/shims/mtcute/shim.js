@@ -57,7 +57,7 @@ async function open(options, savedKey) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return {
-    authKey: async () => Buffer.from(await stored()),
+    authKey: async () => { const key = await stored(); return key && Buffer.from(key); },
     ping: async (id) => (await client.call({ _: 'mt_ping', pingId: Long.fromString(id.toString()) })).pingId.toString(),
     invoke: async (request) => ({ result: (await client.call({ _: RAW, body: request.body }))._ }),
     futureSalts: async (n) => (await client.call({ _: 'mt_get_future_salts', num: n })).salts.length,
