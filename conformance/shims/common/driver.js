@@ -11,7 +11,7 @@
 //   open(options, savedKey) -> session,    // connect; savedKey is the key bytes from --session, or null
 // }
 // session = { authKey() -> Buffer (or its promise), ping(id) -> pong id, invoke(request) -> { result: its name },
-//             futureSalts(n) -> count, cut(), close() }
+//             cut(), close(), and optionally futureSalts(n) -> count }
 // request = { name, body: Buffer (the TL-serialised query, constructor id first) }: the shim sends it through the
 // client's own way of sending a custom query, wrapped as the client wraps (invokeWithLayer(initConnection(...))).
 
@@ -105,6 +105,7 @@ async function runStep(step, state, adapter, options) {
       return state.session.invoke(request);
     }
     case 'future-salts':
+      if (!state.session.futureSalts) throw new Error('this shim has no future-salts step');
       return { salts: await state.session.futureSalts(3) };
     case 'reconnect': {
       await state.session.close();

@@ -5,7 +5,7 @@
 // mtcute's MemoryStorage, given the saved key through the storage API before connecting: the SQLite storage would
 // need better-sqlite3 compiled at install (over a minute of CI), and the key is all a reconnect needs. mtcute wraps
 // the first call of each session in invokeWithLayer(initConnection(...)) itself (network/session-connection.js, sendRpc).
-const { BaseTelegramClient, MemoryStorage, TcpTransport, IntermediatePacketCodec, PaddedIntermediatePacketCodec, ObfuscatedPacketCodec, Long } = require('@mtcute/node');
+const { BaseTelegramClient, MemoryStorage, TcpTransport, IntermediatePacketCodec, PaddedIntermediatePacketCodec, ObfuscatedPacketCodec } = require('@mtcute/node');
 const { addPublicKey } = require('@mtcute/core/utils.js');
 const { main, installedVersion } = require('../common/driver');
 
@@ -58,9 +58,8 @@ async function open(options, savedKey) {
   }
   return {
     authKey: async () => { const key = await stored(); return key && Buffer.from(key); },
-    ping: async (id) => (await client.call({ _: 'mt_ping', pingId: Long.fromString(id.toString()) })).pingId.toString(),
+    ping: (id) => ownPing(client).then(() => id),
     invoke: async (request) => ({ result: (await client.call({ _: RAW, body: request.body }))._ }),
-    futureSalts: async (n) => (await client.call({ _: 'mt_get_future_salts', num: n })).salts.length,
     cut: async () => socket.close(),
     close: () => client.destroy(),
   };
@@ -79,6 +78,25 @@ main({
   },
   open,
 });
+
+/**
+ * One round trip of mtcute's own ping (ping_delay_disconnect, sent by its flush when the last ping is old enough;
+ * network/session-connection.js, _flush): mtcute matches a pong only to a ping it sent itself (_onPong), so a ping
+ * sent through call() would never be answered to the caller. Its ping_id is mtcute's, not the step's.
+ */
+function ownPing(client) {
+  const connection = client.mt.network._primaryDc.main._connections[0];
+  return new Promise((resolve) => {
+    const onPong = connection._onPong;
+    connection._onPong = function pong(message) {
+      connection._onPong = onPong;
+      onPong.call(this, message);
+      resolve();
+    };
+    connection._session.resetLastPing(true);
+    connection._flushTimer.emitNow();
+  });
+}
 
 function patchWriteMessage() {
   // The session class is not among the package's exports; its own file is required by path, the same module

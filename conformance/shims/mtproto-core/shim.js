@@ -54,7 +54,6 @@ async function open(options) {
       rpc.sendEncryptedMessage(new Serializer(builderMap.mt_ping, { ping_id: id.toString() }).getBytes());
     }),
     invoke: async (request) => ({ result: (await mtproto.call(RAW, { body: request.body }, { dcId: options.dc }))._ }),
-    futureSalts: async () => { throw new Error('not a step of this client'); },
     cut: async () => {
       socket().destroy();
       await until(() => socket().writable && rpc.isReady, 10, 'no reconnection');
