@@ -39,7 +39,7 @@ async function open(options, savedKey) {
   const dc = { id: options.dc, ipAddress: options.host, port: options.port };
   const client = new BaseTelegramClient({
     apiId: 1, apiHash: '00000000000000000000000000000000', storage: new MemoryStorage(),
-    defaultDcs: { main: dc, media: dc }, transport: new Transport(), logLevel: Number(process.env.SHIM_LOG || 0),
+    defaultDcs: { main: dc, media: dc }, transport: new Transport(), disableUpdates: true, logLevel: Number(process.env.SHIM_LOG || 0),
     initConnectionOptions: { deviceModel: 'testbed interop shim', appVersion: '1.0' },
   });
   addPublicKey(client.crypto, options.rsaKey.pem);
@@ -82,20 +82,30 @@ main({
 /**
  * One round trip of mtcute's own ping (ping_delay_disconnect, sent by its flush when the last ping is old enough;
  * network/session-connection.js, _flush): mtcute matches a pong only to a ping it sent itself (_onPong), so a ping
- * sent through call() would never be answered to the caller. Its ping_id is mtcute's, not the step's.
+ * sent through call() would never be answered to the caller. Its ping_id is mtcute's, not the step's. mtcute does
+ * not re-send a ping that failed (bad_server_salt on a new connection with a saved key: _onMessageFailed), so the
+ * ping is made due again every second, four times at most.
  */
-function ownPing(client) {
+async function ownPing(client) {
   const connection = client.mt.network._primaryDc.main._connections[0];
-  return new Promise((resolve) => {
-    const onPong = connection._onPong;
-    connection._onPong = function pong(message) {
-      connection._onPong = onPong;
-      onPong.call(this, message);
-      resolve();
-    };
-    connection._session.resetLastPing(true);
-    connection._flushTimer.emitNow();
-  });
+  const onPong = connection._onPong;
+  let answered;
+  const pong = new Promise((resolve) => { answered = resolve; });
+  connection._onPong = function ponged(message) {
+    onPong.call(this, message);
+    answered(true);
+  };
+  try {
+    for (let attempt = 0; attempt < 4; attempt++) {
+      connection._session.resetLastPing();
+      connection._session.lastPingTime = Number.NEGATIVE_INFINITY; // due now (the flush compares with performance.now())
+      connection._flushTimer.emitNow();
+      if (await Promise.race([pong, new Promise((resolve) => setTimeout(resolve, 1000, false))])) return;
+    }
+    throw new Error('no pong to four of mtcute\'s pings');
+  } finally {
+    connection._onPong = onPong;
+  }
 }
 
 function patchWriteMessage() {
