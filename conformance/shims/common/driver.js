@@ -173,4 +173,4 @@ async function main(adapter) {
   process.exit(failed ? 1 : 0);
 }
 
-module.exports = { main, emit, installedVersion, INTEROP, PROTOCOL };
+module.exports = { main, installedVersion };

@@ -22,11 +22,11 @@ const RPC_ERROR = 0x2144ca19;
 const CHAT_USER = 0x7360f4ce;
 
 function chatRegister(name) {
-  return { name: 'chat.register', constructorId: CHAT_REGISTER, body: Buffer.concat([constructor(CHAT_REGISTER), tlBytes(Buffer.from(name, 'utf8'))]) };
+  return { name: 'chat.register', body: Buffer.concat([constructor(CHAT_REGISTER), tlBytes(Buffer.from(name, 'utf8'))]) };
 }
 
 function helpGetConfig() {
-  return { name: 'help.getConfig', constructorId: HELP_GET_CONFIG, body: constructor(HELP_GET_CONFIG) };
+  return { name: 'help.getConfig', body: constructor(HELP_GET_CONFIG) };
 }
 
 /** What an rpc_result's object is: an error is thrown (with its code and message), anything else described. */
@@ -42,4 +42,4 @@ function describeResult(bytes) {
   return { result: id === CHAT_USER ? 'chat.user' : 'object', constructor: id.toString(16).padStart(8, '0'), bytes: bytes.length };
 }
 
-module.exports = { tlBytes, chatRegister, helpGetConfig, describeResult, RPC_ERROR };
+module.exports = { tlBytes, chatRegister, helpGetConfig, describeResult };
