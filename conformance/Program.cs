@@ -22,7 +22,7 @@ public static class Program
         ArgumentNullException.ThrowIfNull(error);
         var root = new RootCommand("MTProto 2.0 testbed conformance tool.")
         {
-            RunCommand.Create(), CatalogCommands.List(), CatalogCommands.Explain(), VectorsCommand.Create(), Lab.LabCommand.Create(),
+            RunCommand.Create(), CatalogCommands.List(), CatalogCommands.Explain(), VectorsCommand.Create(), Lab.LabCommand.Create(), Interop.InteropCommand.Create(),
         };
         return Run(root, args, output, error);
     }

@@ -19,21 +19,8 @@ internal static class LabCommand
 {
     public static Command Create() => new("lab", "The replay-attack lab: an intercepting proxy and experiments of the published attacks.")
     {
-        List(), Run(), Matrix(), ProxyCommand(),
+        ListCommand.Create("The experiments.", LabCatalog.All, e => $"{e.Name,-16} {e.Title} (weakness: --fault {e.Fault})"), Run(), Matrix(), ProxyCommand(),
     };
-
-    private static Command List()
-    {
-        var command = new Command("list", "The experiments.");
-        command.SetAction(parse =>
-        {
-            foreach (LabExperiment experiment in LabCatalog.All)
-            {
-                parse.InvocationConfiguration.Output.WriteLine($"{experiment.Name,-16} {experiment.Title} (weakness: --fault {experiment.Fault})");
-            }
-        });
-        return command;
-    }
 
     private static Command Run()
     {

@@ -1,0 +1,60 @@
+using System.Text;
+
+namespace Testbed.Conformance.Interop;
+
+/// <summary>
+/// The matrix as markdown: client × version × transport × handshake / pings / RPC / reconnect / cut / key kept, the
+/// security log's refusals and the verdict per cell; then each third-party bug with its evidence.
+/// </summary>
+internal static class InteropTable
+{
+    private static readonly (string Title, string[] Steps)[] Columns =
+    [
+        ("handshake", ["handshake"]), ("20 pings", ["ping:20"]), ("RPC (chat, help.getConfig)", ["rpc:chat", "rpc:config"]),
+        ("future_salts", ["future-salts"]), ("reconnect, saved key", ["reconnect"]), ("cut, recovered", ["cut"]), ("key kept", ["key-check"]),
+    ];
+
+    /// <summary>The table of <paramref name="results"/> and the bug list.</summary>
+    public static string Markdown(IReadOnlyList<CellResult> results, IReadOnlySet<string> pending)
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"| client | version | transport | fixes | {string.Join(" | ", Columns.Select(c => c.Title))} | security log | verdict |");
+        text.AppendLine($"|---|---|---|---|{string.Concat(Columns.Select(_ => "---|"))}---|---|");
+        foreach (CellResult result in results)
+        {
+            InteropCell cell = result.Cell;
+            IEnumerable<string> columns = Columns.Select(column => Column(result, column.Steps));
+            string log = result.Pending ? "-" : Log(result);
+            string verdict = result.Pending ? "pending" : result.AsExpected ? "as expected" : "**differs**";
+            text.AppendLine($"| {cell.Client} | {result.Version} | {cell.Transport} | {(cell.Fixes.Count == 0 ? "as shipped" : string.Join(", ", cell.Fixes))} | "
+                + $"{string.Join(" | ", columns)} | {log} | {verdict} |");
+        }
+
+        if (pending.Count > 0)
+        {
+            text.AppendLine().AppendLine($"Pending server work (`--pending {string.Join(',', pending)}`): `api` = rpc_error for unknown methods, the "
+                + "API wrappers, help.getConfig / help.getNearestDc and AcceptLegacyRsa; `obf` = the obfuscated transports. A pending step is not run.");
+        }
+
+        text.AppendLine().AppendLine("| third-party bug | client | what happens | evidence |").AppendLine("|---|---|---|---|");
+        foreach (ThirdPartyBug bug in InteropMatrix.Bugs)
+        {
+            text.AppendLine($"| `{bug.Fix}` | {bug.Client} | {bug.Summary} | {bug.Evidence} |");
+        }
+
+        return text.ToString();
+    }
+
+    private static string Column(CellResult result, string[] steps)
+    {
+        StepOutcome[] outcomes = [.. result.Steps.Where(step => steps.Contains(step.Step))];
+        return outcomes.Length == 0 ? "" : string.Join("; ", outcomes.Select(o => o.Text).Distinct()).Replace("|", "\\|", StringComparison.Ordinal);
+    }
+
+    private static string Log(CellResult result)
+    {
+        string refusals = string.Join(", ", result.Refusals.Where(r => r.Value > 0).Select(r => $"{r.Key} {r.Value}"));
+        string counts = $"keys made {result.KeysCreated}" + (refusals.Length > 0 ? $"; {refusals}" : "; no refusal");
+        return result.LogProblems.Count == 0 ? counts : $"{counts}: **{string.Join("; ", result.LogProblems)}**";
+    }
+}
