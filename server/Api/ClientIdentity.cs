@@ -4,7 +4,7 @@ using Testbed.Protocol.Tl;
 namespace Testbed.Server.Api;
 
 /// <summary>
-/// What a client says of itself in initConnection (docs/protocol.md §9.3): its api_id and its app, device, system and
+/// What a client says of itself in initConnection (docs/protocol.md §9.1): its api_id and its app, device, system and
 /// language strings, kept per session for the security log. Each string is cut to <see cref="MaxLength"/> characters
 /// and has its control characters replaced, so a client cannot grow the server's memory or forge log lines with it.
 /// </summary>

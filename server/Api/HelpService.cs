@@ -5,7 +5,7 @@ using Testbed.Protocol.Tl;
 namespace Testbed.Server.Api;
 
 /// <summary>
-/// help.getNearestDc and help.getConfig, the calls real clients make first (docs/protocol.md §9.4): gramjs 2.26.22
+/// help.getNearestDc and help.getConfig, the calls real clients make first (docs/protocol.md §9.2): gramjs 2.26.22
 /// sends invokeWithLayer(193, initConnection(help.getConfig)) on every connect and fails the connect without its
 /// answer; @mtproto/core 6.3.0 calls help.getConfig when it resumes with a saved key; mtcute 0.30.3 calls help.getConfig
 /// for its DC list and help.getNearestDc to initialise a connection again. Both describe this server's one DC.

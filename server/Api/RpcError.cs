@@ -3,7 +3,7 @@ using Testbed.Protocol.Tl;
 
 namespace Testbed.Server.Api;
 
-/// <summary>An rpc_error the server answers: its code and its message (docs/protocol.md §9.5).</summary>
+/// <summary>An rpc_error the server answers: its code and its message (docs/protocol.md §9.3).</summary>
 internal sealed record RpcError(int Code, string Message)
 {
     /// <summary>rpc_error#2144ca19 with this code and message.</summary>

@@ -1,7 +1,7 @@
 namespace Testbed.Server.Api;
 
 /// <summary>
-/// The rpc_errors the server answers for the API layer (docs/protocol.md §9.5), with the names and codes Telegram's
+/// The rpc_errors the server answers for the API layer (docs/protocol.md §9.3), with the names and codes Telegram's
 /// servers use: the public list of errors (core.telegram.org/api/errors and the per-method lists, as collected in
 /// mtcute 0.30.3's packages/core/src/tl/raw-errors.json) gives each one's meaning.
 /// </summary>

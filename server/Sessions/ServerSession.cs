@@ -37,10 +37,10 @@ internal sealed class ServerSession(long authKeyId, AuthKey key, long sessionId,
 
     public DateTimeOffset LastUsed { get; set; }
 
-    /// <summary>The API layer the client declared with invokeWithLayer; null until it does (docs/protocol.md §9.3).</summary>
+    /// <summary>The API layer the client declared with invokeWithLayer; null until it does (docs/protocol.md §9.1).</summary>
     public int? Layer { get; set; }
 
-    /// <summary>What the client said of itself in initConnection; null until it does (docs/protocol.md §9.3).</summary>
+    /// <summary>What the client said of itself in initConnection; null until it does (docs/protocol.md §9.1).</summary>
     public Api.ClientIdentity? Client { get; set; }
 
     /// <summary>

@@ -13,7 +13,7 @@ namespace Testbed.Server.Sessions;
 /// <summary>
 /// What the server does with a message that passed every check : the MTProto service messages
 /// and functions (docs/protocol.md §8), the chat layer's functions (§9), the API wrappers real clients put around
-/// them and the help functions they call first (§9.3, §9.4). Runs under the session's lock.
+/// them and the help functions they call first (§9.1, §9.2). Runs under the session's lock.
 /// </summary>
 internal sealed class ServiceMessageHandler(SessionRegistry sessions, ServerSaltSchedule salts, ChatService chat, HelpService help, ServerBehaviour behaviour)
 {
@@ -137,7 +137,7 @@ internal sealed class ServiceMessageHandler(SessionRegistry sessions, ServerSalt
     }
 
     /// <summary>
-    /// An API wrapper (Tl/Schema/api-wrappers.tl, docs/protocol.md §9.3): what it says is recorded on the session
+    /// An API wrapper (Tl/Schema/api-wrappers.tl, docs/protocol.md §9.1): what it says is recorded on the session
     /// (invokeWithLayer's layer, initConnection's client strings, also written to the security log), and the query
     /// inside runs as if sent alone, its answer naming the wrapper's msg_id. invokeAfterMsg(s) runs its query only when
     /// every message it names has been answered already — the server runs a session's messages in order, so that is

@@ -9,7 +9,7 @@ using static Testbed.Conformance.Harness.RequirementLevel;
 namespace Testbed.Conformance.ServerSuite.Cases;
 
 /// <summary>
-/// What a real client speaks to the server beside the service messages (docs/protocol.md §3.1, §4.3, §9.3): unknown
+/// What a real client speaks to the server beside the service messages (docs/protocol.md §3.1, §4.3, §9.1): unknown
 /// methods answered per message, the API wrappers, and the msg_id class of pushed updates. Service category.
 /// </summary>
 internal static class ApiCases
@@ -47,7 +47,7 @@ internal static class ApiCases
         },
         new("SVC-026", Category, Must,
             "The API wrappers are unwrapped: invokeWithLayer(initConnection(help.getConfig)) is answered with the Config of the server's DC.",
-            "§9.3, §9.4", $"invokeWithLayer({Layer}, initConnection(api_id 1, \"conformance\" strings, help.getConfig))",
+            "§9.1, §9.2", $"invokeWithLayer({Layer}, initConnection(api_id 1, \"conformance\" strings, help.getConfig))",
             "rpc_result naming the call, carrying config whose this_dc is the target's DC and whose dc_options name it", async c =>
             {
                 await using Probe probe = await c.WarmSessionAsync();
@@ -67,7 +67,7 @@ internal static class ApiCases
         },
         new("SVC-027", Category, Must,
             "invokeAfterMsg keeps its ordering: its query runs once the named message is answered, and is refused with an rpc_error "
-            + "when the named message was never received, never run out of order.", "§9.3",
+            + "when the named message was never received, never run out of order.", "§9.1",
             "invokeAfterMsg(an id never sent, help.getNearestDc); a ping; invokeAfterMsg(the ping's msg_id, help.getNearestDc)",
             "rpc_error for the first; nearestDc for the second", async c =>
             {
