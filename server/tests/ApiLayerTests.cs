@@ -15,26 +15,9 @@ namespace Testbed.Server.Tests;
 /// on its own, unknown methods answered with rpc_error, the API wrappers unwrapped, invokeAfterMsg's order kept, and
 /// refusals inside a container logged one by one.
 /// </summary>
-public sealed class ApiLayerTests : IAsyncLifetime
+public sealed class ApiLayerTests : RunningSessionTest
 {
     private const uint UnknownFunction = 0xdeadbeef;
-
-    private RunningServer _server = null!;
-    private TestSession _test = null!;
-
-    private ClientSession Session => _test.Session;
-
-    public async Task InitializeAsync()
-    {
-        _server = await RunningServer.StartAsync();
-        _test = await ClientFlows.OpenSessionAsync(_server);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _test.DisposeAsync();
-        await _server.DisposeAsync();
-    }
 
     [Fact]
     public async Task An_unknown_function_in_a_container_gets_rpc_error_and_the_messages_beside_it_are_processed()
@@ -86,7 +69,7 @@ public sealed class ApiLayerTests : IAsyncLifetime
         (byte[] wire, _, EnvelopeHeader[] inner) = Session.EncryptContainer([(ack, true), (ClientFlows.Ping(4), true)]);
         List<TlObject> answers = await ExchangeAsync(wire);
         Assert.Contains(answers, m => m.Combinator.Name == "bad_msg_notification" && m.Get<int>("error_code") == 34);
-        string log = await SecurityEvents.ReadWhenAsync(_server.DataDirectory, t => t.Contains($"\"msgId\":{inner[0].MsgId}", StringComparison.Ordinal));
+        string log = await SecurityEvents.ReadWhenAsync(Server.DataDirectory, t => t.Contains($"\"msgId\":{inner[0].MsgId}", StringComparison.Ordinal));
         Assert.Contains(log.Split('\n'), l => l.Contains("\"event\":\"message_refused\"", StringComparison.Ordinal)
             && l.Contains($"\"msgId\":{inner[0].MsgId}", StringComparison.Ordinal));
     }
@@ -105,16 +88,7 @@ public sealed class ApiLayerTests : IAsyncLifetime
         Assert.Contains(answers, a => a.Combinator.Name == "rpc_result" && a.Get<TlObject>("result").Combinator.Name == "nearestDc");
     }
 
-    private async Task<List<TlObject>> ExchangeAsync(byte[] wire)
-    {
-        byte[] packet = await _test.Connection.RoundTripAsync(wire);
-        Assert.True(packet.Length > 4, $"expected a message, got {Convert.ToHexString(packet)}");
-        Assert.True(Session.TryDecrypt(packet, out _, out byte[] data), "the server's message does not decrypt");
-        TlObject body = TlCodec.Testbed.Deserialize(data);
-        return body.Combinator.Name == "msg_container"
-            ? [.. body.Get<object?[]>("messages").Cast<TlObject>().Select(m => m.Get<TlObject>("body"))]
-            : [body];
-    }
+    private async Task<List<TlObject>> ExchangeAsync(byte[] wire) => ClientFlows.Open(Session, await Connection.RoundTripAsync(wire), TlCodec.Testbed);
 
     private static (int, string)? ErrorFor(List<TlObject> answers, long requestMsgId) => answers
         .Where(a => a.Combinator.Name == "rpc_result" && a.Get<long>("req_msg_id") == requestMsgId)
