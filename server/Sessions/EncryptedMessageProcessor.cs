@@ -102,7 +102,7 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
         bool isContainer = data.Length >= 4 && BinaryPrimitives.ReadUInt32LittleEndian(data) == ContentRelated.MsgContainer;
         ContainerEntry[]? entries = isContainer ? ClientContainer.Read(_codec, data) : null;
         MessageBody? body = isContainer ? null : MessageBody.Read(_codec, data);
-        if (behaviour.Violates(ServiceViolations.UnknownFunctionRefusesPacket) && (body?.Object is null && body is not null || entries?.Any(e => e.Body.Object is null) == true))
+        if (behaviour.Violates(ServiceViolations.UnknownFunctionRefusesPacket) && (body is { Object: null } || entries?.Any(e => e.Body.Object is null) == true))
         {
             return new EncryptedOutcome(-404, "malformed_message", "a message that does not parse refuses the packet (violation)");
         }
