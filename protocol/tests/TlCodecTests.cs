@@ -199,6 +199,13 @@ public sealed class TlCodecTests
 
         bytes.AsSpan(bytes.Length - 12, 4).Fill(0xee); // the inner ping's id
         Assert.Equal(TlDecodeError.UnknownFunction, Assert.Throws<TlDecodeException>(() => codec.Deserialize(bytes)).Error);
+
+        // The browser client's first call, byte for byte as client/test/tl.test.mjs has it from the JS codec.
+        byte[] empty = [];
+        var initConnection = new TlObject(schema["initConnection"], 0, 1, "A"u8.ToArray(), empty, empty, empty, empty, empty, null, null,
+            new TlObject(schema["chat.getSelf"]));
+        Assert.Equal("0d0d9bdae3000000a95ecdc10000000001000000" + "01410000" + string.Concat(Enumerable.Repeat("00000000", 5)) + "4eabb7f8",
+            Convert.ToHexStringLower(codec.Serialize(new TlObject(schema["invokeWithLayer"], 227, initConnection))));
     }
 
     [Fact]
