@@ -29,7 +29,7 @@ internal static partial class ServerLog
     [LoggerMessage(7, LogLevel.Information, "HTTP/WebSocket on {Url}: MTProto POST /api, WebSocket ws://{Address}/apiws, server info /server-info, browser client /")]
     public static partial void ListeningHttp(ILogger log, string url, string address);
 
-    [LoggerMessage(8, LogLevel.Information, "MTProto TCP on {Url} (abridged, intermediate, padded intermediate, full)")]
+    [LoggerMessage(8, LogLevel.Information, "MTProto TCP on {Url} (abridged, intermediate, padded intermediate, full; the first three obfuscated too)")]
     public static partial void ListeningTcp(ILogger log, string url);
 
     [LoggerMessage(9, LogLevel.Information, "Data directory: {DataDirectory} (SQLite schema version {Version})")]

@@ -40,7 +40,7 @@ class HandshakeLost extends Error {}
 
 export class TestbedClient {
   /**
-   * @param {{ origin?: string, transport?: 'websocket'|'http', storage?: Storage, shared?: Storage,
+   * @param {{ origin?: string, transport?: 'websocket'|'websocket-plain'|'http', storage?: Storage, shared?: Storage,
    *           handshakeTimeoutMs?: number, handshakeAttempts?: number, on?: object }} options
    * storage holds this tab's identity (sessionStorage: a reload keeps it, another tab has its own); shared holds the
    * pinned key and a kept identity (localStorage). on.status(text, state), on.step(step), on.packet(entry),
@@ -61,7 +61,15 @@ export class TestbedClient {
     this.shared = shared;
     this.handshakeTimeoutMs = handshakeTimeoutMs;
     this.handshakeAttempts = handshakeAttempts;
-    this.on = { status() {}, step() {}, packet() {}, update() {}, connected() {}, failed() {}, ...on };
+    this.on = {
+      status() {},
+      step() {},
+      packet() {},
+      update() {},
+      connected() {},
+      failed() {},
+      ...on,
+    };
     this.session = null;
     this.stopped = false;
     this.handshakeMs = null;
@@ -123,7 +131,10 @@ export class TestbedClient {
 
   async #openTransport() {
     if (this.transportKind === 'http') return new HttpTransport(`${this.origin}/api`);
-    return WebSocketTransport.connect(`${this.origin.replace(/^http/, 'ws')}/apiws`);
+    return WebSocketTransport.connect(`${this.origin.replace(/^http/, 'ws')}/apiws`, {
+      obfuscated: this.transportKind !== 'websocket-plain',
+      dcId: this.info.dataCenter ?? 1,
+    });
   }
 
   async #connect(reconnecting) {

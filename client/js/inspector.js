@@ -18,9 +18,13 @@ const MAX_DUMP_BYTES = 16384;
 /** The value of a capture header's "format" field (conformance/Lab/Proxy/Capture.cs, Capture.FormatName). */
 const CAPTURE_FORMAT = 'mtproto-testbed-capture';
 
-/** The open record's detail for each transport, as the lab's proxy writes it ("{transport} {framing}"). */
+/**
+ * The open record's detail for each transport, as the lab's proxy writes it ("{transport} {framing}", with
+ * "obfuscated" between them for an obfuscated connection: the packets exported are the frames inside it).
+ */
 const OPEN_DETAIL = {
-  websocket: 'websocket Intermediate',
+  websocket: 'websocket obfuscated Intermediate',
+  'websocket-plain': 'websocket Intermediate',
   http: 'http',
 };
 

@@ -78,7 +78,12 @@ export async function decryptMessage(authKey, authKeyIdBytes, x, wire) {
   if (length % 4 !== 0) return { reason: `message_data_length ${length} not a multiple of 4` };
   if (padding < 12 || padding > 1024) return { reason: `padding of ${padding} bytes outside 12..1024` };
   return {
-    header: { salt: readInt64(plaintext, 0), sessionId: readInt64(plaintext, 8), msgId: readInt64(plaintext, 16), seqNo: readInt32(plaintext, 24) },
+    header: {
+      salt: readInt64(plaintext, 0),
+      sessionId: readInt64(plaintext, 8),
+      msgId: readInt64(plaintext, 16),
+      seqNo: readInt32(plaintext, 24),
+    },
     data: plaintext.slice(32, 32 + length),
     padding,
   };
@@ -197,7 +202,15 @@ export function checkDhParameters(p, g) {
     if (!millerRabin(p, 32) || !millerRabin((p - 1n) / 2n, 32)) return 'PrimeNotSafe';
     provenPrimes.add(p);
   }
-  const ok = { 2: p % 8n === 7n, 3: p % 3n === 2n, 4: true, 5: [1n, 4n].includes(p % 5n), 6: [19n, 23n].includes(p % 24n), 7: [3n, 5n, 6n].includes(p % 7n) };
+  // Whether g generates the subgroup of prime order (p-1)/2, per generator (docs/protocol.md §5.4).
+  const ok = {
+    2: p % 8n === 7n,
+    3: p % 3n === 2n,
+    4: true,
+    5: [1n, 4n].includes(p % 5n),
+    6: [19n, 23n].includes(p % 24n),
+    7: [3n, 5n, 6n].includes(p % 7n),
+  };
   if (!(g in ok)) return 'GeneratorUnsupported';
   return ok[g] ? null : 'GeneratorWrongSubgroup';
 }

@@ -167,7 +167,14 @@ export class Session {
       msgId: header.msgId,
       seqNo: header.seqNo,
       body,
-      checks: ['auth_key_id', 'msg_key', 'length and padding', 'session_id', `msg_id class: ${msgIdClass(header.msgId)}`, 'time window'],
+      checks: [
+        'auth_key_id',
+        'msg_key',
+        'length and padding',
+        'session_id',
+        `msg_id class: ${msgIdClass(header.msgId)}`,
+        'time window',
+      ],
     });
     const messages = body._ === 'msg_container'
       ? body.messages.map((m) => ({ msgId: m.msg_id, seqNo: m.seqno, body: m.body }))

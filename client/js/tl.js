@@ -28,9 +28,20 @@ export class TlSchema {
       const params = m[3].trim().split(/\s+/).filter((token) => token && token !== '{X:Type}').map((token) => {
         const p = /^(\w+):(?:(\w+)\.(\d+)\?)?([%\w.<>#]+|!X)$/.exec(token);
         if (!p) throw new SyntaxError(`cannot read parameter ${token} of ${m[1]}`);
-        return { name: p[1], flags: p[2], bit: p[3] === undefined ? undefined : Number(p[3]), type: parseType(p[4]) };
+        return {
+          name: p[1],
+          flags: p[2],
+          bit: p[3] === undefined ? undefined : Number(p[3]),
+          type: parseType(p[4]),
+        };
       });
-      const combinator = { name: m[1], id: parseInt(m[2], 16) >>> 0, params, result: m[4], isFunction: functions };
+      const combinator = {
+        name: m[1],
+        id: parseInt(m[2], 16) >>> 0,
+        params,
+        result: m[4],
+        isFunction: functions,
+      };
       this.byName.set(combinator.name, combinator);
       this.byId.set(combinator.id, combinator);
       if (!functions) this.byType.set(combinator.result, [...(this.byType.get(combinator.result) ?? []), combinator]);

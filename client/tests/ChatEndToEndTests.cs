@@ -17,7 +17,8 @@ public sealed class ChatEndToEndTests(BrowserFixture browser) : IAsyncLifetime
         ChatPage.OpenPairAsync(browser.Browser, _server.HttpBase, transport);
 
     [Theory]
-    [InlineData("websocket")]
+    [InlineData("websocket")] // obfuscated, the default (docs/protocol.md §6)
+    [InlineData("websocket-plain")]
     [InlineData("http")]
     public async Task Two_users_handshake_in_the_browser_register_and_chat_both_ways(string transport)
     {

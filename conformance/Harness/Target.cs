@@ -10,6 +10,15 @@ namespace Testbed.Conformance.Harness;
 /// </summary>
 internal sealed record Target(Uri Address, TransportFraming Framing, RsaPublicKey ServerKey, int DataCenter)
 {
+    /// <summary>
+    /// Whether TCP and WebSocket connections are obfuscated (--framing obfuscated-*: docs/protocol.md §6.1), the init
+    /// header naming <see cref="Framing"/> and carrying <see cref="DataCenter"/>.
+    /// </summary>
+    public bool Obfuscated { get; init; }
+
+    /// <summary>The obfuscation the client transports are asked for, or null for plain connections.</summary>
+    public TransportObfuscation? Obfuscation => Obfuscated ? new TransportObfuscation((short)DataCenter) : null;
+
     /// <summary>How long the server keeps an unfinished handshake, when the user states it (--handshake-expiry); null skips the expiry case.</summary>
     public TimeSpan? HandshakeExpiry { get; init; }
 
@@ -55,8 +64,8 @@ internal sealed record Target(Uri Address, TransportFraming Framing, RsaPublicKe
     /// <summary>Opens a new connection to the target.</summary>
     public async Task<IPacketTransport> ConnectAsync(CancellationToken cancel = default) => Transport switch
     {
-        "tcp" => await TcpPacketTransport.ConnectAsync(Address.Host, Address.Port, Framing, cancel: cancel).ConfigureAwait(false),
-        "websocket" => await WebSocketPacketTransport.ConnectAsync(Address, Framing, cancel: cancel).ConfigureAwait(false),
+        "tcp" => await TcpPacketTransport.ConnectAsync(Address.Host, Address.Port, Framing, obfuscation: Obfuscation, cancel: cancel).ConfigureAwait(false),
+        "websocket" => await WebSocketPacketTransport.ConnectAsync(Address, Framing, obfuscation: Obfuscation, cancel: cancel).ConfigureAwait(false),
         _ => new HttpPacketTransport(Address),
     };
 }

@@ -43,11 +43,15 @@ internal static class LabCommand
         var rsaKey = new Option<string?>("--rsa-key") { Description = "With --target: the server's RSA public key (PEM file)" };
         var serverInfo = new Option<string?>("--server-info") { Description = "With --target: a /server-info URL; its host also serves the lab clock, if the server has it" };
         var budget = BudgetOption();
+        var obfuscated = new Option<bool>("--obfuscated")
+        {
+            Description = "The experiment's clients obfuscate their connections (docs/protocol.md §6.1); the proxy strips it, and the report says so",
+        };
         var output = new Option<string>("--out") { Description = "Where the reports go", DefaultValueFactory = _ => "lab-reports" };
         var command = new Command("run", "Run an experiment end to end and write its report. Exit 0: not vulnerable; 1: vulnerable (any "
             + "experiment, with all); 3: inconclusive; 2: usage or connection error.")
         {
-            name, fault, target, rsaKey, serverInfo, budget, output,
+            name, fault, target, rsaKey, serverInfo, budget, obfuscated, output,
         };
         command.SetAction(async (parse, cancel) =>
         {
@@ -69,7 +73,8 @@ internal static class LabCommand
                         ? await ExternalAsync(address, parse.GetValue(rsaKey), parse.GetValue(serverInfo), cancel)
                         : await LabTarget.StartReferenceAsync(parse.GetValue(fault));
                     string directory = Path.Combine(parse.GetValue(output)!, $"{experiment.Name}-{server.Fault ?? (parse.GetValue(target) is null ? "clean" : "target")}");
-                    ExperimentResult result = await LabRunner.RunAsync(experiment, server, parse.GetValue(budget), directory, cancel);
+                    ExperimentResult result = await LabRunner.RunAsync(experiment, server, parse.GetValue(budget), directory, cancel,
+                        obfuscated: parse.GetValue(obfuscated));
                     verdicts.Add(result.Verdict);
                     console.WriteLine($"{experiment.Name} against {result.Target}: {LabReport.VerdictText(result.Verdict)} ({directory}/report.md)");
                     foreach (LabCase row in result.Cases)

@@ -7,9 +7,13 @@ namespace Testbed.Conformance.Lab;
 /// <summary>Runs experiments: one against one target, or the matrix of every experiment against the clean reference server and its fault.</summary>
 internal static class LabRunner
 {
-    /// <summary>Runs <paramref name="experiment"/> against <paramref name="target"/>, writing its report (and the proxy's capture) under <paramref name="directory"/> when given.</summary>
+    /// <summary>
+    /// Runs <paramref name="experiment"/> against <paramref name="target"/>, writing its report (and the proxy's capture)
+    /// under <paramref name="directory"/> when given; with <paramref name="obfuscated"/>, the clients obfuscate their
+    /// connections through the proxy.
+    /// </summary>
     public static async Task<ExperimentResult> RunAsync(LabExperiment experiment, LabTarget target, LabBudget budget, string? directory,
-        CancellationToken cancel)
+        CancellationToken cancel, bool obfuscated = false)
     {
         ArgumentNullException.ThrowIfNull(experiment);
         ArgumentNullException.ThrowIfNull(target);
@@ -21,7 +25,8 @@ internal static class LabRunner
         var result = new ExperimentResult { Experiment = experiment, Target = target.Description };
         try
         {
-            await using LabSession lab = await LabSession.OpenAsync(target, directory is null ? null : Path.Combine(directory, "capture.jsonl"), budget, cancel);
+            await using LabSession lab = await LabSession.OpenAsync(target, directory is null ? null : Path.Combine(directory, "capture.jsonl"), budget, cancel,
+                obfuscated);
             try
             {
                 await experiment.RunAsync(lab, result, cancel);
@@ -35,6 +40,7 @@ internal static class LabRunner
             finally
             {
                 NoteTheMovedClock(lab, result);
+                NoteTheStrippedObfuscation(lab, result);
             }
         }
         catch (Exception e) when (e is RateLimitedException or TransportErrorException { Code: TransportErrors.RateLimited })
@@ -59,6 +65,22 @@ internal static class LabRunner
     {
         await using LabTarget target = await LabTarget.StartReferenceAsync(fault);
         return await RunAsync(experiment, target, budget, directory, cancel);
+    }
+
+    /// <summary>
+    /// The proxy read obfuscated connections as plain: the keys of both streams travel in each connection's init
+    /// header, so anyone on the path can do the same (docs/protocol.md §6.1).
+    /// </summary>
+    private static void NoteTheStrippedObfuscation(LabSession lab, ExperimentResult result)
+    {
+        int stripped = lab.Proxy.Core.Connections.Values.Count(c => c.Obfuscated);
+        if (stripped > 0)
+        {
+            result.Notes.Add($"The clients obfuscated their connections, and the proxy stripped the obfuscation from all {stripped} of them: "
+                + "the AES-256-CTR keys of both directions are in each connection's 64-byte init header, in the clear, so the "
+                + "capture holds the plain frames and the attacks ran on them as on plain connections. This is why obfuscation "
+                + "is not encryption: it hides the protocol from a passive filter, and nothing from anyone who reads the first 64 bytes.");
+        }
     }
 
     /// <summary>

@@ -39,7 +39,7 @@ internal sealed class LabSession : IAsyncDisposable
 
     public Capture Capture => Proxy.Core.Capture;
 
-    /// <summary>The server as the experiment's clients reach it: through the proxy, intermediate framing.</summary>
+    /// <summary>The server as the experiment's clients reach it: through the proxy, intermediate framing (obfuscated or not).</summary>
     public Target ViaProxy { get; }
 
     /// <summary>The server reached directly (the timing experiment measures without the proxy's own delay).</summary>
@@ -53,12 +53,15 @@ internal sealed class LabSession : IAsyncDisposable
     /// <summary>How far the experiment has moved the server's lab clock (reset by a restart).</summary>
     public TimeSpan ClockAdvance { get; private set; }
 
-    /// <summary>Starts the proxy in front of <paramref name="target"/> and makes the key.</summary>
-    public static async Task<LabSession> OpenAsync(LabTarget target, string? capturePath, LabBudget budget, CancellationToken cancel)
+    /// <summary>Starts the proxy in front of <paramref name="target"/> and makes the key; the clients obfuscate their connections when asked.</summary>
+    public static async Task<LabSession> OpenAsync(LabTarget target, string? capturePath, LabBudget budget, CancellationToken cancel, bool obfuscated = false)
     {
         var capture = new Capture(capturePath, "127.0.0.1:0", $"{target.Tcp.Host}:{target.Tcp.Port}");
         var proxy = TcpInterceptingProxy.Start(new IPEndPoint(IPAddress.Loopback, 0), target.Tcp, new ProxyCore(capture, []));
-        var viaProxy = new Target(new Uri($"tcp://127.0.0.1:{proxy.Endpoint.Port}"), TransportFraming.Intermediate, target.Key, 1);
+        var viaProxy = new Target(new Uri($"tcp://127.0.0.1:{proxy.Endpoint.Port}"), TransportFraming.Intermediate, target.Key, 1)
+        {
+            Obfuscated = obfuscated,
+        };
         try
         {
             SharedKey key = await SharedKey.CreateAsync(viaProxy, cancel);

@@ -17,7 +17,7 @@ internal static class RunCommand
     public static Command Create()
     {
         var target = new Option<string>("--target") { Description = "tcp://host:port, ws://host:port/apiws or http://host:port/api", Required = true };
-        var framing = new Option<string>("--framing") { Description = "TCP and WebSocket framing: abridged, intermediate, padded, full", DefaultValueFactory = _ => "intermediate" };
+        var framing = new Option<string>("--framing") { Description = "TCP and WebSocket framing: abridged, intermediate, padded, full, obfuscated-abridged, obfuscated-intermediate, obfuscated-padded", DefaultValueFactory = _ => "intermediate" };
         var rsaKey = new Option<string?>("--rsa-key") { Description = "The server's RSA public key (PEM file)" };
         var serverInfo = new Option<string?>("--server-info") { Description = "A /server-info URL that names the key (as the reference server serves it)" };
         var dc = new Option<int>("--dc") { Description = "The data centre the server serves", DefaultValueFactory = _ => 1 };
@@ -93,15 +93,18 @@ internal static class RunCommand
         CancellationToken cancel)
     {
         Uri uri = Target.ParseAddress(address, out string? problem) ?? throw new TargetProblem(problem!);
-        TransportFraming framing = framingName switch
+        const string Obfuscated = "obfuscated-";
+        bool obfuscated = framingName.StartsWith(Obfuscated, StringComparison.Ordinal);
+        TransportFraming framing = (obfuscated ? framingName[Obfuscated.Length..] : framingName) switch
         {
             "abridged" => TransportFraming.Abridged,
             "intermediate" => TransportFraming.Intermediate,
             "padded" => TransportFraming.PaddedIntermediate,
-            "full" => TransportFraming.Full,
-            _ => throw new TargetProblem($"--framing must be abridged, intermediate, padded or full, not '{framingName}'"),
+            "full" when !obfuscated => TransportFraming.Full,
+            _ => throw new TargetProblem("--framing must be abridged, intermediate, padded, full, or obfuscated- before one of the first three, "
+                + $"not '{framingName}'"),
         };
-        var target = new Target(uri, framing, await ServerKeyLoader.LoadAsync(rsaKeyFile, serverInfoUrl, cancel), dc);
+        var target = new Target(uri, framing, await ServerKeyLoader.LoadAsync(rsaKeyFile, serverInfoUrl, cancel), dc) { Obfuscated = obfuscated };
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         limit.CancelAfter(TargetProblem.HandshakeTimeout);
         try

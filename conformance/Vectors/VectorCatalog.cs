@@ -17,7 +17,7 @@ public static class VectorCatalog
 
     private static readonly IReadOnlyDictionary<string, IVectorAlgorithm> Algorithms = new IVectorAlgorithm[]
     {
-        new AesIgeVectors(), new KdfVectors(), new AuthKeyIdVectors(), new TmpAesKeyVectors(), new DhParamsVectors(),
+        new AesIgeVectors(), new KdfVectors(), new AuthKeyIdVectors(), new TmpAesKeyVectors(), new ObfuscationVectors(), new DhParamsVectors(),
         new AuthKeyCreationVectors(), new EnvelopeVectors(), new RsaFingerprintVectors(),
     }.ToDictionary(a => a.Name);
 

@@ -46,6 +46,25 @@ public sealed class LabTests
         }
     }
 
+    /// <summary>
+    /// With obfuscated clients the attack works the same on the faulty server (the proxy strips the obfuscation), and
+    /// the report says so; without them it says nothing of obfuscation.
+    /// </summary>
+    [Fact]
+    public async Task Obfuscated_clients_change_nothing_for_the_attack_and_the_report_says_the_obfuscation_was_stripped()
+    {
+        LabExperiment experiment = LabCatalog.Find("reordering")!;
+        await using LabTarget faulty = await LabTarget.StartReferenceAsync(experiment.Fault);
+        ExperimentResult obfuscated = await LabRunner.RunAsync(experiment, faulty, LabBudget.Small, null, CancellationToken.None, obfuscated: true);
+        Assert.True(obfuscated.Verdict == LabVerdict.Vulnerable, Describe(obfuscated));
+        Assert.Contains(obfuscated.Notes, n => n.Contains("stripped the obfuscation", StringComparison.Ordinal)
+            && n.Contains("This is why obfuscation is not encryption", StringComparison.Ordinal));
+
+        await using LabTarget clean = await LabTarget.StartReferenceAsync(null);
+        ExperimentResult plain = await LabRunner.RunAsync(experiment, clean, LabBudget.Small, null, CancellationToken.None);
+        Assert.DoesNotContain(plain.Notes, n => n.Contains("obfuscat", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("lab run no-such-experiment", "no experiment 'no-such-experiment'")]
     [InlineData("lab proxy --upstream 127.0.0.1:1 --rule c2s:x:drop", "the index must be a packet number")]

@@ -79,6 +79,29 @@ public sealed class ProxyTests
             await http.GetStringAsync(new Uri($"http://127.0.0.1:{proxy.Port}/schema/chat.tl")));
     }
 
+    [Theory]
+    [InlineData(TransportFraming.Abridged)]
+    [InlineData(TransportFraming.PaddedIntermediate)]
+    public async Task The_proxy_strips_an_obfuscated_connection_and_captures_its_plain_frames(TransportFraming framing)
+    {
+        await using RunningServer server = await RunningServer.StartAsync();
+        using var capture = new Capture(null, "test", "test");
+        await using var proxy = TcpInterceptingProxy.Start(new IPEndPoint(IPAddress.Loopback, 0), new DnsEndPoint("127.0.0.1", server.TcpPort),
+            new ProxyCore(capture, [ProxyRule.Parse("c2s:4:duplicate", out _)!]));
+        var target = new Testbed.Conformance.Harness.Target(new Uri($"tcp://127.0.0.1:{proxy.Endpoint.Port}"), framing, server.PublicKey, 1)
+        {
+            Obfuscated = true,
+        };
+        await Testbed.Conformance.Harness.SharedKey.CreateAsync(target, CancellationToken.None);
+
+        Assert.Contains(capture.Records, r => r.Event == "open" && r.Detail!.StartsWith($"tcp obfuscated {framing}: stripped", StringComparison.Ordinal));
+        Assert.True(proxy.Core.Connections.Values.All(c => c.Obfuscated));
+        // Plain frames in the capture: the first is req_pq_multi as an unencrypted message (auth_key_id 0), resPQ answers it.
+        Assert.True(Testbed.Protocol.Envelope.UnencryptedMessage.IsUnencrypted(capture.Packets(PacketDirection.ClientToServer)[0].Payload));
+        Assert.True(Testbed.Protocol.Envelope.UnencryptedMessage.IsUnencrypted(capture.Packets(PacketDirection.ServerToClient)[0].Payload));
+        Assert.Contains(capture.Records, r => r.Event == "duplicated"); // a packet added mid-stream: the re-encrypted streams stay in step
+    }
+
     [Property]
     public Property A_rule_reads_back_from_its_own_text(bool up, PositiveInt index, bool everyPacket, PositiveInt argument, byte action)
     {

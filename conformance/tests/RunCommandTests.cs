@@ -180,6 +180,27 @@ public sealed class RunCommandTests
         return TransportErrors.DescribePacket(packet).StartsWith($"transport error {code.Get}", StringComparison.Ordinal);
     }
 
+    /// <summary>--framing obfuscated-*: the run's key, the session categories and the transport cases, over obfuscated TCP and WebSocket.</summary>
+    [Theory]
+    [InlineData("tcp", "obfuscated-abridged")]
+    [InlineData("tcp", "obfuscated-padded")]
+    [InlineData("ws", "obfuscated-intermediate")]
+    public async Task A_run_over_an_obfuscated_framing_passes_against_the_clean_server(string transport, string framing)
+    {
+        await using RunningServer server = await RunningServer.StartAsync("--Testbed:HandshakeMessagesPerMinute=200");
+        (int exit, string output, string error) = Run("run", "--target", InProcessTargets.AddressOf(server, transport).ToString(), "--framing", framing,
+            "--server-info", new Uri(server.HttpBase, "/server-info").ToString(), "--category", "session", "--category", "transport");
+        Assert.True(exit == 0, output + error);
+    }
+
+    [Fact]
+    public void The_full_framing_has_no_obfuscated_form()
+    {
+        (int exit, _, string error) = Run("run", "--target", "tcp://127.0.0.1:1", "--framing", "obfuscated-full", "--rsa-key", "/dev/null");
+        Assert.Equal(2, exit);
+        Assert.Contains("obfuscated- before one of the first three", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_rate_limit_answer_reads_as_429_not_as_hex() =>
         Assert.Equal("transport error -429 (too many requests: the target's rate limit)", TransportErrors.DescribePacket(Convert.FromHexString("53FEFFFF")));

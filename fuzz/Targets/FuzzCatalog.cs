@@ -25,6 +25,9 @@ internal static class FuzzCatalog
         Framing("framing-intermediate", TransportFraming.Intermediate),
         Framing("framing-padded", TransportFraming.PaddedIntermediate),
         Framing("framing-full", TransportFraming.Full),
+        new("framing-obfuscated", "FramingDetector.IsObfuscated, ObfuscatedInit.Open and the FrameReader of the tag's framing over the "
+            + "decrypted stream: decided from 8 bytes on, a known tag or a refusal, then frames or InvalidDataException, bounded buffering.",
+            Obfuscated, ObfuscatedSeeds, () => [[0xef, 0xef, 0xef, 0xef], [0xee, 0xee, 0xee, 0xee], [0xdd, 0xdd, 0xdd, 0xdd], [0, 0, 0, 0]]),
         new("gzip", "GzipPacked.TryUnpack with a 1 MiB limit: true with at most 1 MiB, or false; never an exception.", Gzip,
             () => [GzipPacked.Pack(new byte[100]), GzipPacked.Pack(FuzzInputs.Serialize(FuzzInputs.Object("ping", 1L)))], () => [[0x1f, 0x8b, 0x08]]),
         new("handshake", "HandshakeServer.Handle fed arbitrary unencrypted message data: an outcome, never an exception.", Handshake,
@@ -115,30 +118,75 @@ internal static class FuzzCatalog
     }
 
     private static FuzzTarget Framing(string name, TransportFraming framing) =>
-        new(name, $"FrameReader ({framing}) over a byte stream: frames or InvalidDataException, bounded buffering.", input =>
-        {
-            var buffer = new FrameBuffer(8 * 1024);
-            var reader = new FrameReader(framing, 4096);
-            if (!buffer.Append(input))
-            {
-                return;
-            }
+        new(name, $"FrameReader ({framing}) over a byte stream: frames or InvalidDataException, bounded buffering.", input => ReadFrames(input, framing),
+            () => FramingSeeds(framing), () => [[0xef], [0xee, 0xee, 0xee, 0xee], [0xdd, 0xdd, 0xdd, 0xdd], [0x7f]]);
 
-            try
+    /// <summary>Cuts frames from <paramref name="input"/> as a connection would: none larger than the limit, and only framing errors thrown.</summary>
+    private static void ReadFrames(byte[] input, TransportFraming framing)
+    {
+        var buffer = new FrameBuffer(8 * 1024);
+        var reader = new FrameReader(framing, 4096);
+        if (!buffer.Append(input))
+        {
+            return;
+        }
+
+        try
+        {
+            while (buffer.TakeFrame(reader) is { } payload)
             {
-                while (buffer.TakeFrame(reader) is { } payload)
+                if (payload.Length > reader.MaxPayloadLength)
                 {
-                    if (payload.Length > reader.MaxPayloadLength)
-                    {
-                        throw new InvariantException($"a {payload.Length}-byte frame passed a {reader.MaxPayloadLength}-byte limit");
-                    }
+                    throw new InvariantException($"a {payload.Length}-byte frame passed a {reader.MaxPayloadLength}-byte limit");
                 }
             }
-            catch (InvalidDataException)
-            {
-                // a framing error: the connection would be closed
-            }
-        }, () => FramingSeeds(framing), () => [[0xef], [0xee, 0xee, 0xee, 0xee], [0xdd, 0xdd, 0xdd, 0xdd], [0x7f]]);
+        }
+        catch (InvalidDataException)
+        {
+            // a framing error: the connection would be closed
+        }
+    }
+
+    /// <summary>
+    /// The server's reading of an obfuscated stream (FramedConnection.Start): detection, the init, then the inner
+    /// framing through the decrypting stream, as <see cref="Framing"/> checks it for plain streams.
+    /// </summary>
+    private static void Obfuscated(byte[] input)
+    {
+        bool? obfuscated = FramingDetector.IsObfuscated(input);
+        if (input.Length >= 8 && obfuscated is null)
+        {
+            throw new InvariantException($"{input.Length} bytes left undecided");
+        }
+
+        if (obfuscated != true || input.Length < ObfuscatedInit.Length)
+        {
+            return;
+        }
+
+        byte[] init = new byte[ObfuscatedInit.Length];
+        using ObfuscationCiphers ciphers = ObfuscatedInit.Open(input.AsSpan(0, ObfuscatedInit.Length), init);
+        if (ObfuscatedInit.FramingOf(ObfuscatedInit.TagOf(init)) is not { } framing)
+        {
+            return; // an unknown tag: the connection would be closed
+        }
+
+        byte[] stream = input[ObfuscatedInit.Length..];
+        ciphers.Receive.Transform(stream);
+        ReadFrames(stream, framing);
+    }
+
+    private static IEnumerable<byte[]> ObfuscatedSeeds()
+    {
+        foreach (TransportFraming framing in new[] { TransportFraming.Abridged, TransportFraming.Intermediate, TransportFraming.PaddedIntermediate })
+        {
+            byte[] header = new byte[ObfuscatedInit.Length];
+            using ObfuscationCiphers ciphers = ObfuscatedInit.Create(framing, 2, header);
+            byte[] frames = [.. FramingSeeds(framing).First()];
+            ciphers.Send.Transform(frames);
+            yield return [.. header, .. frames];
+        }
+    }
 
     private static IEnumerable<byte[]> FramingSeeds(TransportFraming framing)
     {

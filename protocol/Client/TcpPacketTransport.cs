@@ -8,41 +8,39 @@ namespace Testbed.Protocol.Client;
 public sealed class TcpPacketTransport : IPacketTransport
 {
     private readonly TcpClient _client;
-    private readonly FrameWriter _writer;
-    private readonly FrameReader _reader;
-    private readonly FrameBuffer _received;
+    private readonly ClientFraming _framing;
     private NetworkStream? _stream;
 
-    private TcpPacketTransport(TransportFraming framing, int maxPacketLength, IPAddress? localAddress)
+    private TcpPacketTransport(TransportFraming framing, TransportObfuscation? obfuscation, int maxPacketLength, IPAddress? localAddress)
     {
         _client = localAddress is null ? new TcpClient() : new TcpClient(new IPEndPoint(localAddress, 0));
-        _writer = new FrameWriter(framing);
-        _reader = new FrameReader(framing, maxPacketLength);
-        _received = new FrameBuffer((2 * maxPacketLength) + 64);
+        _framing = new ClientFraming(framing, obfuscation, maxPacketLength, bufferSlack: 64);
     }
 
     /// <summary>
-    /// Connects and sends the framing's marker bytes; from <paramref name="localAddress"/> when given (else the
+    /// Connects and sends the framing's marker bytes (or, with <paramref name="obfuscation"/>, an obfuscated init
+    /// header naming the framing: docs/protocol.md §6.1); from <paramref name="localAddress"/> when given (else the
     /// system's choice): the soak suite speaks as several loopback addresses, since the server counts connections and
     /// handshakes per address.
     /// </summary>
     public static async Task<TcpPacketTransport> ConnectAsync(string host, int port, TransportFraming framing,
-        int maxPacketLength = FrameReader.DefaultMaxPayloadLength, IPAddress? localAddress = null, CancellationToken cancel = default)
+        int maxPacketLength = FrameReader.DefaultMaxPayloadLength, IPAddress? localAddress = null, TransportObfuscation? obfuscation = null,
+        CancellationToken cancel = default)
     {
-        var transport = new TcpPacketTransport(framing, maxPacketLength, localAddress);
+        var transport = new TcpPacketTransport(framing, obfuscation, maxPacketLength, localAddress);
         await transport._client.ConnectAsync(host, port, cancel).ConfigureAwait(false);
         transport._stream = transport._client.GetStream();
-        await transport._stream.WriteAsync(FramingDetector.Marker(framing).ToArray(), cancel).ConfigureAwait(false);
+        await transport._stream.WriteAsync(transport._framing.Opening, cancel).ConfigureAwait(false);
         return transport;
     }
 
-    /// <summary>Writes bytes exactly as given, without framing: for tests of broken framing.</summary>
+    /// <summary>Writes bytes exactly as given, without framing or obfuscation: for tests of broken framing.</summary>
     public Task SendRawAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancel = default) =>
         Stream.WriteAsync(bytes, cancel).AsTask();
 
     /// <inheritdoc />
     public Task SendAsync(ReadOnlyMemory<byte> packet, CancellationToken cancel = default) =>
-        Stream.WriteAsync(_writer.Frame(packet.Span), cancel).AsTask();
+        Stream.WriteAsync(_framing.Frame(packet.Span), cancel).AsTask();
 
     /// <inheritdoc />
     /// <exception cref="InvalidDataException">The server's framing is broken.</exception>
@@ -51,7 +49,7 @@ public sealed class TcpPacketTransport : IPacketTransport
         byte[] chunk = new byte[64 * 1024];
         while (true)
         {
-            if (_received.TakeFrame(_reader) is { } payload)
+            if (_framing.TakeFrame() is { } payload)
             {
                 return payload;
             }
@@ -62,7 +60,7 @@ public sealed class TcpPacketTransport : IPacketTransport
                 return null;
             }
 
-            if (!_received.Append(chunk.AsSpan(0, read)))
+            if (!_framing.Append(chunk.AsSpan(0, read)))
             {
                 throw new InvalidDataException("The server sent more than a frame's worth of bytes without completing one.");
             }
@@ -73,6 +71,7 @@ public sealed class TcpPacketTransport : IPacketTransport
     public ValueTask DisposeAsync()
     {
         _client.Dispose();
+        _framing.Dispose();
         return ValueTask.CompletedTask;
     }
 

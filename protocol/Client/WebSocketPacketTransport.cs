@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.WebSockets;
 using Testbed.Protocol.Transport;
 
@@ -11,25 +10,23 @@ namespace Testbed.Protocol.Client;
 public sealed class WebSocketPacketTransport : IPacketTransport
 {
     private readonly ClientWebSocket _socket = new();
-    private readonly FrameWriter _writer;
-    private readonly FrameReader _reader;
-    private readonly TransportFraming _framing;
-    private readonly FrameBuffer _received;
-    private bool _markerSent;
+    private readonly ClientFraming _framing;
+    private bool _openingSent;
 
-    private WebSocketPacketTransport(TransportFraming framing, int maxPacketLength)
+    private WebSocketPacketTransport(TransportFraming framing, TransportObfuscation? obfuscation, int maxPacketLength)
     {
-        _framing = framing;
-        _writer = new FrameWriter(framing);
-        _reader = new FrameReader(framing, maxPacketLength);
-        _received = new FrameBuffer((2 * maxPacketLength) + (64 * 1024));
+        _framing = new ClientFraming(framing, obfuscation, maxPacketLength, bufferSlack: 64 * 1024);
     }
 
-    /// <summary>Opens the WebSocket.</summary>
+    /// <summary>
+    /// Opens the WebSocket. With <paramref name="obfuscation"/>, the first message starts with an obfuscated init
+    /// header naming the framing, and every message after it carries the next piece of the encrypted stream
+    /// (docs/protocol.md §6.1), as the transports page asks of WebSocket clients.
+    /// </summary>
     public static async Task<WebSocketPacketTransport> ConnectAsync(Uri uri, TransportFraming framing = TransportFraming.Intermediate,
-        int maxPacketLength = FrameReader.DefaultMaxPayloadLength, CancellationToken cancel = default)
+        int maxPacketLength = FrameReader.DefaultMaxPayloadLength, TransportObfuscation? obfuscation = null, CancellationToken cancel = default)
     {
-        var transport = new WebSocketPacketTransport(framing, maxPacketLength);
+        var transport = new WebSocketPacketTransport(framing, obfuscation, maxPacketLength);
         transport._socket.Options.AddSubProtocol("binary");
         await transport._socket.ConnectAsync(uri, cancel).ConfigureAwait(false);
         return transport;
@@ -38,9 +35,9 @@ public sealed class WebSocketPacketTransport : IPacketTransport
     /// <inheritdoc />
     public async Task SendAsync(ReadOnlyMemory<byte> packet, CancellationToken cancel = default)
     {
-        byte[] frame = _writer.Frame(packet.Span);
-        byte[] message = _markerSent ? frame : [.. FramingDetector.Marker(_framing), .. frame];
-        _markerSent = true;
+        byte[] frame = _framing.Frame(packet.Span);
+        byte[] message = _openingSent ? frame : [.. _framing.Opening, .. frame];
+        _openingSent = true;
         await _socket.SendAsync(message, WebSocketMessageType.Binary, endOfMessage: true, cancel).ConfigureAwait(false);
     }
 
@@ -48,27 +45,24 @@ public sealed class WebSocketPacketTransport : IPacketTransport
     /// <exception cref="InvalidDataException">The server's framing is broken.</exception>
     public async Task<byte[]?> ReceiveAsync(CancellationToken cancel = default)
     {
-        var buffer = new ArrayBufferWriter<byte>();
+        byte[] chunk = new byte[64 * 1024];
         while (true)
         {
-            if (_received.TakeFrame(_reader) is { } payload)
+            if (_framing.TakeFrame() is { } payload)
             {
                 return payload;
             }
 
-            ValueWebSocketReceiveResult result = await _socket.ReceiveAsync(buffer.GetMemory(64 * 1024), cancel).ConfigureAwait(false);
+            ValueWebSocketReceiveResult result = await _socket.ReceiveAsync(chunk.AsMemory(), cancel).ConfigureAwait(false);
             if (result.MessageType == WebSocketMessageType.Close)
             {
                 return null;
             }
 
-            buffer.Advance(result.Count);
-            if (!_received.Append(buffer.WrittenSpan))
+            if (!_framing.Append(chunk.AsSpan(0, result.Count)))
             {
                 throw new InvalidDataException("The server sent more than a frame's worth of bytes without completing one.");
             }
-
-            buffer.ResetWrittenCount();
         }
     }
 
@@ -76,6 +70,7 @@ public sealed class WebSocketPacketTransport : IPacketTransport
     public ValueTask DisposeAsync()
     {
         _socket.Dispose();
+        _framing.Dispose();
         return ValueTask.CompletedTask;
     }
 }

@@ -172,3 +172,145 @@ public sealed class FrameBufferTests
         Assert.Throws<ArgumentOutOfRangeException>(() => buffer.Consume(11));
     }
 }
+
+public sealed class ObfuscationTests
+{
+    private static readonly Gen<TransportFraming> InnerFramings = Gen.Elements(
+        TransportFraming.Abridged, TransportFraming.Intermediate, TransportFraming.PaddedIntermediate);
+
+    /// <summary>Payloads shaped as encrypted messages (24 bytes and whole blocks), so padded intermediate's cut finds their end.</summary>
+    private static readonly Gen<byte[][]> Payloads = Gen.ListOf(Gen.Choose(0, 70).SelectMany(blocks => Generators.Bytes(24 + (16 * blocks)))
+        .Select(payload =>
+        {
+            payload[0] = 1; // an auth_key_id that is not zero: an encrypted message
+            return payload;
+        })).Select(list => list.ToArray());
+
+    /// <summary>Any DC id (negative ones too), and how the stream is split on its way.</summary>
+    private static readonly Gen<(short, int)> DataCentersAndChunks =
+        Gen.Choose(short.MinValue, short.MaxValue).SelectMany(dc => Gen.Choose(1, 3000).Select(chunk => ((short)dc, chunk)));
+
+    [Property(MaxTest = 200)]
+    public Property What_the_client_obfuscates_the_server_reads_back_in_both_directions() =>
+        Prop.ForAll(InnerFramings.ToArbitrary(), Payloads.ToArbitrary(), DataCentersAndChunks.ToArbitrary(),
+            (framing, payloads, dcAndChunk) =>
+            {
+                (short dataCenter, int chunk) = dcAndChunk;
+                byte[] header = new byte[ObfuscatedInit.Length];
+                using ObfuscationCiphers client = ObfuscatedInit.Create(framing, dataCenter, header);
+                Assert.True(FramingDetector.IsObfuscated(header));
+
+                byte[] init = new byte[ObfuscatedInit.Length];
+                using ObfuscationCiphers server = ObfuscatedInit.Open(header, init);
+                Assert.Equal(framing, ObfuscatedInit.FramingOf(ObfuscatedInit.TagOf(init)));
+                Assert.Equal(dataCenter, ObfuscatedInit.DataCenterOf(init));
+
+                Assert.Equal(payloads, Carry(payloads, framing, client.Send, server.Receive, chunk));
+                Assert.Equal(payloads, Carry(payloads, framing, server.Send, client.Receive, chunk));
+            });
+
+    /// <summary>Frames and encrypts <paramref name="payloads"/>, decrypts the stream in chunks and cuts it into frames again.</summary>
+    private static byte[][] Carry(byte[][] payloads, TransportFraming framing, Crypto.AesCtr encrypt, Crypto.AesCtr decrypt, int chunk)
+    {
+        var writer = new FrameWriter(framing);
+        byte[] stream = [.. payloads.SelectMany(p =>
+        {
+            byte[] frame = writer.Frame(p);
+            encrypt.Transform(frame);
+            return frame;
+        })];
+        var reader = new FrameReader(framing);
+        var buffer = new FrameBuffer(1 << 22);
+        var received = new List<byte[]>();
+        for (int offset = 0; offset < stream.Length; offset += chunk)
+        {
+            Span<byte> piece = stream.AsSpan(offset, Math.Min(chunk, stream.Length - offset));
+            decrypt.Transform(piece);
+            Assert.True(buffer.Append(piece));
+            while (buffer.TakeFrame(reader) is { } payload)
+            {
+                received.Add(payload);
+            }
+        }
+
+        return [.. received];
+    }
+
+    [Fact]
+    public void Keys_are_bytes_8_to_56_and_their_reverse_and_the_header_hides_only_its_last_8_bytes()
+    {
+        byte[] init = [.. Enumerable.Range(0, 56).Select(i => (byte)(i + 1)), 0xee, 0xee, 0xee, 0xee, 0x02, 0x00, 0x00, 0x00];
+        byte[] header = new byte[ObfuscatedInit.Length];
+        using ObfuscationCiphers client = ObfuscatedInit.Seal(init, header);
+        Assert.Equal(init[..56], header[..56]);
+
+        using var forward = new Crypto.AesCtr(init.AsSpan(8, 32), init.AsSpan(40, 16));
+        byte[] expected = new byte[64];
+        forward.Transform(init, expected);
+        Assert.Equal(expected[56..], header[56..]);
+
+        byte[] reversed = [.. init[8..56].Reverse()];
+        using var backward = new Crypto.AesCtr(reversed.AsSpan(0, 32), reversed.AsSpan(32));
+        byte[] fromServer = [1, 2, 3, 4, 5, 6, 7, 8];
+        byte[] encrypted = new byte[8];
+        backward.Transform(fromServer, encrypted);
+        client.Receive.Transform(encrypted);
+        Assert.Equal(fromServer, encrypted);
+    }
+
+    [Property(MaxTest = 300)]
+    public Property A_drawn_init_never_starts_like_a_plain_framing() =>
+        Prop.ForAll(InnerFramings.ToArbitrary(), framing =>
+        {
+            byte[] header = new byte[ObfuscatedInit.Length];
+            ObfuscatedInit.Create(framing, 2, header).Dispose();
+            return !FramingDetector.IsPlainStart(header) && header[0] != 0xef && BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(4)) != 0;
+        });
+
+    [Theory]
+    [InlineData(new byte[] { 0xef, 1, 2, 3, 4, 5, 6, 7 })]
+    [InlineData(new byte[] { 0xee, 0xee, 0xee, 0xee, 1, 2, 3, 4 })]
+    [InlineData(new byte[] { 0xdd, 0xdd, 0xdd, 0xdd, 1, 2, 3, 4 })]
+    [InlineData(new byte[] { (byte)'P', (byte)'O', (byte)'S', (byte)'T', 1, 2, 3, 4 })]
+    [InlineData(new byte[] { (byte)'G', (byte)'E', (byte)'T', (byte)' ', 1, 2, 3, 4 })]
+    [InlineData(new byte[] { (byte)'H', (byte)'E', (byte)'A', (byte)'D', 1, 2, 3, 4 })]
+    [InlineData(new byte[] { (byte)'O', (byte)'P', (byte)'T', (byte)'I', 1, 2, 3, 4 })]
+    [InlineData(new byte[] { 0x16, 0x03, 0x01, 0x02, 1, 2, 3, 4 })]
+    [InlineData(new byte[] { 0x34, 0x00, 0x00, 0x00, 0, 0, 0, 0 })] // a full frame: length, then sequence number 0
+    public void Reserved_starts_are_plain(byte[] start)
+    {
+        Assert.True(FramingDetector.IsPlainStart(start));
+        Assert.False(FramingDetector.IsObfuscated(start));
+    }
+
+    [Fact]
+    public void Obfuscation_is_undecided_below_8_bytes_unless_a_plain_marker_shows()
+    {
+        Assert.Null(FramingDetector.IsObfuscated([0x34, 0, 0, 0, 0, 0, 0]));
+        Assert.False(FramingDetector.IsObfuscated([0xee, 0xee, 0xee, 0xee]));
+        Assert.True(FramingDetector.IsObfuscated([0x34, 0, 0, 0, 1, 0, 0, 0]));
+    }
+
+    [Fact]
+    public void An_unknown_tag_names_no_framing_and_full_has_no_tag()
+    {
+        Assert.Null(ObfuscatedInit.FramingOf([1, 2, 3, 4]));
+        Assert.Throws<ArgumentException>(() => ObfuscatedInit.Tag(TransportFraming.Full).ToArray());
+    }
+
+    [Fact]
+    public void Ctr_matches_the_nist_sp800_38a_aes256_vector_and_refuses_use_after_dispose()
+    {
+        // NIST SP 800-38A F.5.5, CTR-AES256.Encrypt, blocks 1 and 2.
+        byte[] key = Convert.FromHexString("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4");
+        byte[] counter = Convert.FromHexString("f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff");
+        byte[] plain = Convert.FromHexString("6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51");
+        var ctr = new Crypto.AesCtr(key, counter);
+        byte[] data = plain.ToArray();
+        ctr.Transform(data.AsSpan(0, 5)); // split mid-block: the stream continues where it stopped
+        ctr.Transform(data.AsSpan(5));
+        Assert.Equal("601ec313775789a5b7a7f504bbf3d228f443e3ca4d62b59aca84e990cacaf5c5", Convert.ToHexStringLower(data));
+        ctr.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => ctr.Transform(data));
+    }
+}

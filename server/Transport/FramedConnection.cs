@@ -3,7 +3,8 @@ using Testbed.Protocol.Transport;
 namespace Testbed.Server.Transport;
 
 /// <summary>
-/// The receiving half of one TCP or WebSocket connection: detects the framing from the first bytes, cuts frames and
+/// The receiving half of one TCP or WebSocket connection: detects the framing from the first bytes (and, for an
+/// obfuscated connection, decrypts what follows its init header: docs/protocol.md §6.1), cuts frames and
 /// hands each payload to the <see cref="PacketProcessor"/>, whose answers go out through the
 /// <see cref="StreamConnection"/>. Whole frames are cut straight from the bytes as they arrive; only an incomplete
 /// frame's bytes wait, in a pooled <see cref="FrameBuffer"/> bounded by about two frames of the allowed size and by the
@@ -14,19 +15,96 @@ namespace Testbed.Server.Transport;
 internal sealed class FramedConnection(PacketProcessor processor, int maxPacketLength, StreamConnection connection, Faults.ServerBehaviour behaviour,
     BufferBudget budget) : IDisposable
 {
+    /// <summary>How much of an obfuscated connection's bytes is decrypted at a time, on the stack.</summary>
+    private const int DecryptChunk = 4096;
+
     private readonly FrameBuffer _buffer = new((2 * maxPacketLength) + 64, budget);
     private FrameReader? _reader;
+    private Protocol.Crypto.AesCtr? _receive; // an obfuscated connection's decrypting stream
 
     /// <summary>Takes received bytes. False: the connection must be closed (the reason is on the connection).</summary>
     public bool Receive(ReadOnlySpan<byte> data)
     {
-        bool open = _buffer.Count == 0 ? CutFromArrival(data) : Append(data) && CutFromBuffer();
+        bool open = _reader is null ? Start(data) : _receive is null ? Feed(data) : FeedDecrypted(data);
         connection.Deadlines.BytesReceived(data.Length, midFrame: _buffer.Count > 0, ConnectionDeadlines.Now);
         return open;
     }
 
     /// <summary>Whether part of a frame is buffered (after the framing was detected).</summary>
     public bool MidFrame => _reader is not null && _buffer.Count > 0;
+
+    /// <summary>
+    /// Before the framing is known: the first bytes wait in the buffer (at most an obfuscated init's 64) until they
+    /// tell an obfuscated connection from a plain one, and a plain one's framing (docs/protocol.md §6.1).
+    /// </summary>
+    private bool Start(ReadOnlySpan<byte> data)
+    {
+        int buffered = _buffer.Count;
+        Span<byte> start = stackalloc byte[ObfuscatedInit.Length];
+        _buffer.Data.CopyTo(start);
+        int known = buffered + Math.Min(data.Length, ObfuscatedInit.Length - buffered);
+        data[..(known - buffered)].CopyTo(start[buffered..]);
+        if (ObfuscationSeen(start[..known]) is not { } obfuscated || (obfuscated && known < ObfuscatedInit.Length))
+        {
+            return Append(data);
+        }
+
+        _buffer.Clear();
+        if (obfuscated)
+        {
+            return StartObfuscated(start) && FeedDecrypted(data[(known - buffered)..]);
+        }
+
+        TransportFraming framing = FramingDetector.Detect(start[..known], out int markerLength)!.Value; // four bytes at least
+        StartFraming(framing);
+        return Feed(start[markerLength..known]) && Feed(data[(known - buffered)..]);
+    }
+
+    /// <summary>Whether the start is obfuscated, as <see cref="FramingDetector.IsObfuscated"/> says (or, under a violation, without its second-int rule).</summary>
+    private bool? ObfuscationSeen(ReadOnlySpan<byte> start) =>
+        behaviour.Violates(Faults.Violations.TransportViolations.FullReadAsObfuscated) && FramingDetector.Detect(start, out _) == TransportFraming.Full
+            ? true
+            : FramingDetector.IsObfuscated(start);
+
+    /// <summary>Reads the init header: the inner framing from its tag, and the streams; an unknown tag closes the connection.</summary>
+    private bool StartObfuscated(ReadOnlySpan<byte> header)
+    {
+        Span<byte> init = stackalloc byte[ObfuscatedInit.Length];
+        ObfuscationCiphers ciphers = ObfuscatedInit.Open(header, init);
+        TransportFraming? framing = ObfuscatedInit.FramingOf(ObfuscatedInit.TagOf(init));
+        string tag = Convert.ToHexString(ObfuscatedInit.TagOf(init));
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(init);
+        if (framing is null && !behaviour.Violates(Faults.Violations.TransportViolations.UnknownObfuscationTagServed))
+        {
+            ciphers.Dispose();
+            return Close($"obfuscated init with an unknown protocol tag {tag}");
+        }
+
+        _receive = ciphers.Receive;
+        StartFraming(framing ?? TransportFraming.Intermediate, ciphers.Send);
+        return connection.IsOpen;
+    }
+
+    /// <summary>Decrypts an obfuscated connection's bytes a stack chunk at a time and cuts frames from the plaintext.</summary>
+    private bool FeedDecrypted(ReadOnlySpan<byte> data)
+    {
+        Span<byte> plain = stackalloc byte[DecryptChunk];
+        for (int offset = 0; offset < data.Length; offset += DecryptChunk)
+        {
+            ReadOnlySpan<byte> chunk = data.Slice(offset, Math.Min(DecryptChunk, data.Length - offset));
+            _receive!.Transform(chunk, plain);
+            if (!Feed(plain[..chunk.Length]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Plain bytes of a known framing: cut from the arrival when nothing waits, else through the buffer.</summary>
+    private bool Feed(ReadOnlySpan<byte> data) =>
+        data.IsEmpty || (_buffer.Count == 0 ? CutFromArrival(data) : Append(data) && CutFromBuffer());
 
     /// <summary>Nothing buffered: frames are cut from the received bytes, and only a trailing incomplete one is kept.</summary>
     private bool CutFromArrival(ReadOnlySpan<byte> data)
@@ -43,20 +121,9 @@ internal sealed class FramedConnection(PacketProcessor processor, int maxPacketL
         return open;
     }
 
-    /// <summary>Detects the framing if not yet known, then processes every whole frame from <paramref name="offset"/> on.</summary>
+    /// <summary>Processes every whole frame from <paramref name="offset"/> on.</summary>
     private bool CutFrames(ReadOnlySpan<byte> bytes, ref int offset)
     {
-        if (_reader is null)
-        {
-            if (FramingDetector.Detect(bytes, out int markerLength) is not { } framing)
-            {
-                return true; // fewer than four bytes so far
-            }
-
-            StartFraming(framing);
-            offset = markerLength;
-        }
-
         while (connection.IsOpen)
         {
             FrameReadResult frame = _reader!.TryRead(bytes[offset..]);
@@ -78,11 +145,11 @@ internal sealed class FramedConnection(PacketProcessor processor, int maxPacketL
         return false;
     }
 
-    private void StartFraming(TransportFraming framing)
+    private void StartFraming(TransportFraming framing, Protocol.Crypto.AesCtr? send = null)
     {
         _reader = new FrameReader(framing, maxPacketLength);
-        connection.UseFraming(framing);
-        if (behaviour.Violates(Faults.Violations.TransportViolations.Refusing(framing)))
+        connection.UseFraming(framing, send);
+        if (behaviour.Violates(Faults.Violations.TransportViolations.Refusing(framing, obfuscated: send is not null)))
         {
             connection.Close($"violation: the {framing} framing refused");
         }
@@ -100,5 +167,9 @@ internal sealed class FramedConnection(PacketProcessor processor, int maxPacketL
     }
 
     /// <inheritdoc />
-    public void Dispose() => _buffer.Clear();
+    public void Dispose()
+    {
+        _buffer.Clear();
+        _receive?.Dispose();
+    }
 }

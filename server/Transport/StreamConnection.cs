@@ -23,6 +23,7 @@ internal sealed class StreamConnection : IClientConnection, IDisposable
     private readonly TimeProvider _clock;
     private readonly Lock _lock = new();
     private FrameWriter? _writer;
+    private Protocol.Crypto.AesCtr? _obfuscation; // an obfuscated connection's encrypting stream
     private ITimer? _disconnectTimer;
 
     // Dropped when the connection closes: a session keeps its last connection after it has gone, and the admission
@@ -66,12 +67,17 @@ internal sealed class StreamConnection : IClientConnection, IDisposable
     /// <summary>The framed packets to write, in order; completes when the connection closes.</summary>
     public ChannelReader<byte[]> Outgoing => _outgoing.Reader;
 
-    /// <summary>Sets the framing once the first bytes have revealed it; packets before that cannot be framed.</summary>
-    public void UseFraming(TransportFraming framing)
+    /// <summary>
+    /// Sets the framing once the first bytes have revealed it; packets before that cannot be framed. On an obfuscated
+    /// connection <paramref name="obfuscation"/> encrypts every frame after framing (docs/protocol.md §6.1); the
+    /// connection owns it from here and zeroes it when disposed.
+    /// </summary>
+    public void UseFraming(TransportFraming framing, Protocol.Crypto.AesCtr? obfuscation = null)
     {
         lock (_lock)
         {
             _writer = new FrameWriter(framing);
+            _obfuscation = obfuscation;
         }
     }
 
@@ -86,7 +92,10 @@ internal sealed class StreamConnection : IClientConnection, IDisposable
                 return false;
             }
 
-            if (_outgoing.Writer.TryWrite(_writer.Frame(packet)))
+            // Encrypted in place under the lock too: the CTR stream must run in the order the frames are sent.
+            byte[] frame = _writer.Frame(packet);
+            _obfuscation?.Transform(frame);
+            if (_outgoing.Writer.TryWrite(frame))
             {
                 return true;
             }
@@ -190,6 +199,11 @@ internal sealed class StreamConnection : IClientConnection, IDisposable
     public void Dispose()
     {
         Close(null);
+        lock (_lock)
+        {
+            _obfuscation?.Dispose(); // Send does nothing once closed, so the stream is no longer used
+        }
+
         _closed.Dispose();
     }
 }

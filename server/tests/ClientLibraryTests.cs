@@ -6,7 +6,11 @@ namespace Testbed.Server.Tests;
 /// <summary>The C# client library (protocol/Client) against the running server, on every transport.</summary>
 public sealed class ClientLibraryTests : RunningServerTest
 {
-    public static TheoryData<string> Transports() => new() { "tcp", "tcp-abridged", "tcp-padded", "tcp-full", "websocket", "http" };
+    public static TheoryData<string> Transports() => new()
+    {
+        "tcp", "tcp-abridged", "tcp-padded", "tcp-full", "tcp-obfuscated-abridged", "tcp-obfuscated", "tcp-obfuscated-padded", "websocket",
+        "websocket-obfuscated", "http",
+    };
 
     [Theory]
     [MemberData(nameof(Transports))]

@@ -9,13 +9,22 @@ internal static class Clients
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
+    /// <summary>The obfuscation the obfuscated transports use: DC 2, a real client's default, which the server does not check.</summary>
+    private static readonly TransportObfuscation Obfuscation = new(2);
+
     public static async Task<IPacketTransport> TransportAsync(RunningServer server, string transport) => transport switch
     {
         "tcp" => await TcpPacketTransport.ConnectAsync("127.0.0.1", server.TcpPort, TransportFraming.Intermediate),
         "tcp-abridged" => await TcpPacketTransport.ConnectAsync("127.0.0.1", server.TcpPort, TransportFraming.Abridged),
         "tcp-padded" => await TcpPacketTransport.ConnectAsync("127.0.0.1", server.TcpPort, TransportFraming.PaddedIntermediate),
         "tcp-full" => await TcpPacketTransport.ConnectAsync("127.0.0.1", server.TcpPort, TransportFraming.Full),
+        "tcp-obfuscated-abridged" => await TcpPacketTransport.ConnectAsync("127.0.0.1", server.TcpPort, TransportFraming.Abridged, obfuscation: Obfuscation),
+        "tcp-obfuscated" => await TcpPacketTransport.ConnectAsync("127.0.0.1", server.TcpPort, TransportFraming.Intermediate, obfuscation: Obfuscation),
+        "tcp-obfuscated-padded" => await TcpPacketTransport.ConnectAsync("127.0.0.1", server.TcpPort, TransportFraming.PaddedIntermediate,
+            obfuscation: Obfuscation),
         "websocket" => await WebSocketPacketTransport.ConnectAsync(new Uri($"ws://127.0.0.1:{server.HttpPort}/apiws")),
+        "websocket-obfuscated" => await WebSocketPacketTransport.ConnectAsync(new Uri($"ws://127.0.0.1:{server.HttpPort}/apiws"),
+            TransportFraming.PaddedIntermediate, obfuscation: Obfuscation),
         "http" => new HttpPacketTransport(new Uri(server.HttpBase, "/api")),
         _ => throw new ArgumentException($"no transport '{transport}'", nameof(transport)),
     };

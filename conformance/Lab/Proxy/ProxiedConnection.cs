@@ -8,7 +8,10 @@ namespace Testbed.Conformance.Lab.Proxy;
 /// client's first bytes and passed on; after it, each direction is cut into frames, each frame goes through the
 /// rules, and what is forwarded is framed again by the proxy's own writer (so the full framing's sequence numbers
 /// and CRCs stay right however packets are dropped, added or reordered — both are unkeyed, so a network attacker
-/// can do the same).
+/// can do the same). An obfuscated connection (docs/protocol.md §6.1) is stripped: its keys are in the client's init
+/// header, in the clear, so the proxy decrypts each direction, works on (and captures) the plain frames, and encrypts
+/// again with streams of its own over the same header, which it forwards unchanged. That a passive relay can do this
+/// is why obfuscation is not encryption.
 /// </summary>
 public sealed class ProxiedConnection : IAsyncDisposable
 {
@@ -20,6 +23,8 @@ public sealed class ProxiedConnection : IAsyncDisposable
     private readonly List<Pending>[] _pending = [[], []];
     private readonly CancellationTokenSource _stop = new();
     private FrameWriter[] _writers = [];
+    private ObfuscationCiphers? _clientSide; // as the server: decrypts the client's bytes, encrypts the client's
+    private ObfuscationCiphers? _serverSide; // as the client: encrypts the server's bytes, decrypts the server's
     private int _disposed;
 
     internal ProxiedConnection(ProxyCore core, int id, string transport, Stream client, Stream server)
@@ -40,6 +45,9 @@ public sealed class ProxiedConnection : IAsyncDisposable
     /// <summary>The framing, once the client's first bytes told it.</summary>
     public TransportFraming? Framing { get; private set; }
 
+    /// <summary>Whether the client obfuscated the connection (and the proxy stripped it).</summary>
+    public bool Obfuscated { get; private set; }
+
     /// <summary>Completes when either side closes.</summary>
     public Task Completion { get; private set; } = Task.CompletedTask;
 
@@ -56,11 +64,12 @@ public sealed class ProxiedConnection : IAsyncDisposable
     {
         try
         {
-            byte[] start = await ReadMarkerAsync();
-            Framing = FramingDetector.Detect(start, out _) ?? throw new InvalidDataException("the stream ended before its framing was known");
-            _writers = [new FrameWriter(Framing.Value), new FrameWriter(Framing.Value)];
-            _core.Capture.Add(Id, "open", detail: $"{Transport} {Framing}");
-            int markerLength = FramingDetector.Marker(Framing.Value).Length;
+            byte[] start = await ReadStartAsync();
+            int markerLength = Obfuscated ? ObfuscatedInit.Length : StartPlain(start);
+            _writers = [new FrameWriter(Framing!.Value), new FrameWriter(Framing.Value)];
+            _core.Capture.Add(Id, "open", detail: Obfuscated
+                ? $"{Transport} obfuscated {Framing}: stripped with the keys in its init header (obfuscation is not encryption)"
+                : $"{Transport} {Framing}");
             await _server.WriteAsync(start.AsMemory(0, markerLength), _stop.Token);
             Task up = PumpAsync(_client, PacketDirection.ClientToServer, start[markerLength..]);
             Task down = PumpAsync(_server, PacketDirection.ServerToClient, []);
@@ -76,27 +85,60 @@ public sealed class ProxiedConnection : IAsyncDisposable
             await _stop.CancelAsync();
             await _client.DisposeAsync();
             await _server.DisposeAsync();
+            _clientSide?.Dispose();
+            _serverSide?.Dispose();
         }
     }
 
-    // The abridged marker is one byte; the others are four (the full framing has none: its first four bytes are a length).
-    private async Task<byte[]> ReadMarkerAsync()
+    /// <summary>The plain framing from the first bytes; returns its marker's length.</summary>
+    private int StartPlain(byte[] start)
     {
-        byte[] buffer = new byte[4];
-        int read = 0;
-        while (read < 4)
+        Framing = FramingDetector.Detect(start, out int markerLength) ?? throw new InvalidDataException("the stream ended before its framing was known");
+        return markerLength;
+    }
+
+    /// <summary>Opens the init as the server would, and seals the same init again as the client, for the leg to the server.</summary>
+    private void StartObfuscated(byte[] header)
+    {
+        byte[] init = new byte[ObfuscatedInit.Length];
+        _clientSide = ObfuscatedInit.Open(header, init);
+        Framing = ObfuscatedInit.FramingOf(ObfuscatedInit.TagOf(init))
+            ?? throw new InvalidDataException($"an obfuscated init with an unknown tag {Convert.ToHexString(ObfuscatedInit.TagOf(init))}");
+        _serverSide = ObfuscatedInit.Seal(init, new byte[ObfuscatedInit.Length]); // the same header: the server derives the same streams
+        CryptographicOperations.ZeroMemory(init);
+        Obfuscated = true;
+    }
+
+    /// <summary>
+    /// Reads the client's first bytes, never past its first frame: until <see cref="FramingDetector.IsObfuscated"/>
+    /// decides (one byte for abridged, four for a marker, eight otherwise; a full frame is at least 16), then the rest
+    /// of an obfuscated init.
+    /// </summary>
+    private async Task<byte[]> ReadStartAsync()
+    {
+        byte[] buffer = new byte[ObfuscatedInit.Length];
+        int read = 0, wanted = 1;
+        while (read < wanted)
         {
-            int n = await _client.ReadAsync(buffer.AsMemory(read), _stop.Token);
+            int n = await _client.ReadAsync(buffer.AsMemory(read, wanted - read), _stop.Token);
             if (n == 0)
             {
-                throw new InvalidDataException("the client closed before sending a framing marker");
+                throw new InvalidDataException("the client closed before its framing was known");
             }
 
             read += n;
-            if (buffer[0] == 0xef)
+            bool? obfuscated = FramingDetector.IsObfuscated(buffer.AsSpan(0, read));
+            wanted = obfuscated switch
             {
-                break;
-            }
+                null => read + 1,
+                true => ObfuscatedInit.Length,
+                false => read,
+            };
+        }
+
+        if (read == ObfuscatedInit.Length && FramingDetector.IsObfuscated(buffer) == true)
+        {
+            StartObfuscated(buffer);
         }
 
         return buffer[..read];
@@ -116,7 +158,14 @@ public sealed class ProxiedConnection : IAsyncDisposable
             }
 
             int n = await from.ReadAsync(chunk, _stop.Token);
-            if (n == 0 || !buffer.Append(chunk.AsSpan(0, n)))
+            if (n == 0)
+            {
+                return;
+            }
+
+            Span<byte> received = chunk.AsSpan(0, n);
+            (direction == PacketDirection.ClientToServer ? _clientSide : _serverSide)?.Receive.Transform(received);
+            if (!buffer.Append(received))
             {
                 return;
             }
@@ -230,6 +279,7 @@ public sealed class ProxiedConnection : IAsyncDisposable
 
             // Recorded as it leaves: the answer it provokes can come back before a write returns.
             byte[] frame = _writers[(int)direction].Frame(payload);
+            (direction == PacketDirection.ClientToServer ? _serverSide : _clientSide)?.Send.Transform(frame); // under the lock: in stream order
             _core.Capture.Add(Id, @event, direction, index, null, payload);
             await (direction == PacketDirection.ClientToServer ? _server : _client).WriteAsync(frame, cancel);
         }

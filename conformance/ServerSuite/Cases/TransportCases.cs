@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using Testbed.Protocol.Client;
 using Testbed.Conformance.Harness;
 using Testbed.Protocol.Envelope;
 using Testbed.Protocol.Transport;
@@ -26,7 +28,7 @@ internal static class TransportCases
 
                 byte[] frame = new FrameWriter(TransportFraming.Full).Frame(UnencryptedMessage.Build(4, ReqPq()));
                 frame[^1] ^= 0xff;
-                return await ClosesAsync(c, frame, TransportFraming.Full);
+                return await ClosesAsync(c, FramingDetector.Marker(TransportFraming.Full).ToArray(), frame, TransportFraming.Full);
             })
         {
             Passes = "after the full framing's frame with a wrong CRC32, on a TCP connection of its own, the server closes the "
@@ -44,7 +46,7 @@ internal static class TransportCases
 
                 byte[] header = new byte[4];
                 BinaryPrimitives.WriteInt32LittleEndian(header, 256 << 20);
-                return await ClosesAsync(c, header, TransportFraming.Intermediate);
+                return await ClosesAsync(c, FramingDetector.Marker(TransportFraming.Intermediate).ToArray(), header, TransportFraming.Intermediate);
             })
         {
             Passes = "after an intermediate frame header announcing 256 MiB and no payload, on a TCP connection of its own, the "
@@ -95,7 +97,99 @@ internal static class TransportCases
                 + "fails. A binary -429: not applicable. Not applicable over TCP and HTTP.",
         },
         TruncatedFrame(),
+        Framing("TRN-009", TransportFraming.Abridged, obfuscated: true),
+        Framing("TRN-010", TransportFraming.Intermediate, obfuscated: true),
+        Framing("TRN-011", TransportFraming.PaddedIntermediate, obfuscated: true),
+        UnknownObfuscationTag(),
+        FullStartNotObfuscated(),
     ];
+
+    /// <summary>An obfuscated init whose tag names no framing: refused.</summary>
+    private static ConformanceCase UnknownObfuscationTag() =>
+        new("TRN-012", "transport", Must, "An obfuscated init whose decrypted protocol tag is unknown closes the connection.", "§6.1",
+            "an obfuscated init with the tag 01 02 03 04, then req_pq_multi in the intermediate framing through the stream", "the connection closed, no answer",
+            async c =>
+            {
+                if (c.Target.Transport != "tcp")
+                {
+                    return CaseOutcome.NotApplicable("a TCP framing test");
+                }
+
+                byte[] init = RandomNumberGenerator.GetBytes(ObfuscatedInit.Length);
+                init[0] = 0x11; // neither a plain marker nor a reserved first int
+                init[4] = 0x22; // a second int that is not zero
+                new byte[] { 1, 2, 3, 4 }.CopyTo(init, 56);
+                byte[] header = new byte[ObfuscatedInit.Length];
+                using ObfuscationCiphers ciphers = ObfuscatedInit.Seal(init, header);
+                byte[] frame = new FrameWriter(TransportFraming.Intermediate).Frame(UnencryptedMessage.Build(4, ReqPq()));
+                ciphers.Send.Transform(frame);
+                return await ClosesAsync(c, header, frame, TransportFraming.Intermediate);
+            })
+        {
+            Passes = "after an obfuscated init (64 bytes, built as the transports page says) whose encrypted bytes 56..59 decrypt to "
+                + "01 02 03 04, followed by req_pq_multi in the intermediate framing encrypted with the same stream, on a TCP connection "
+                + "of its own, the server closes the connection (end of stream or a reset) within 5 s, sending nothing first. Any "
+                + "bytes (a resPQ served as if the tag were intermediate), or the connection still open after 5 s, fails. Not "
+                + "applicable over HTTP and WebSocket.",
+        };
+
+    /// <summary>
+    /// The full framing has no marker, and its first 64 bytes could be taken for an obfuscated init; its second int,
+    /// sequence number 0, is what an init may never have, so a server must read it as full.
+    /// </summary>
+    private static ConformanceCase FullStartNotObfuscated() =>
+        new("TRN-013", "transport", Must, "A start whose second int is zero is the full framing, not an obfuscated init, even 64 bytes long.", "§6, §6.1",
+            "two req_pq_multi in the full framing in one write (104 bytes)", "two resPQ in the full framing", async c =>
+            {
+                if (c.Target.Transport != "tcp")
+                {
+                    return CaseOutcome.NotApplicable("the full framing is a TCP framing");
+                }
+
+                var writer = new FrameWriter(TransportFraming.Full);
+                await using var transport = await TcpPacketTransport.ConnectAsync(c.Target.Address.Host, c.Target.Address.Port,
+                    TransportFraming.Full, cancel: c.Cancel);
+                await transport.SendRawAsync((byte[])[.. writer.Frame(UnencryptedMessage.Build(4, ReqPq())), .. writer.Frame(UnencryptedMessage.Build(8, ReqPq()))],
+                    c.Cancel);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(c.Cancel);
+                timeout.CancelAfter(Probe.AnswerTimeout);
+                var answers = new List<string>();
+                try
+                {
+                    while (answers.Count < 2 && await transport.ReceiveAsync(timeout.Token) is { } packet)
+                    {
+                        answers.Add(Describe(packet));
+                    }
+                }
+                catch (OperationCanceledException) when (!c.Cancel.IsCancellationRequested)
+                {
+                    answers.Add("silence");
+                }
+                catch (Exception e) when (e is IOException or InvalidDataException)
+                {
+                    answers.Add($"a broken connection ({e.Message})");
+                }
+
+                if (answers.Any(a => a == "-429"))
+                {
+                    throw new RateLimitedException("two full-framing req_pq_multi");
+                }
+
+                return CaseOutcome.Check(answers is ["resPQ", "resPQ"], $"answers: {string.Join(", ", answers.DefaultIfEmpty("none, the connection closed"))}");
+            })
+        {
+            Passes = "after two req_pq_multi framed in the full framing (sequence numbers 0 and 1, 104 bytes) sent in one write on a TCP "
+                + "connection of its own, the server answers both with resPQ in the full framing within 5 s each. A closed connection "
+                + "(a server that took the first 64 bytes for an obfuscated init), silence or another answer fails. A -429: not "
+                + "applicable. Not applicable over HTTP and WebSocket.",
+        };
+
+    /// <summary>"resPQ" for an unencrypted resPQ, else the transport error or what else the packet is.</summary>
+    private static string Describe(byte[] packet) =>
+        UnencryptedMessage.TryRead(packet, out _, out int length) && length >= 4
+            && BinaryPrimitives.ReadUInt32LittleEndian(packet.AsSpan(UnencryptedMessage.HeaderSize)) == Testbed.Protocol.Tl.TlSchema.MTProto["resPQ"].Id
+            ? "resPQ"
+            : TransportErrors.DescribePacket(packet);
 
     /// <summary>A frame cut short, then the connection closed: nothing breaks, and other clients are served.</summary>
     private static ConformanceCase TruncatedFrame() =>
@@ -142,8 +236,9 @@ internal static class TransportCases
         Testbed.Protocol.Tl.TlCodec.MTProto.Serialize(new Testbed.Protocol.Tl.TlObject(Testbed.Protocol.Tl.TlSchema.MTProto["req_pq_multi"],
             System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)));
 
-    private static ConformanceCase Framing(string id, TransportFraming framing) =>
-        new(id, "transport", Must, $"The {framing} framing carries a whole session.", "§6", $"a handshake and a ping over {framing}", "pong", async c =>
+    private static ConformanceCase Framing(string id, TransportFraming framing, bool obfuscated = false) =>
+        new(id, "transport", Must, $"The {Named(framing, obfuscated)} framing carries a whole session.", obfuscated ? "§6.1" : "§6",
+            $"a handshake and a ping over {Named(framing, obfuscated)}", "pong", async c =>
         {
             if (c.Target.Transport == "http")
             {
@@ -151,17 +246,20 @@ internal static class TransportCases
             }
 
             // A key of its own, so that the handshake travels over this framing too (the run's key was made over another).
-            var target = c.Target with { Framing = framing };
+            var target = c.Target with { Framing = framing, Obfuscated = obfuscated };
             await using Probe probe = await new CaseContext(target, c.SharedKeyFactory, c.Cancel).OwnKeySessionAsync();
             await probe.WarmAsync(c.Cancel);
             Reply reply = await probe.SendAsync(Probe.Ping(5), c.Cancel);
-            return CaseOutcome.Check(reply.Find("pong")?.Get<long>("ping_id") == 5, $"answer over {framing}: {reply}");
+            return CaseOutcome.Check(reply.Find("pong")?.Get<long>("ping_id") == 5, $"answer over {Named(framing, obfuscated)}: {reply}");
         })
         {
-            Passes = $"a handshake over the {framing} framing (a key of the case's own) succeeds, and on that connection, after the "
+            Passes = $"a handshake over the {Named(framing, obfuscated)} framing (a key of the case's own) succeeds, and on that connection, after the "
                 + "session's first exchange, a ping is answered with pong carrying its ping_id. A failed handshake, no pong, silence "
                 + "or a closed connection fails. Not applicable over HTTP. -429 (including on the handshake): not applicable.",
         };
+
+    /// <summary>A framing's name in the catalogue: "obfuscated " before it when it travels obfuscated.</summary>
+    private static string Named(TransportFraming framing, bool obfuscated) => obfuscated ? $"obfuscated {framing}" : $"{framing}";
 
     /// <summary>The transport error a server frame at the start of <paramref name="bytes"/> carries, if it is one.</summary>
     private static int? FramedTransportError(ReadOnlySpan<byte> bytes, TransportFraming framing)
@@ -172,12 +270,13 @@ internal static class TransportCases
             : null;
     }
 
-    private static async Task<CaseOutcome> ClosesAsync(CaseContext c, byte[] bytes, TransportFraming framing)
+    /// <summary>Sends <paramref name="opening"/> (a marker or an obfuscated init) and <paramref name="bytes"/>, and judges whether the server closes.</summary>
+    private static async Task<CaseOutcome> ClosesAsync(CaseContext c, byte[] opening, byte[] bytes, TransportFraming framing)
     {
         using var client = new TcpClient();
         await client.ConnectAsync(c.Target.Address.Host, c.Target.Address.Port, c.Cancel);
         NetworkStream stream = client.GetStream();
-        await stream.WriteAsync(FramingDetector.Marker(framing).ToArray(), c.Cancel);
+        await stream.WriteAsync(opening, c.Cancel);
         await stream.WriteAsync(bytes, c.Cancel);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(c.Cancel);
         timeout.CancelAfter(Probe.AnswerTimeout);
