@@ -118,15 +118,29 @@ internal sealed class PacketProcessor(HandshakeServer handshake, AuthKeyStore au
     {
         long authKeyId = payload.Length >= 8 ? BinaryPrimitives.ReadInt64LittleEndian(payload) : 0;
         EncryptedOutcome outcome = encrypted.Process(payload, connection);
-        if (outcome.Event != "message_processed" && events.Write(outcome.Event, connection.Origin, ("authKeyId", Hex(authKeyId)),
-                ("sessionId", outcome.SessionId is { } session ? Hex(session) : null), ("msgId", outcome.MsgId), ("detail", outcome.Detail)))
+        if (outcome.Event != "message_processed")
         {
-            ServerLog.EncryptedRefused(log, outcome.Event, authKeyId);
+            Report(outcome, authKeyId, connection);
+        }
+
+        // The messages inside it that have an event of their own: each refusal in a container, a client's initConnection.
+        foreach (EncryptedOutcome inner in outcome.Inner ?? [])
+        {
+            Report(inner, authKeyId, connection);
         }
 
         if (outcome.TransportError != 0)
         {
             connection.SendError(outcome.TransportError);
+        }
+    }
+
+    private void Report(EncryptedOutcome outcome, long authKeyId, IClientConnection connection)
+    {
+        if (events.Write(outcome.Event, connection.Origin, ("authKeyId", Hex(authKeyId)),
+                ("sessionId", outcome.SessionId is { } session ? Hex(session) : null), ("msgId", outcome.MsgId), ("detail", outcome.Detail)))
+        {
+            ServerLog.EncryptedRefused(log, outcome.Event, authKeyId);
         }
     }
 

@@ -107,7 +107,7 @@ public static class ServerApp
             ReplayResentQueries = !behaviour.Violates(HandshakeViolations.ResentQueryNotReplayed),
             PoisonRefusedHandshakes = !behaviour.Violates(HandshakeViolations.RefusalDoesNotEndHandshake),
             CheckDataCenter = !behaviour.Violates(HandshakeViolations.UnservedDataCenterAccepted),
-            AcceptLegacyRsa = behaviour.Violates(HandshakeViolations.LegacyRsaAccepted),
+            AcceptLegacyRsa = settings.AcceptLegacyRsa || behaviour.Violates(HandshakeViolations.LegacyRsaAccepted),
             CheckRetryId = !behaviour.Violates(HandshakeViolations.RetryIdUnchecked),
             CheckInnerData = !behaviour.Violates(HandshakeViolations.InnerDataUnchecked),
             RefuseForeignInnerData = !behaviour.Violates(HandshakeViolations.ForeignInnerDataAnswered),
@@ -129,6 +129,8 @@ public static class ServerApp
         builder.Services.AddSingleton<SessionDelivery>();
         builder.Services.AddSingleton<ChatStore>();
         builder.Services.AddSingleton<ChatService>();
+        builder.Services.AddSingleton(services => new Api.HelpService(settings.DataCenter,
+            () => services.GetRequiredService<ServerEndpoints>().Tcp.Bound, services.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ServiceMessageHandler>();
         builder.Services.AddSingleton<EncryptedMessageProcessor>();
         builder.Services.AddSingleton<PacketProcessor>();
@@ -151,6 +153,7 @@ public static class ServerApp
         app.UseStaticFiles(new StaticFileOptions { FileProvider = ClientFiles.Provider });
         app.MapGet("/schema/mtproto.tl", () => Results.Text(Testbed.Protocol.Tl.TlSchema.MTProtoText, "text/plain; charset=utf-8"));
         app.MapGet("/schema/chat.tl", () => Results.Text(Testbed.Protocol.Tl.TlSchema.ChatText, "text/plain; charset=utf-8"));
+        app.MapGet("/schema/testbed.tl", () => Results.Text(Testbed.Protocol.Tl.TlSchema.TestbedText, "text/plain; charset=utf-8"));
         app.MapGet("/server-info", (ServerKeyStore keys, ServerEndpoints endpoints) => Results.Json(ServerInfo.Describe(keys, settings, endpoints)));
         app.MapGet("/server-key.pem", (ServerKeyStore keys) => Results.Text(keys.PublicPem, "application/x-pem-file"));
         app.MapPost("/api", (HttpContext context, PacketProcessor processor, EncryptedMessageProcessor sessions) =>
@@ -247,6 +250,11 @@ public static class ServerApp
         if (settings.LabClock)
         {
             ServerLog.LabClockOn(log);
+        }
+
+        if (settings.AcceptLegacyRsa)
+        {
+            ServerLog.LegacyRsaOn(log);
         }
 
         foreach (string fault in settings.Faults)

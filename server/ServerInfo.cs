@@ -1,4 +1,7 @@
 using Testbed.Protocol.Handshake;
+using Testbed.Protocol.Tl;
+using Testbed.Server.Api;
+using Testbed.Server.Chat;
 using Testbed.Server.Keys;
 
 namespace Testbed.Server;
@@ -29,6 +32,21 @@ internal static class ServerInfo
             webSocket = "/apiws",
         },
         faults = settings.Faults,
-        encryptedSessions = "ping, msgs_ack, get_future_salts; no RPC methods yet",
+        acceptLegacyRsa = settings.AcceptLegacyRsa,
+        encryptedSessions = new
+        {
+            // From the schema the server reads with (Tl/Schema), so the list cannot fall behind what is served.
+            mtprotoFunctions = Functions(c => TlSchema.MTProto.TryGet(c.Id, out _) && !HandshakeQuery.Is(c)),
+            serviceMessages = new[] { "msgs_ack", "msgs_state_req", "msg_resend_req", "msg_container", "gzip_packed" },
+            apiWrappers = Functions(c => c.IsGeneric),
+            help = Functions(HelpService.Handles),
+            configLayers = $"{HelpService.FirstLayer}-{HelpService.LastLayer} (config#cc1a241e)",
+            chat = Functions(ChatService.Handles),
+            unknownFunctions = RpcErrors.MethodInvalid.ToString(),
+            unparsableMessages = RpcErrors.FetchFail.ToString(),
+        },
     };
+
+    private static string[] Functions(Func<TlCombinator, bool> served) =>
+        [.. TlSchema.Testbed.Combinators.Where(c => c.IsFunction && served(c)).Select(c => c.Name)];
 }

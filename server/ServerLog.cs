@@ -44,6 +44,9 @@ internal static partial class ServerLog
     [LoggerMessage(12, LogLevel.Warning, "!!! LAB CLOCK ON: POST /lab/clock?advance=SECONDS moves this server's clock forward. For the replay lab only; never expose it.")]
     public static partial void LabClockOn(ILogger log);
 
+    [LoggerMessage(14, LogLevel.Warning, "!!! LEGACY RSA ON (Testbed:AcceptLegacyRsa): req_DH_params in the pre-RSA_PAD encoding is accepted beside RSA_PAD. Only for old clients; conformance case HSK-013 fails while it is on.")]
+    public static partial void LegacyRsaOn(ILogger log);
+
     [LoggerMessage(13, LogLevel.Information, "{Event} x{Count} more from {Remote} in the last {Seconds} s, counted in security-events.jsonl and not logged one by one")]
     public static partial void EventsFolded(ILogger log, string @event, long count, string remote, int seconds);
 }

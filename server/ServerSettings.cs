@@ -120,6 +120,14 @@ public sealed class ServerSettings
     public bool LabClock { get; set; }
 
     /// <summary>
+    /// Also accept the pre-RSA_PAD encoding of req_DH_params' encrypted_data (SHA1(data) | data | padding, RSA'd raw),
+    /// which MTProto 2.0 replaced (core.telegram.org/mtproto/auth_key, "4.1) RSA_PAD"): off by default, so it is
+    /// refused with -404 as the spec asks (conformance case HSK-013). On only for old clients that still send it, such
+    /// as @mtproto/core 6.3.0; the server warns at start-up while it is on (docs/server.md "Legacy RSA encoding").
+    /// </summary>
+    public bool AcceptLegacyRsa { get; set; }
+
+    /// <summary>
     /// The first setting whose value cannot work, as one line naming it and what it must be; null when all can. The
     /// binder checks types only: a cap of 0 connections or a timeout of -1 s parses, and would fail later or never.
     /// </summary>

@@ -19,6 +19,22 @@ const HTTP_WAIT = {
   max_wait: 25000,
 };
 
+// The layer the browser client declares: the newest whose Config (config#cc1a241e) the server writes (docs/protocol.md §9.2).
+const LAYER = 227;
+
+// What the browser client says of itself in initConnection; the server keeps at most 64 characters of each string.
+const INIT_CONNECTION = () => ({
+  _: 'initConnection',
+  api_id: 1,
+  device_model: encoder.encode(navigator.userAgent),
+  system_version: encoder.encode(navigator.platform ?? ''),
+  app_version: encoder.encode('testbed browser client'),
+  system_lang_code: encoder.encode(navigator.language ?? 'en'),
+  lang_pack: new Uint8Array(0),
+  lang_code: encoder.encode(navigator.language ?? 'en'),
+});
+const encoder = new TextEncoder();
+
 /** A handshake step that got no usable answer: the network lost something, so a fresh handshake may succeed. */
 class HandshakeLost extends Error {}
 
@@ -84,13 +100,12 @@ export class TestbedClient {
   }
 
   async start() {
-    const [info, mtprotoTl, chatTl] = await Promise.all([
+    const [info, schemaTl] = await Promise.all([
       fetch(`${this.origin}/server-info`).then((r) => r.json()),
-      fetch(`${this.origin}/schema/mtproto.tl`).then((r) => r.text()),
-      fetch(`${this.origin}/schema/chat.tl`).then((r) => r.text()),
+      fetch(`${this.origin}/schema/testbed.tl`).then((r) => r.text()),
     ]);
     this.info = info;
-    this.schema = new TlSchema(`${mtprotoTl}\n${chatTl}`);
+    this.schema = new TlSchema(schemaTl);
     // Trust on first use: the key seen first is pinned; a server that later offers another one is refused.
     if (!this.shared.getItem(PINNED)) this.shared.setItem(PINNED, info.rsaKeys[0].pem);
     this.serverKey = mt.parseRsaPublicPem(this.shared.getItem(PINNED));
@@ -98,8 +113,16 @@ export class TestbedClient {
     await this.#connect(false);
   }
 
-  /** Calls a chat or service function. */
-  call(body) { return this.session.call(body); }
+  /**
+   * Calls a chat or service function. A session's first call goes inside invokeWithLayer(initConnection(…)), as real
+   * clients send it (docs/protocol.md §9.1): the server records the layer and these strings for the session, and the
+   * inspector shows them in that packet.
+   */
+  call(body) {
+    if (this.session.identified) return this.session.call(body);
+    this.session.identified = true;
+    return this.session.call({ _: 'invokeWithLayer', layer: LAYER, query: { ...INIT_CONNECTION(), query: body } });
+  }
 
   stop() {
     this.stopped = true;

@@ -1,5 +1,5 @@
 // A schema-driven TL codec (docs/protocol.md §4): the same .tl files as the C# library (served by the server at
-// /schema/mtproto.tl and /schema/chat.tl, read from disk by the Node tests). Objects are plain JS objects with the
+// /schema/testbed.tl, read from disk by the Node tests). Objects are plain JS objects with the
 // constructor name in `_`; int is a number, long a BigInt, int128/int256/bytes/string a Uint8Array, Bool a
 // boolean, vectors arrays. Decoding refuses what the C# codec refuses: unknown ids, short input, non-canonical
 // lengths and padding, trailing bytes.
@@ -24,8 +24,9 @@ export class TlSchema {
       if (line === '---types---') { functions = false; continue; }
       const m = /^([a-zA-Z][\w.]*)#([0-9a-f]{1,8})((?:\s+[^=]+?)?)\s*=\s*([\w.<>]+)\s*;$/.exec(line);
       if (!m) continue; // built-in declarations and anything without an explicit id are not needed here
-      const params = m[3].trim().split(/\s+/).filter(Boolean).map((token) => {
-        const p = /^(\w+):(?:(\w+)\.(\d+)\?)?([%\w.<>#]+)$/.exec(token);
+      // {X:Type} declares the API wrappers' query:!X (invokeWithLayer and the like): any boxed function.
+      const params = m[3].trim().split(/\s+/).filter((token) => token && token !== '{X:Type}').map((token) => {
+        const p = /^(\w+):(?:(\w+)\.(\d+)\?)?([%\w.<>#]+|!X)$/.exec(token);
         if (!p) throw new SyntaxError(`cannot read parameter ${token} of ${m[1]}`);
         return {
           name: p[1],
@@ -188,7 +189,7 @@ function parseType(text) {
   const vector = /^(Vector|vector)<(.+)>$/.exec(text);
   if (vector) return { kind: vector[1] === 'Vector' ? 'vector' : 'bareVector', element: parseType(vector[2]) };
   if (text === '#') return { kind: 'flags' };
-  if (BUILTIN.has(text)) return { kind: text === 'Object' ? 'object' : text };
+  if (BUILTIN.has(text) || text === '!X') return { kind: text === 'Object' || text === '!X' ? 'object' : text };
   const last = text.replace(/^%/, '').split('.').pop();
   return text.startsWith('%') || last[0] === last[0].toLowerCase() ? { kind: 'bare', name: text } : { kind: 'boxed', name: text };
 }

@@ -53,8 +53,8 @@ public sealed class HttpOrderTests(BrowserFixture browser) : IAsyncLifetime
         Assert.True(refusals.Length == 0, $"the security log holds {refusals.Length} refusal(s):\n{string.Join('\n', refusals)}");
     }
 
-    /// <summary>Events that normal use writes: a key made, a connection that ended.</summary>
-    private static readonly HashSet<string> Normal = ["auth_key_created", "connection_closed"];
+    /// <summary>Events that normal use writes: a key made, a connection that ended, a session's initConnection.</summary>
+    private static readonly HashSet<string> Normal = ["auth_key_created", "connection_closed", "client_identified"];
 
     private IEnumerable<(string Name, string Line)> ReadEvents()
     {

@@ -23,7 +23,7 @@ internal static class ConformanceCatalog
         ConformanceCase[] all =
         [
             .. HandshakeCases.All(), .. EnvelopeCases.All(), .. MsgIdCases.All(), .. SeqNoCases.All(), .. SessionCases.All(),
-            .. ServiceCases.All(), .. TransportCases.All(), .. RobustnessCases.All(), .. TimingCases.All(),
+            .. ServiceCases.All(), .. ApiCases.All(), .. TransportCases.All(), .. RobustnessCases.All(), .. TimingCases.All(),
         ];
         string? duplicate = all.GroupBy(c => c.Id).FirstOrDefault(g => g.Count() > 1)?.Key;
         return duplicate is null ? all : throw new InvalidOperationException($"Case id {duplicate} is used twice.");

@@ -51,6 +51,9 @@ internal static class FuzzInputs
         yield return Object("chat.register", "name"u8.ToArray());
         yield return Object("chat.sendMessage", 1L, 2L, "hello"u8.ToArray());
         yield return Object("chat.getHistory", 1L, 0L, 10);
+        yield return Object("invokeWithLayer", 193, Object("initConnection", 0, 1, "device"u8.ToArray(), "system"u8.ToArray(), "app"u8.ToArray(),
+            "en"u8.ToArray(), ""u8.ToArray(), "en"u8.ToArray(), null, null, Object("help.getConfig")));
+        yield return Object("invokeAfterMsgs", (object)new[] { 4L }, Object("invokeWithoutUpdates", Object("help.getNearestDc")));
         yield return Object("gzip_packed", Testbed.Protocol.Messages.GzipPacked.Pack(Serialize(Object("ping", 9L))));
         yield return new TlObject(TlSchema.Testbed["msg_container"], (object)new object?[]
         {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Testbed.Protocol.Envelope;
 using Testbed.Protocol.Sessions;
 using Testbed.Server;
+using Testbed.Server.Api;
 using Testbed.Server.Chat;
 using Testbed.Server.Faults;
 using Testbed.Server.Sessions;
@@ -30,7 +31,8 @@ internal sealed class FuzzServer
         Sessions = new SessionRegistry(AdmissionPolicy.Hardened, clock);
         Salts = new ServerSaltSchedule(new byte[32]);
         var delivery = new SessionDelivery(Sessions, Salts, ServerBehaviour.Hardened, clock);
-        var handler = new ServiceMessageHandler(Sessions, Salts, new ChatService(new ChatStore(database), delivery, clock), ServerBehaviour.Hardened);
+        var handler = new ServiceMessageHandler(Sessions, Salts, new ChatService(new ChatStore(database), delivery, clock),
+            new HelpService(1, () => new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 5001), clock), ServerBehaviour.Hardened);
         Processor = new EncryptedMessageProcessor(keys, Sessions, delivery, handler, Salts, ServerBehaviour.Hardened, clock);
     }
 

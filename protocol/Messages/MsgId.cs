@@ -32,6 +32,9 @@ public static class MsgId
         return DateTimeOffset.UnixEpoch.AddTicks(ticks);
     }
 
+    /// <summary>Whether <paramref name="msgId"/> is a server message's that answers a client message (1 mod 4, §3.1).</summary>
+    public static bool IsServerResponse(long msgId) => (msgId & 3) == (long)MsgIdSender.ServerResponse;
+
     /// <summary>Whether the two low bits of <paramref name="msgId"/> are right for <paramref name="sender"/>.</summary>
     public static bool HasSenderBits(long msgId, MsgIdSender sender) => sender switch
     {

@@ -108,6 +108,25 @@ public sealed class TlCodec
         return ReadFields(ref reader, combinator, depth + 1);
     }
 
+    // A generic wrapper's !X: any function, and only a function (the wrapper's result is its result).
+    private TlObject ReadQuery(ref TlReader reader, int depth)
+    {
+        int start = reader.Position;
+        TlObject query;
+        try
+        {
+            query = ReadBoxed(ref reader, null, depth);
+        }
+        catch (TlDecodeException e) when (e.Error == TlDecodeError.UnknownConstructor && e.Offset == start)
+        {
+            throw new TlDecodeException(TlDecodeError.UnknownFunction, start, $"unknown function where a wrapper's query was expected ({e.Message}).");
+        }
+
+        return query.Combinator.IsFunction
+            ? query
+            : throw new TlDecodeException(TlDecodeError.WrongType, start, $"{query.Combinator} where a function was expected.");
+    }
+
     private TlObject ReadFields(ref TlReader reader, TlCombinator combinator, int depth)
     {
         CheckDepth(depth, reader.Position);
@@ -139,6 +158,7 @@ public sealed class TlCodec
         TlTypeKind.Vector => ReadVector(ref reader, type.Element!, boxed: true, depth),
         TlTypeKind.BareVector => ReadVector(ref reader, type.Element!, boxed: false, depth),
         TlTypeKind.Object => ReadBoxed(ref reader, null, depth),
+        TlTypeKind.Query => ReadQuery(ref reader, depth),
         TlTypeKind.Boxed => ReadBoxed(ref reader, type.Name, depth),
         TlTypeKind.Bare => ReadFields(ref reader, type.BareConstructor!, depth + 1),
         _ => throw new InvalidOperationException($"Type kind {type.Kind} has no wire form."),
@@ -205,7 +225,7 @@ public sealed class TlCodec
     private int MinWireSize(TlTypeRef type) => type.Kind switch
     {
         TlTypeKind.Int or TlTypeKind.Flags or TlTypeKind.String or TlTypeKind.Bytes or TlTypeKind.Bool
-            or TlTypeKind.Object or TlTypeKind.Boxed or TlTypeKind.BareVector => 4,
+            or TlTypeKind.Object or TlTypeKind.Query or TlTypeKind.Boxed or TlTypeKind.BareVector => 4,
         TlTypeKind.Long or TlTypeKind.Double or TlTypeKind.Vector => 8,
         TlTypeKind.Int128 => 16,
         TlTypeKind.Int256 => 32,
@@ -297,7 +317,7 @@ public sealed class TlCodec
                 }
 
                 break;
-            case (TlTypeKind.Object, TlObject v):
+            case (TlTypeKind.Object or TlTypeKind.Query, TlObject v) when type.Kind == TlTypeKind.Object || v.Combinator.IsFunction:
                 writer.WriteUInt32(v.Combinator.Id);
                 WriteFields(writer, v, depth + 1);
                 break;

@@ -37,13 +37,21 @@ public sealed class TlCombinator
     /// <summary>Whether this is a function (an RPC query) rather than a constructor.</summary>
     public bool IsFunction { get; }
 
+    /// <summary>
+    /// Whether this is a wrapper generic in its query's type (<c>{X:Type} ... query:!X = X</c>): its result is the
+    /// result of the function it carries.
+    /// </summary>
+    public bool IsGeneric { get; internal init; }
+
     /// <summary>The combinator as the TL rules normalise it before taking its CRC32.</summary>
     public string CanonicalText
     {
         get
         {
-            var text = new StringBuilder(Name);
-            foreach (TlParameter parameter in Parameters)
+            // A generic's {X:Type} is written X:Type, as the official generators normalise it before the CRC32.
+            var text = new StringBuilder(Name).Append(IsGeneric ? " X:Type" : "");
+            // Flag-only fields (name:flags.N?true) are left out, as the official generators do: they are never on the wire.
+            foreach (TlParameter parameter in Parameters.Where(p => p.Type.Kind != TlTypeKind.True))
             {
                 text.Append(' ').Append(parameter.CanonicalText(Parameters));
             }

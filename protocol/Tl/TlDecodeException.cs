@@ -18,6 +18,13 @@ public enum TlDecodeError
     /// <summary>A constructor id the schema does not know.</summary>
     UnknownConstructor,
 
+    /// <summary>
+    /// A constructor id the schema does not know where a function was expected: the query an API wrapper carries
+    /// (invokeWithLayer and the like). Told apart from <see cref="UnknownConstructor"/> so that a server can answer an
+    /// unknown method as such (docs/protocol.md §4.3).
+    /// </summary>
+    UnknownFunction,
+
     /// <summary>A known constructor of a type other than the one expected here.</summary>
     WrongType,
 

@@ -19,7 +19,10 @@ public sealed class TlSchema
     public const uint BoolFalseId = 0xbc799737;
 
     private static readonly Lazy<TlSchema> LazyMTProto = new(() => Parse(ReadEmbedded("mtproto.tl"), "mtproto.tl"));
-    private static readonly Lazy<TlSchema> LazyTestbed = new(() => Parse(ReadEmbedded("mtproto.tl") + "\n" + ReadEmbedded("chat.tl"), "mtproto.tl+chat.tl"));
+
+    // What the reference server speaks: MTProto, the chat layer, and the API wrappers and help functions real clients send.
+    private static readonly string[] TestbedFiles = ["mtproto.tl", "chat.tl", "api-wrappers.tl", "api-help.tl"];
+    private static readonly Lazy<TlSchema> LazyTestbed = new(() => Parse(TestbedText, string.Join('+', TestbedFiles)));
 
     private readonly FrozenDictionary<uint, TlCombinator> _byId;
     private readonly FrozenDictionary<string, TlCombinator> _byName;
@@ -57,8 +60,14 @@ public sealed class TlSchema
     /// <summary>The MTProto schema text shipped with this library.</summary>
     public static string MTProtoText => ReadEmbedded("mtproto.tl");
 
-    /// <summary>The MTProto schema plus the testbed's chat layer (Tl/Schema/chat.tl): what the reference server speaks.</summary>
+    /// <summary>
+    /// The MTProto schema plus the testbed's chat layer (Tl/Schema/chat.tl) and the parts of the Telegram API real
+    /// clients send first (Tl/Schema/api-wrappers.tl, api-help.tl): what the reference server speaks.
+    /// </summary>
     public static TlSchema Testbed => LazyTestbed.Value;
+
+    /// <summary>Everything <see cref="Testbed"/> is made of, the files one after the other (the reference server's GET /schema/testbed.tl).</summary>
+    public static string TestbedText => string.Join('\n', TestbedFiles.Select(ReadEmbedded));
 
     /// <summary>The chat-layer schema text shipped with this library.</summary>
     public static string ChatText => ReadEmbedded("chat.tl");

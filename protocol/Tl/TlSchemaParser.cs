@@ -7,10 +7,15 @@ namespace Testbed.Protocol.Tl;
 /// Parses the subset of the TL language that MTProto schemas use (docs/protocol.md §4.1): one combinator per line,
 /// <c>name#id field:type ... = Type;</c>, <c>---functions---</c> / <c>---types---</c> section markers, <c>//</c>
 /// comments, flags (<c>flags:#</c>, <c>field:flags.N?type</c>), <c>Vector&lt;t&gt;</c>, <c>vector&lt;t&gt;</c> and
-/// <c>%Type</c>. Declarations of built-in types are skipped; generic combinators (<c>{X:Type}</c>) are refused.
+/// <c>%Type</c>, and the one generic form the API wrappers use: <c>{X:Type}</c> with a field <c>query:!X</c> and result
+/// <c>X</c> (invokeWithLayer and the like; read as any boxed function). Declarations of built-in types are skipped;
+/// any other generic combinator is refused.
 /// </summary>
 internal static partial class TlSchemaParser
 {
+    // The type variable of the API wrappers (invokeWithLayer#da9b0d0d {X:Type} layer:int query:!X = X).
+    private const string GenericDeclaration = "{X:Type}";
+
     // Declarations of the built-in types, as they appear in the official schema files.
     private static readonly HashSet<string> BuiltinDeclarations =
         ["int", "long", "double", "string", "bytes", "int128", "int256", "vector", "boolFalse", "boolTrue", "true", "null"];
@@ -18,7 +23,7 @@ internal static partial class TlSchemaParser
     [GeneratedRegex(@"^(?<name>[a-zA-Z][\w.]*)(?:#(?<id>[0-9a-fA-F]{1,8}))?(?<params>(?:\s+[^=]+?)?)\s*=\s*(?<result>[A-Za-z][\w.]*)\s*;$")]
     private static partial Regex CombinatorPattern();
 
-    [GeneratedRegex(@"^(?<name>\w+):(?:(?<flags>\w+)\.(?<bit>\d+)\?)?(?<type>[%\w.<>#]+)$")]
+    [GeneratedRegex(@"^(?<name>\w+):(?:(?<flags>\w+)\.(?<bit>\d+)\?)?(?<type>[%\w.<>#]+|!X)$")]
     private static partial Regex ParameterPattern();
 
     public static List<TlCombinator> Parse(string text, string sourceName)
@@ -65,12 +70,13 @@ internal static partial class TlSchemaParser
             return null;
         }
 
-        if (line.Contains('{', StringComparison.Ordinal))
+        bool generic = line.Contains(GenericDeclaration, StringComparison.Ordinal) && isFunction && line.EndsWith(" = X;", StringComparison.Ordinal);
+        if ((generic ? line.Replace(GenericDeclaration, "", StringComparison.Ordinal) : line).Contains('{', StringComparison.Ordinal))
         {
-            throw new TlSchemaException($"{where}: generic combinators ({{X:Type}}) are not supported: {line}");
+            throw new TlSchemaException($"{where}: generic combinators other than a function's {GenericDeclaration} ... query:!X = X are not supported: {line}");
         }
 
-        Match match = CombinatorPattern().Match(line);
+        Match match = CombinatorPattern().Match(generic ? line.Replace(" " + GenericDeclaration, "", StringComparison.Ordinal) : line);
         if (!match.Success)
         {
             throw new TlSchemaException($"{where}: not a combinator declaration: {line}");
@@ -85,7 +91,7 @@ internal static partial class TlSchemaParser
             parameters.Add(ParseParameter(token, parameters, where));
         }
 
-        return new TlCombinator(match.Groups["name"].Value, id, parameters, match.Groups["result"].Value, isFunction);
+        return new TlCombinator(match.Groups["name"].Value, id, parameters, match.Groups["result"].Value, isFunction) { IsGeneric = generic };
     }
 
     private static TlParameter ParseParameter(string token, List<TlParameter> earlier, string where)
@@ -146,6 +152,7 @@ internal static partial class TlSchemaParser
             "true" => new TlTypeRef(TlTypeKind.True, text),
             "#" => new TlTypeRef(TlTypeKind.Flags, text),
             "Object" => new TlTypeRef(TlTypeKind.Object, text),
+            "!X" => new TlTypeRef(TlTypeKind.Query, text),
             _ when text.StartsWith('%') => new TlTypeRef(TlTypeKind.Bare, text),
             // In a namespaced name (chat.User) the case after the last dot decides bare or boxed.
             _ when char.IsLower(text[text.LastIndexOf('.') + 1]) => new TlTypeRef(TlTypeKind.Bare, text),

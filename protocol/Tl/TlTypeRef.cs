@@ -42,6 +42,9 @@ public enum TlTypeKind
     /// <summary><c>Object</c>: any boxed object (constructor or function).</summary>
     Object,
 
+    /// <summary><c>!X</c>: the query a generic wrapper carries, any boxed function; its result is the wrapper's.</summary>
+    Query,
+
     /// <summary>A boxed type of the schema: a constructor id, then that constructor's fields.</summary>
     Boxed,
 

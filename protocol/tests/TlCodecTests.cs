@@ -176,13 +176,36 @@ public sealed class TlCodecTests
     [Theory]
     [InlineData("a#1 x:Unknown = A;", "has no constructor")]
     [InlineData("a#1 = A;\nb#1 = B;", "repeats the id")]
-    [InlineData("invokeWithLayer#da9b0d0d {X:Type} layer:int query:!X = X;", "generic")]
+    [InlineData("a#1 {t:Type} x:t = A t;", "generic")]
+    [InlineData("---functions---\nf#1 {X:Type} {Y:Type} q:!X = X;", "generic")]
     [InlineData("this is not tl", "not a combinator")]
     [InlineData("a#1 x:flags.0?int = A;", "no earlier flags field")]
     public void Bad_schemas_are_refused_with_a_clear_message(string text, string message)
     {
         var error = Assert.Throws<TlSchemaException>(() => TlSchema.Parse(text));
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_generic_wrapper_carries_any_function_and_an_unknown_one_is_an_unknown_function()
+    {
+        TlCodec codec = TlCodec.Testbed;
+        TlSchema schema = codec.Schema;
+        var wrapped = new TlObject(schema["invokeWithLayer"], 193, new TlObject(schema["invokeWithoutUpdates"], new TlObject(schema["ping"], 5L)));
+        byte[] bytes = codec.Serialize(wrapped);
+        Assert.Equal(wrapped, codec.Deserialize(bytes));
+        Assert.True(schema["invokeWithLayer"].IsGeneric);
+        Assert.Throws<TlEncodeException>(() => codec.Serialize(wrapped.With("query", new TlObject(schema["pong"], 1L, 2L))));
+
+        bytes.AsSpan(bytes.Length - 12, 4).Fill(0xee); // the inner ping's id
+        Assert.Equal(TlDecodeError.UnknownFunction, Assert.Throws<TlDecodeException>(() => codec.Deserialize(bytes)).Error);
+
+        // The browser client's first call, byte for byte as client/test/tl.test.mjs has it from the JS codec.
+        byte[] empty = [];
+        var initConnection = new TlObject(schema["initConnection"], 0, 1, "A"u8.ToArray(), empty, empty, empty, empty, empty, null, null,
+            new TlObject(schema["chat.getSelf"]));
+        Assert.Equal("0d0d9bdae3000000a95ecdc10000000001000000" + "01410000" + string.Concat(Enumerable.Repeat("00000000", 5)) + "4eabb7f8",
+            Convert.ToHexStringLower(codec.Serialize(new TlObject(schema["invokeWithLayer"], 227, initConnection))));
     }
 
     [Fact]

@@ -26,7 +26,10 @@ internal sealed class ChatService(ChatStore store, SessionDelivery delivery, Tim
     private readonly TlCodec _codec = TlCodec.Testbed;
 
     /// <summary>Whether <paramref name="request"/> is one of the chat layer's functions.</summary>
-    public static bool Handles(TlObject request) => request.Combinator.IsFunction && request.Combinator.Name.StartsWith("chat.", StringComparison.Ordinal);
+    public static bool Handles(TlObject request) => Handles(request.Combinator);
+
+    /// <summary>Whether <paramref name="function"/> is one of the chat layer's functions.</summary>
+    public static bool Handles(TlCombinator function) => function.IsFunction && function.Name.StartsWith("chat.", StringComparison.Ordinal);
 
     /// <summary>Runs a chat function for the auth key's user.</summary>
     public TlObject Call(long authKeyId, long sessionId, TlObject request, List<Action> afterwards)

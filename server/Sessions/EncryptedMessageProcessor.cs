@@ -12,15 +12,19 @@ using Testbed.Server.Transport;
 namespace Testbed.Server.Sessions;
 
 /// <summary>
-/// What an encrypted packet produced, for the log: a transport error (or 0), an event name, a detail, and the
-/// session_id and msg_id of the message once it decrypted.
+/// What an encrypted packet produced, for the log: a transport error (or 0), an event name, a detail, the session_id
+/// and msg_id of the message once it decrypted, and the events of single messages inside it (a refused message in a
+/// container, a client's initConnection), each logged on its own.
 /// </summary>
-internal readonly record struct EncryptedOutcome(int TransportError, string Event, string Detail, long? SessionId = null, long? MsgId = null);
+internal readonly record struct EncryptedOutcome(int TransportError, string Event, string Detail, long? SessionId = null, long? MsgId = null,
+    IReadOnlyList<EncryptedOutcome>? Inner = null);
 
 /// <summary>
 /// Encrypted messages (docs/protocol.md §2–§4): find the key, decrypt with every failure alike, bind the session to
 /// the connection, run the session's admission checks on the message (or on a container and each message in it),
-/// hand what passes to the <see cref="ServiceMessageHandler"/>, and send what is due.
+/// hand what passes to the <see cref="ServiceMessageHandler"/>, and send what is due. Each message's body is read on
+/// its own (<see cref="MessageBody"/>, <see cref="ClientContainer"/>): one that does not parse gets an rpc_error once
+/// it has passed the checks, never a transport error for the whole packet (§4.3).
 /// </summary>
 internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegistry sessions, SessionDelivery delivery,
     ServiceMessageHandler handler, ServerSaltSchedule salts, ServerBehaviour behaviour, TimeProvider clock, MemoryBounds? bounds = null)
@@ -94,19 +98,13 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
         }
 
         connection.KeyProven();
-        TlObject body;
-        try
+        ReadOnlySpan<byte> data = envelope.MessageData(plaintext);
+        bool isContainer = data.Length >= 4 && BinaryPrimitives.ReadUInt32LittleEndian(data) == ContentRelated.MsgContainer;
+        ContainerEntry[]? entries = isContainer ? ClientContainer.Read(_codec, data) : null;
+        MessageBody? body = isContainer ? null : MessageBody.Read(_codec, data);
+        if (behaviour.Violates(ServiceViolations.UnknownFunctionRefusesPacket) && (body is { Object: null } || entries?.Any(e => e.Body.Object is null) == true))
         {
-            body = _codec.Deserialize(envelope.MessageData(plaintext));
-        }
-        catch (TlDecodeException e)
-        {
-            if (behaviour.Violates(Faults.Violations.EnvelopeViolations.MalformedDataIgnored))
-            {
-                return new EncryptedOutcome(0, "malformed_message", "not answered (violation)");
-            }
-
-            return new EncryptedOutcome(-404, "malformed_message", e.Error.ToString());
+            return new EncryptedOutcome(-404, "malformed_message", "a message that does not parse refuses the packet (violation)");
         }
 
         EnvelopeHeader header = envelope.Header;
@@ -128,7 +126,7 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
 
             session.Bind(connection);
             context = new MessageContext(session, connection, stored, now);
-            outcome = body.Combinator.Id == ContentRelated.MsgContainer ? AdmitContainer(context, header, body) : AdmitOne(context, header, body);
+            outcome = body is null ? AdmitContainer(context, header, entries) : AdmitOne(context, header, body);
             delivery.SendDue(session, now);
             if (connection is HttpExchange exchange)
             {
@@ -147,7 +145,7 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
         }
 
         context.Afterwards.ForEach(action => action());
-        return outcome with { SessionId = header.SessionId, MsgId = header.MsgId };
+        return outcome with { SessionId = header.SessionId, MsgId = header.MsgId, Inner = context.Events.Count == 0 ? null : context.Events };
     }
 
     /// <summary>
@@ -187,23 +185,23 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
 
     /// <summary>
     /// A client msg_container (docs/protocol.md §4): the container passes the session checks as a message that is
-    /// not content-related; then it must hold at most 1024 messages, none of them a container, each with a msg_id
-    /// below the container's and a bytes field equal to its body's length — else code 64 and nothing inside is
-    /// processed. Each inner message then goes through the checks on its own; the container's id is recorded last.
+    /// not content-related; then its framing must hold (<see cref="ClientContainer"/>) and it must hold at most 1024
+    /// messages, none of them a container, each with a msg_id below the container's and a bytes field equal to its
+    /// body's length — else code 64 and nothing inside is processed. Each inner message then goes through the checks
+    /// on its own, and each one refused is an event of its own (§3.8); the container's id is recorded last.
     /// </summary>
-    private EncryptedOutcome AdmitContainer(MessageContext context, EnvelopeHeader header, TlObject container)
+    private EncryptedOutcome AdmitContainer(MessageContext context, EnvelopeHeader header, ContainerEntry[]? messages)
     {
         ServerSession session = context.Session;
-        object?[] messages = container.Get<object?[]>("messages");
         AdmissionVerdict verdict = session.Admission.Check(header, contentRelated: false, SaltAccepted(context, header), context.Now);
         if (verdict.Action == AdmissionAction.Duplicate)
         {
             // A replayed container: answer for its messages again, process nothing.
-            foreach (TlObject message in messages.Cast<TlObject>())
+            foreach (ContainerEntry message in messages ?? [])
             {
                 if (!behaviour.Violates(MsgIdViolations.ReplayedContainerUnanswered))
                 {
-                    AnswerDuplicate(context, message.Get<long>("msg_id"));
+                    AnswerDuplicate(context, message.MsgId);
                 }
             }
 
@@ -215,8 +213,9 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
             return Refuse(context, header, verdict);
         }
 
-        string? invalid = messages.Length > MessageContainer.MaxMessages && !behaviour.Violates(ServiceViolations.ContainerCountUnbounded) ? "more than 1024 messages"
-            : messages.Cast<TlObject>().Select(m => ContainerEntryProblem(m, header.MsgId)).FirstOrDefault(p => p is not null);
+        string? invalid = messages is null ? "framing that does not hold (count, msg_id, seqno, bytes)"
+            : messages.Length > MessageContainer.MaxMessages && !behaviour.Violates(ServiceViolations.ContainerCountUnbounded) ? "more than 1024 messages"
+            : messages.Select(m => ContainerEntryProblem(m, header.MsgId)).FirstOrDefault(p => p is not null);
         if (invalid is not null)
         {
             context.Answer(Serialize("bad_msg_notification", header.MsgId, header.SeqNo, (int)BadMsgCode.InvalidContainer), contentRelated: false);
@@ -224,16 +223,20 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
         }
 
         string? refusal = null;
-        foreach (TlObject message in messages.Cast<TlObject>())
+        foreach (ContainerEntry message in messages!)
         {
             if (!ReferenceEquals(message, messages[0]) && behaviour.Violates(ServiceViolations.ContainerOnlyFirstProcessed))
             {
                 break;
             }
 
-            var inner = new EnvelopeHeader(header.Salt, header.SessionId, message.Get<long>("msg_id"), message.Get<int>("seqno"));
-            EncryptedOutcome result = AdmitOne(context, inner, message.Get<TlObject>("body"), saltChecked: true);
-            refusal ??= result.Event == "message_processed" ? null : $"{result.Event}: {result.Detail}";
+            var inner = new EnvelopeHeader(header.Salt, header.SessionId, message.MsgId, message.SeqNo);
+            EncryptedOutcome result = AdmitOne(context, inner, message.Body, saltChecked: true);
+            if (result.Event != "message_processed")
+            {
+                refusal ??= $"{result.Event}: {result.Detail}";
+                context.Events.Add(result with { SessionId = header.SessionId, MsgId = message.MsgId });
+            }
         }
 
         if (!behaviour.Violates(MsgIdViolations.ContainerMsgIdNotRecorded))
@@ -244,32 +247,31 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
         return new EncryptedOutcome(0, "message_processed", $"container of {messages.Length}" + (refusal is null ? "" : $"; {refusal}"));
     }
 
-    private string? ContainerEntryProblem(TlObject message, long containerMsgId)
+    private string? ContainerEntryProblem(ContainerEntry message, long containerMsgId)
     {
-        TlObject body = message.Get<TlObject>("body");
-        if (body.Combinator.Id == ContentRelated.MsgContainer && !behaviour.Violates(ServiceViolations.NestedContainerAccepted))
+        if (message.Body.ConstructorId == ContentRelated.MsgContainer && !behaviour.Violates(ServiceViolations.NestedContainerAccepted))
         {
             return "a container inside a container";
         }
 
-        if (message.Get<long>("msg_id") >= containerMsgId && !behaviour.Violates(ServiceViolations.InnerMsgIdAboveContainerAccepted))
+        if (message.MsgId >= containerMsgId && !behaviour.Violates(ServiceViolations.InnerMsgIdAboveContainerAccepted))
         {
             return "an inner msg_id not below the container's";
         }
 
-        return message.Get<int>("bytes") != _codec.Serialize(body).Length && !behaviour.Violates(ServiceViolations.InnerLengthUnchecked) ? "a bytes field that is not the body's length" : null;
+        return message.Bytes != message.BodyLength && !behaviour.Violates(ServiceViolations.InnerLengthUnchecked) ? "a bytes field that is not the body's length" : null;
     }
 
-    private EncryptedOutcome AdmitOne(MessageContext context, EnvelopeHeader header, TlObject body, bool saltChecked = false)
+    private EncryptedOutcome AdmitOne(MessageContext context, EnvelopeHeader header, MessageBody body, bool saltChecked = false)
     {
         ServerSession session = context.Session;
-        bool byWrapper = body.Combinator.Id == ContentRelated.GzipPacked && behaviour.Violates(ServiceViolations.GzipClassifiedByWrapper);
+        bool byWrapper = body.ConstructorId == ContentRelated.GzipPacked && behaviour.Violates(ServiceViolations.GzipClassifiedByWrapper);
 
         // gzip_packed is a wrapper: unpack (bounded) and treat the message as what it carries (docs/protocol.md §3.3).
         // One that does not unpack to a single object gets code 64 (Choice: no code names it better).
-        if (body.Combinator.Id == ContentRelated.GzipPacked)
+        if (body.Object is { } packed && packed.Combinator.Id == ContentRelated.GzipPacked)
         {
-            TlObject? unpacked = Unpack(body);
+            MessageBody? unpacked = Unpack(packed);
             if (unpacked is null)
             {
                 context.Answer(Serialize("bad_msg_notification", header.MsgId, header.SeqNo, (int)BadMsgCode.InvalidContainer), contentRelated: false);
@@ -280,8 +282,8 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
         }
 
         bool saltAccepted = saltChecked || SaltAccepted(context, header);
-        AdmissionVerdict verdict = session.Admission.Check(header, ContentRelated.IsContentRelated(body.Combinator.Id) && !byWrapper, saltAccepted, context.Now);
-        if (verdict.Action == AdmissionAction.Process && behaviour.Violates(Faults.Violations.SeqNoViolations.AckRefused) && body.Combinator.Name == "msgs_ack")
+        AdmissionVerdict verdict = session.Admission.Check(header, body.IsContentRelated && !byWrapper, saltAccepted, context.Now);
+        if (verdict.Action == AdmissionAction.Process && behaviour.Violates(Faults.Violations.SeqNoViolations.AckRefused) && body.ConstructorId == ContentRelated.MsgsAck)
         {
             verdict = new AdmissionVerdict(AdmissionAction.Refuse, BadMsgCode.EvenSeqNoExpected, "msgs_ack refused (violation)");
         }
@@ -310,7 +312,14 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
             return new EncryptedOutcome(0, "message_ignored", "session past its message cap (violation)");
         }
 
-        string? refusal = handler.Execute(context, header, body);
+        if (body.Object is null)
+        {
+            string answer = handler.RefuseUnreadable(context, header, body.Problem!);
+            session.Admission.Record(header);
+            return new EncryptedOutcome(0, "malformed_message", $"{body.Problem!.Error} at byte {body.Problem.Offset}: {answer}");
+        }
+
+        string? refusal = handler.Execute(context, header, body.Object);
         session.Admission.Record(header);
         return refusal is null
             ? new EncryptedOutcome(0, "message_processed", verdict.Reason)
@@ -356,7 +365,9 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
         salts.IsAccepted(context.AuthKeyId, header.Salt, context.Now)
         || (context.StoredKey.InitialSalt == header.Salt && context.Now - context.StoredKey.CreatedAt < InitialSaltLifetime);
 
-    private TlObject? Unpack(TlObject packed)
+    // What gzip_packed carries: one object, or a body that does not parse (answered like any other); null when it does
+    // not unpack within the limit or carries another wrapper (gzip_packed, msg_container).
+    private MessageBody? Unpack(TlObject packed)
     {
         if (!GzipPacked.TryUnpack(packed.Get<byte[]>("packed_data"),
             behaviour.Violates(ServiceViolations.GzipUnbounded) ? int.MaxValue : MaxUnpackedLength, out byte[] data))
@@ -364,20 +375,13 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
             return null;
         }
 
-        try
+        MessageBody inner = MessageBody.Read(_codec, data);
+        if (inner.Object is { } nested && nested.Combinator.Id == ContentRelated.GzipPacked && behaviour.Violates(Faults.Violations.RobustnessViolations.NestedGzipUnpacked))
         {
-            TlObject inner = _codec.Deserialize(data);
-            if (inner.Combinator.Id == ContentRelated.GzipPacked && behaviour.Violates(Faults.Violations.RobustnessViolations.NestedGzipUnpacked))
-            {
-                return Unpack(inner);
-            }
+            return Unpack(nested);
+        }
 
-            return inner.Combinator.Id is ContentRelated.GzipPacked or ContentRelated.MsgContainer ? null : inner;
-        }
-        catch (TlDecodeException)
-        {
-            return null;
-        }
+        return inner.ConstructorId is ContentRelated.GzipPacked or ContentRelated.MsgContainer ? null : inner;
     }
 
     /// <summary>The key, from the cache or the store; a temporary key past its expires_at is forgotten (-404).</summary>

@@ -20,6 +20,12 @@ internal sealed class MessageContext(ServerSession session, IClientConnection co
     /// <summary>Work that takes other sessions' locks (chat updates): run after this session's lock is released.</summary>
     public List<Action> Afterwards { get; } = [];
 
+    /// <summary>
+    /// Events of single messages in the packet, each written to the security log on its own: a message refused
+    /// inside a container, a client's initConnection.
+    /// </summary>
+    public List<EncryptedOutcome> Events { get; } = [];
+
     /// <summary>destroy_auth_key was processed: forget the key once its answer is sealed.</summary>
     public bool DestroyKey { get; set; }
 

@@ -37,6 +37,12 @@ internal sealed class ServerSession(long authKeyId, AuthKey key, long sessionId,
 
     public DateTimeOffset LastUsed { get; set; }
 
+    /// <summary>The API layer the client declared with invokeWithLayer; null until it does (docs/protocol.md §9.1).</summary>
+    public int? Layer { get; set; }
+
+    /// <summary>What the client said of itself in initConnection; null until it does (docs/protocol.md §9.1).</summary>
+    public Api.ClientIdentity? Client { get; set; }
+
     /// <summary>
     /// Whether the registry has evicted or destroyed the session (set under <see cref="Lock"/>): its key's floor is
     /// already taken from it, so no message may be admitted into it any more (docs/protocol.md §3.4).
@@ -112,7 +118,9 @@ internal sealed class ServerSession(long authKeyId, AuthKey key, long sessionId,
             else if (due.Count > 0)
             {
                 byte[] container = MessageContainer.Build(due.Select(m => (m.MsgId, m.SeqNo, m.Body)).ToArray());
-                var header = new EnvelopeHeader(salt, SessionId, Outbox.MsgIds.Next(MsgIdSender.ServerResponse), Outbox.SeqNos.Next(false));
+                // The container answers the client when anything in it does; one of pushes only is unprompted (§3.1).
+                MsgIdSender sender = due.Any(m => MsgId.IsServerResponse(m.MsgId)) ? MsgIdSender.ServerResponse : MsgIdSender.ServerNotification;
+                var header = new EnvelopeHeader(salt, SessionId, Outbox.MsgIds.Next(sender), Outbox.SeqNos.Next(false));
                 header = behaviour.Violations.Count == 0 ? header : ViolatedContainerHeader(header, behaviour);
                 connection.Send(Seal(header, container));
             }

@@ -2,6 +2,7 @@ using Testbed.Protocol.Envelope;
 using Testbed.Protocol.Messages;
 using Testbed.Protocol.Sessions;
 using Testbed.Protocol.Tl;
+using Testbed.Server.Api;
 using Testbed.Server.Chat;
 using Testbed.Server.Faults;
 using Testbed.Server.Faults.Violations;
@@ -11,9 +12,10 @@ namespace Testbed.Server.Sessions;
 
 /// <summary>
 /// What the server does with a message that passed every check : the MTProto service messages
-/// and functions (docs/protocol.md §8), and the chat layer's functions (§9). Runs under the session's lock.
+/// and functions (docs/protocol.md §8), the chat layer's functions (§9), the API wrappers real clients put around
+/// them and the help functions they call first (§9.1, §9.2). Runs under the session's lock.
 /// </summary>
-internal sealed class ServiceMessageHandler(SessionRegistry sessions, ServerSaltSchedule salts, ChatService chat, ServerBehaviour behaviour)
+internal sealed class ServiceMessageHandler(SessionRegistry sessions, ServerSaltSchedule salts, ChatService chat, HelpService help, ServerBehaviour behaviour)
 {
     /// <summary>The most msg_ids one msgs_ack, msgs_state_req or msg_resend_req may list.</summary>
     public const int MaxListedIds = 8192;
@@ -30,6 +32,12 @@ internal sealed class ServiceMessageHandler(SessionRegistry sessions, ServerSalt
     /// <summary>Acts on the message. Returns null, or why it was deliberately ignored (for the event log).</summary>
     public string? Execute(MessageContext context, in EnvelopeHeader header, TlObject body)
     {
+        if (body.Combinator.IsGeneric
+            && !(body.Combinator.Name is "invokeWithLayer" or "initConnection" && behaviour.Violates(ServiceViolations.WrappersNotUnwrapped)))
+        {
+            return Unwrap(context, header, body);
+        }
+
         switch (body.Combinator.Name)
         {
             case "ping" when behaviour.Violates(ServiceViolations.PongWithoutPingMsgId):
@@ -97,12 +105,68 @@ internal sealed class ServiceMessageHandler(SessionRegistry sessions, ServerSalt
         {
             Rpc(context, header, chat.Call(context.AuthKeyId, context.Session.SessionId, body, context.Afterwards));
         }
+        else if (HelpService.Handles(body))
+        {
+            Rpc(context, header, help.Call(body, context.Session.Layer));
+        }
         else if (body.Combinator.IsFunction && !behaviour.Violates(ServiceViolations.UnservedFunctionUnanswered))
         {
-            Rpc(context, header, new TlObject(_schema["rpc_error"], 501, "NOT_IMPLEMENTED"u8.ToArray()));
+            Rpc(context, header, RpcErrors.NotImplemented.ToObject());
         }
 
         return null; // other notifications need no answer
+    }
+
+    /// <summary>
+    /// A message whose body does not parse, once it passed the envelope and session checks (docs/protocol.md §4.3): an
+    /// rpc_error the client can read — 400 INPUT_METHOD_INVALID when the function itself (or the one an API wrapper
+    /// carries) is unknown, 400 INPUT_FETCH_FAIL when its fields do not parse. Returns what was answered, for the log.
+    /// </summary>
+    public string RefuseUnreadable(MessageContext context, in EnvelopeHeader header, TlDecodeException problem)
+    {
+        if (behaviour.Violates(EnvelopeViolations.MalformedDataIgnored))
+        {
+            return "not answered (violation)";
+        }
+
+        RpcError error = problem.Error == TlDecodeError.UnknownFunction || (problem.Error == TlDecodeError.UnknownConstructor && problem.Offset == 0)
+            ? RpcErrors.MethodInvalid
+            : RpcErrors.FetchFail;
+        Rpc(context, header, error.ToObject());
+        return error.ToString();
+    }
+
+    /// <summary>
+    /// An API wrapper (Tl/Schema/api-wrappers.tl, docs/protocol.md §9.1): what it says is recorded on the session
+    /// (invokeWithLayer's layer, initConnection's client strings, also written to the security log), and the query
+    /// inside runs as if sent alone, its answer naming the wrapper's msg_id. invokeAfterMsg(s) runs its query only when
+    /// every message it names has been answered already — the server runs a session's messages in order, so that is
+    /// when the order the client asked for holds — and is refused with 400 MSG_WAIT_FAILED otherwise.
+    /// </summary>
+    private string? Unwrap(MessageContext context, in EnvelopeHeader header, TlObject wrapper)
+    {
+        switch (wrapper.Combinator.Name)
+        {
+            case "invokeWithLayer":
+                context.Session.Layer = wrapper.Get<int>("layer");
+                break;
+            case "initConnection":
+                context.Session.Client = ClientIdentity.From(wrapper);
+                context.Events.Add(new EncryptedOutcome(0, "client_identified", context.Session.Client.Describe(context.Session.Layer),
+                    header.SessionId, header.MsgId));
+                break;
+            case "invokeAfterMsg" or "invokeAfterMsgs" when !behaviour.Violates(ServiceViolations.InvokeAfterIgnored):
+                long[] after = wrapper.Combinator.Name == "invokeAfterMsg" ? [wrapper.Get<long>("msg_id")] : wrapper.Get<long[]>("msg_ids");
+                if (after.Length > MaxListedIds || after.Any(id => context.Session.AnswerTo(id) is null))
+                {
+                    Rpc(context, header, RpcErrors.MsgWaitFailed.ToObject());
+                    return $"{wrapper.Combinator.Name} names a message not answered yet: {RpcErrors.MsgWaitFailed}";
+                }
+
+                break;
+        }
+
+        return Execute(context, header, wrapper.Get<TlObject>("query"));
     }
 
     /// <summary>

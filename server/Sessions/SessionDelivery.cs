@@ -40,7 +40,8 @@ internal sealed class SessionDelivery(SessionRegistry sessions, ServerSaltSchedu
         {
             lock (session.Lock)
             {
-                session.Outbox.Add(body, contentRelated: true, keepUntilAcked: true, once);
+                session.Outbox.Add(body, contentRelated: true, keepUntilAcked: true, once,
+                    unprompted: !behaviour.Violates(Faults.Violations.ServiceViolations.PushesStampedAsAnswers));
                 if (session.Connection is { IsStreaming: true, IsOpen: true })
                 {
                     SendDue(session, now);

@@ -35,10 +35,14 @@ internal sealed class SessionOutbox(TimeProvider clock)
     /// <summary>Messages waiting to go out or to be acknowledged.</summary>
     public int Count => _messages.Count;
 
-    /// <summary>Creates the next server message and queues it.</summary>
-    public OutgoingMessage Add(byte[] body, bool contentRelated, bool keepUntilAcked, Action? onAcknowledged = null)
+    /// <summary>
+    /// Creates the next server message and queues it. Its msg_id is 1 mod 4 when it answers a client message and
+    /// 3 mod 4 when the server sends it unprompted (a pushed update): docs/protocol.md §3.1.
+    /// </summary>
+    public OutgoingMessage Add(byte[] body, bool contentRelated, bool keepUntilAcked, Action? onAcknowledged = null, bool unprompted = false)
     {
-        var message = new OutgoingMessage(MsgIds.Next(MsgIdSender.ServerResponse), SeqNos.Next(contentRelated), body, keepUntilAcked)
+        var message = new OutgoingMessage(MsgIds.Next(unprompted ? MsgIdSender.ServerNotification : MsgIdSender.ServerResponse),
+            SeqNos.Next(contentRelated), body, keepUntilAcked)
         {
             OnAcknowledged = onAcknowledged,
         };

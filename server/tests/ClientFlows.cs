@@ -27,13 +27,16 @@ internal static class ClientFlows
         return done.WithOffsetFromServerMsgId(serverMsgId, DateTimeOffset.UtcNow);
     }
 
-    /// <summary>Decrypts a server packet and lists the objects in it (a container's contents, in order).</summary>
-    public static List<TlObject> Open(ClientSession session, byte[] packet)
+    /// <summary>
+    /// Decrypts a server packet and lists the objects in it (a container's contents, in order), read with
+    /// <paramref name="codec"/> (default: the MTProto schema alone).
+    /// </summary>
+    public static List<TlObject> Open(ClientSession session, byte[] packet, TlCodec? codec = null)
     {
         Assert.True(packet.Length > 4, $"expected a message, got {Convert.ToHexString(packet)}");
         Assert.True(session.TryDecrypt(packet, out EnvelopeHeader header, out byte[] data), "the server's message does not decrypt");
         Assert.Equal(session.SessionId, header.SessionId);
-        TlObject body = TlCodec.MTProto.Deserialize(data);
+        TlObject body = (codec ?? TlCodec.MTProto).Deserialize(data);
         return body.Combinator.Name == "msg_container"
             ? body.Get<object?[]>("messages").Cast<TlObject>().Select(m => m.Get<TlObject>("body")).ToList()
             : [body];

@@ -8,39 +8,21 @@ using Testbed.Protocol.Transport;
 namespace Testbed.Server.Tests;
 
 /// <summary>Client containers on the running server: processed message by message, refused whole when malformed.</summary>
-public sealed class ServerContainerTests : IAsyncLifetime
+public sealed class ServerContainerTests : RunningSessionTest
 {
-    private RunningServer _server = null!;
-    private TestSession _test = null!;
-
-    private ITestTransport _connection => _test.Connection;
-
-    private ClientSession _session => _test.Session;
-
-    public async Task InitializeAsync()
-    {
-        _server = await RunningServer.StartAsync();
-        _test = await ClientFlows.OpenSessionAsync(_server);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _test.DisposeAsync();
-        await _server.DisposeAsync();
-    }
 
     private static byte[] Ack(params long[] ids) => TlCodec.MTProto.Serialize(new TlObject(TlSchema.MTProto["msgs_ack"], ids));
 
     [Fact]
     public async Task Every_message_in_a_container_is_processed_and_answered_together()
     {
-        (byte[] wire, _, EnvelopeHeader[] inner) = _session.EncryptContainer([(ClientFlows.Ping(1), true), (Ack(12345), false), (ClientFlows.Ping(2), true)]);
-        List<TlObject> answers = ClientFlows.Open(_session, await _connection.RoundTripAsync(wire));
+        (byte[] wire, _, EnvelopeHeader[] inner) = Session.EncryptContainer([(ClientFlows.Ping(1), true), (Ack(12345), false), (ClientFlows.Ping(2), true)]);
+        List<TlObject> answers = ClientFlows.Open(Session, await Connection.RoundTripAsync(wire));
         Assert.Equal(["new_session_created", "pong", "pong"], answers.Select(a => a.Combinator.Name));
         Assert.Equal([inner[0].MsgId, inner[2].MsgId], answers.Skip(1).Select(p => p.Get<long>("msg_id")));
 
-        byte[] replay = await _connection.RoundTripAsync(wire);
-        Assert.Equal([1L, 2L], ClientFlows.Open(_session, replay).Select(p => p.Get<long>("ping_id"))); // answered again, not re-processed
+        byte[] replay = await Connection.RoundTripAsync(wire);
+        Assert.Equal([1L, 2L], ClientFlows.Open(Session, replay).Select(p => p.Get<long>("ping_id"))); // answered again, not re-processed
     }
 
     public static TheoryData<string> BadContainers() => new() { "inner id not below", "nested container", "bytes field lies" };
@@ -49,7 +31,7 @@ public sealed class ServerContainerTests : IAsyncLifetime
     [MemberData(nameof(BadContainers))]
     public async Task A_malformed_container_is_refused_whole_with_64(string defect)
     {
-        EnvelopeHeader a = _session.NextHeader(true), b = _session.NextHeader(true), container = _session.NextHeader(false);
+        EnvelopeHeader a = Session.NextHeader(true), b = Session.NextHeader(true), container = Session.NextHeader(false);
         byte[] ping = ClientFlows.Ping(3);
         byte[] data = defect switch
         {
@@ -58,8 +40,8 @@ public sealed class ServerContainerTests : IAsyncLifetime
             _ => LieAboutLength(MessageContainer.Build([(a.MsgId, a.SeqNo, ping)])),
         };
 
-        byte[] wire = _session.Encrypt(container, data, PaddingPolicy.MinimalLength(data.Length));
-        TlObject refusal = Assert.Single(ClientFlows.Open(_session, await _connection.RoundTripAsync(wire)));
+        byte[] wire = Session.Encrypt(container, data, PaddingPolicy.MinimalLength(data.Length));
+        TlObject refusal = Assert.Single(ClientFlows.Open(Session, await Connection.RoundTripAsync(wire)));
         Assert.Equal(("bad_msg_notification", container.MsgId, 64),
             (refusal.Combinator.Name, refusal.Get<long>("bad_msg_id"), refusal.Get<int>("error_code")));
     }

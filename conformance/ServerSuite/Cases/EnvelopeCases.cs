@@ -96,21 +96,26 @@ internal static class EnvelopeCases
         {
             Passes = RefusedPasses("a ping whose last ciphertext block is another ping's"),
         },
-        new("ENV-016", "envelope", Must, "A valid envelope whose message data is not a TL object is refused (-404) and the session goes on.", "§2.4, §4.2",
-            "64 random bytes as message data under a correct msg_key, then a ping", "-404, then the pong of the ping in the same session", async c =>
+        new("ENV-016", "envelope", Must, "A valid envelope whose message data is not a TL object is answered with a readable rpc_error "
+            + "(never a transport error, which clients read as a lost key), and the session goes on.", "§2.4, §4.3",
+            "64 random bytes as message data under a correct msg_key, then a ping", "rpc_result(rpc_error) naming it, then the pong of the ping", async c =>
             {
                 await using Probe probe = await c.WarmSessionAsync();
                 byte[] garbage = RandomNumberGenerator.GetBytes(64);
                 BinaryPrimitives.WriteUInt32LittleEndian(garbage, 0xdeadbeef);
-                Reply reply = await probe.ExchangeAsync(probe.Session.Encrypt(probe.Session.NextHeader(true), garbage, PaddingPolicy.MinimalLength(64)), c.Cancel);
+                EnvelopeHeader header = probe.Session.NextHeader(true);
+                Reply reply = await probe.ExchangeAsync(probe.Session.Encrypt(header, garbage, PaddingPolicy.MinimalLength(64)), c.Cancel);
                 Reply after = await probe.SendAsync(Probe.Ping(2), c.Cancel);
-                return CaseOutcome.Check(reply.TransportError == -404 && Answers.Pong(after, 2), $"garbage: {reply}; then a ping: {after}");
+                return CaseOutcome.Check(Answers.RpcError(reply, header.MsgId) is not null && Answers.Pong(after, 2),
+                    $"garbage: {reply}{Answers.DescribeError(reply)}; then a ping: {after}");
             })
         {
-            Passes = "the next packet after the envelope whose message data is not TL (constructor 0xdeadbeef) is transport error -404, "
-                + "and a ping sent next on the same connection and session is answered with a pong carrying its ping_id. Any other "
-                + "answer to the garbage (another transport error, a bad_msg_notification, an empty answer, silence, a closed "
-                + "connection), or no pong afterwards, fails; -429: not applicable.",
+            Passes = "the next packet after the envelope whose message data is not TL (constructor 0xdeadbeef) holds rpc_result whose "
+                + "req_msg_id is that message's msg_id and whose result is rpc_error with error_code at least 400 and a non-empty "
+                + "error_message (the code itself is not judged: the reference server answers 400 INPUT_METHOD_INVALID), and a ping "
+                + "sent next on the same connection and session is answered with a pong carrying its ping_id. A transport error "
+                + "(-404 included), a bad_msg_notification, an empty answer, silence, a closed connection, or no pong afterwards "
+                + "fails; -429: not applicable.",
         },
         new("ENV-017", Category, Must, "A message padded with 1024 bytes, the most MTProto 2.0 allows, is accepted: the bound is inclusive.", "§2.1, §2.4",
             "ping_delay_disconnect (16 bytes of message data) with exactly 1024 bytes of padding", "the pong of that ping", async c =>

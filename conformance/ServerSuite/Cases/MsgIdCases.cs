@@ -328,9 +328,24 @@ internal static class MsgIdCases
         reply.Messages.Where(m => m.Body.Combinator.Name == "pong" && m.Body.Get<long>("ping_id") == pingId).Select(m => m.MsgId);
 }
 
-/// <summary>Readings of answers that name the message they answer, for the envelope, msgid and seqno cases.</summary>
+/// <summary>Readings of answers that name the message they answer, for the envelope, msgid, seqno and service cases.</summary>
 internal static class Answers
 {
+    /// <summary>
+    /// The readable rpc_error answering <paramref name="requestMsgId"/>: rpc_result naming it and carrying rpc_error with
+    /// a code of at least 400 and a message; null when the reply has none.
+    /// </summary>
+    public static TlObject? RpcError(Reply reply, long requestMsgId) => reply.Messages
+        .Where(m => m.Body.Combinator.Name == "rpc_result" && m.Body.Get<long>("req_msg_id") == requestMsgId)
+        .Select(m => m.Body.Get<TlObject>("result"))
+        .FirstOrDefault(r => r.Combinator.Name == "rpc_error" && r.Get<int>("error_code") >= 400 && r.Get<byte[]>("error_message").Length > 0);
+
+    /// <summary>The code and message of every rpc_error in the reply, for evidence (" (400 INPUT_METHOD_INVALID)"), or "".</summary>
+    public static string DescribeError(Reply reply) => string.Concat(reply.Messages
+        .Where(m => m.Body.Combinator.Name == "rpc_result" && m.Body.Get<TlObject>("result").Combinator.Name == "rpc_error")
+        .Select(m => m.Body.Get<TlObject>("result"))
+        .Select(e => $" ({e.Get<int>("error_code")} {System.Text.Encoding.UTF8.GetString(e.Get<byte[]>("error_message"))})"));
+
     /// <summary>Whether the reply carries a pong for this ping_id.</summary>
     public static bool Pong(Reply reply, long pingId) =>
         reply.Messages.Any(m => m.Body.Combinator.Name == "pong" && m.Body.Get<long>("ping_id") == pingId);

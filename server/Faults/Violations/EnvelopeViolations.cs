@@ -34,9 +34,9 @@ public static class EnvelopeViolations
     public static readonly Violation ShortPacketIgnored = new("ENV-008",
         "does not answer a packet shorter than auth_key_id, msg_key and 48 bytes, instead of answering -404");
 
-    /// <summary>Only the answer changes: the message is still not processed, and the session goes on.</summary>
+    /// <summary>ServiceMessageHandler.RefuseUnreadable: only the answer changes; the message is still not processed, and the session goes on.</summary>
     public static readonly Violation MalformedDataIgnored = new("ENV-016",
-        "does not answer a valid envelope whose message data is not a TL object, instead of refusing it (-404)");
+        "drops a valid envelope whose message data is not a TL object without an answer, instead of answering it with rpc_error");
 
     /// <summary>EncryptedMessageProcessor: a message that decrypted with exactly 1024 bytes of padding is refused like a failure (-404).</summary>
     public static readonly Violation LargestPaddingRefused = new("ENV-017",

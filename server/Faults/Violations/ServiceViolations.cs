@@ -9,8 +9,14 @@ public static class ServiceViolations
     /// <summary>ServiceMessageHandler: the disconnect timer is still armed; only the pong is left out.</summary>
     public static readonly Violation PingDelayDisconnectUnanswered = new("SVC-002", "arms ping_delay_disconnect's timer but answers it with no pong");
 
-    /// <summary>EncryptedMessageProcessor.AdmitContainer: the messages after the first are neither checked nor processed.</summary>
-    public static readonly Violation ContainerOnlyFirstProcessed = new("SVC-003", "processes only the first message of a valid msg_container and drops the rest");
+    /// <summary>
+    /// EncryptedMessageProcessor.AdmitContainer: the messages after the first are neither checked nor processed. SVC-025's
+    /// ping sits second in its container, beside an unknown function, so it goes unanswered too.
+    /// </summary>
+    public static readonly Violation ContainerOnlyFirstProcessed = new("SVC-003", "processes only the first message of a valid msg_container and drops the rest")
+    {
+        AlsoBreaks = ["SVC-025"],
+    };
 
     /// <summary>EncryptedMessageProcessor.ContainerEntryProblem.</summary>
     public static readonly Violation NestedContainerAccepted = new("SVC-004", "accepts a msg_container inside a msg_container instead of refusing the outer one with code 64");
@@ -89,12 +95,33 @@ public static class ServiceViolations
     public static readonly Violation DroppedAnswerKept = new("SVC-024",
         "answers rpc_drop_answer with rpc_answer_dropped but keeps the answer waiting, so msg_resend_req sends it again");
 
+    /// <summary>
+    /// EncryptedMessageProcessor: the server as it was before issue 14 — a packet with any message that does not parse
+    /// (alone, or inside a container) is refused whole with -404, which real clients read as a lost auth key. ENV-016,
+    /// whose garbage message data is such a packet, would fail too (another category, not run beside this one).
+    /// </summary>
+    public static readonly Violation UnknownFunctionRefusesPacket = new("SVC-025",
+        "refuses a whole packet with -404 when one message in it names an unknown function, dropping the pings and acks beside it");
+
+    /// <summary>ServiceMessageHandler: invokeWithLayer and initConnection are answered like any function the server does not serve (the other wrappers are still unwrapped).</summary>
+    public static readonly Violation WrappersNotUnwrapped = new("SVC-026",
+        "answers invokeWithLayer(initConnection(...)) with rpc_error 501 instead of unwrapping it and running the query inside");
+
+    /// <summary>ServiceMessageHandler: invokeAfterMsg(s) runs its query at once whatever the named messages' state.</summary>
+    public static readonly Violation InvokeAfterIgnored = new("SVC-027",
+        "runs invokeAfterMsg's query at once though the named message was never answered, instead of refusing it (MSG_WAIT_FAILED)");
+
+    /// <summary>SessionDelivery.Push: pushed updates get a response's msg_id class.</summary>
+    public static readonly Violation PushesStampedAsAnswers = new("SVC-028",
+        "gives updates it pushes unprompted a response's msg_id (1 mod 4) instead of 3 mod 4");
+
     /// <summary>All of this category's violations.</summary>
     public static IReadOnlyList<Violation> All { get; } =
     [
         PongWithoutPingMsgId, PingDelayDisconnectUnanswered, ContainerOnlyFirstProcessed, NestedContainerAccepted, InnerMsgIdAboveContainerAccepted,
         InnerLengthUnchecked, ReceivedReportedNotReceived, GzipClassifiedByWrapper, GzipUnbounded, HttpWaitIgnored, UnknownDropAnswerUnanswered, ContainerCountUnbounded,
         LongAckClosesConnection, ContainerClientLowBits, ContainerOddSeqNo, MsgIdsOffServerClock, PacketMsgIdsDecrease, PingDelayDisconnectTimerIgnored,
-        AnsweredReportedUnanswered, UnservedFunctionUnanswered, DroppedAnswerKept,
+        AnsweredReportedUnanswered, UnservedFunctionUnanswered, DroppedAnswerKept, UnknownFunctionRefusesPacket, WrappersNotUnwrapped,
+        InvokeAfterIgnored, PushesStampedAsAnswers,
     ];
 }
