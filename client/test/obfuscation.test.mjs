@@ -3,7 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { fromHex, hex } from '../js/bytes.js';
 import { OBFUSCATION_TAGS, isUsableHeader, openObfuscation } from '../js/obfuscation.js';
+import { loadVectors } from './vectors.mjs';
 
 /** The server's view of a header: its receiving stream (the header's bytes 8..56) and sending stream (them reversed). */
 function serverSide(header) {
@@ -65,3 +67,14 @@ test('a header never starts as a plain framing, HTTP or TLS would, nor with a ze
     assert.equal(isUsableHeader(openObfuscation(OBFUSCATION_TAGS.paddedIntermediate, 1).header), true);
   }
 });
+
+for (const { vector } of loadVectors('mtproto2_obfuscation.json')) {
+  test(`obfuscation ${vector.id}: the header and both streams as a public implementation's tests have them`, () => {
+    const init = fromHex(vector.init);
+    const view = new DataView(init.buffer);
+    const obfuscation = openObfuscation(view.getUint32(56, true), view.getInt16(60, true), init);
+    assert.equal(hex(obfuscation.header), vector.header);
+    assert.equal(hex(obfuscation.encrypt(fromHex(vector.clientPlain))), vector.clientCipher);
+    assert.equal(hex(obfuscation.decrypt(fromHex(vector.serverCipher))), vector.serverPlain);
+  });
+}
