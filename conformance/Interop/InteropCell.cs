@@ -9,7 +9,6 @@ namespace Testbed.Conformance.Interop;
 /// <param name="Transport">The transport name the shim takes (its own list: the shim refuses others).</param>
 /// <param name="Fixes">Runtime fixes of the client's own bugs the shim applies (<c>--fix</c>); empty: as shipped.</param>
 /// <param name="Steps">The scenario, step by step (the shim contract's step names).</param>
-/// <param name="Needs">Server work the whole cell needs (<see cref="ServerWork"/>), beyond what its steps need.</param>
 /// <param name="FailingSteps">Steps expected to fail: a client bug recorded as shipped.</param>
 /// <param name="RequiredRefusals">Refusal events that must appear in the security log (the server's answer to a client bug).</param>
 /// <param name="ServerSettings">Extra settings for the reference server (<c>--Testbed:NAME=VALUE</c>).</param>
@@ -19,7 +18,6 @@ internal sealed record InteropCell(
     string Transport,
     IReadOnlyList<string> Fixes,
     IReadOnlyList<string> Steps,
-    IReadOnlyList<string> Needs,
     IReadOnlyList<string> FailingSteps,
     IReadOnlyList<string> RequiredRefusals,
     IReadOnlyList<string> ServerSettings)
@@ -27,22 +25,6 @@ internal sealed record InteropCell(
     /// <summary>e.g. <c>gramjs/obfuscated</c>, <c>mtcute/intermediate+acks-not-content-related</c>.</summary>
     public string Id => $"{Shim}/{Transport}" + string.Concat(Fixes.Select(fix => "+" + fix)) + (Steps.Contains("future-salts") ? "/future-salts" : "");
 
-    /// <summary>
-    /// The server work a step needs: every step of the cell needs <see cref="Needs"/>; an RPC step needs the API
-    /// wrappers and methods, an obfuscated transport the obfuscated framing.
-    /// </summary>
-    public IReadOnlyList<string> NeedsFor(string step) =>
-    [
-        .. Needs,
-        .. step.StartsWith("rpc", StringComparison.Ordinal) ? [ServerWork.Api] : Array.Empty<string>(),
-        .. Transport.Contains("obfuscated", StringComparison.Ordinal) ? [ServerWork.Obfuscation] : Array.Empty<string>(),
-    ];
-
-    /// <summary>
-    /// What <paramref name="step"/> is expected to do: "pending: ITEMS" when it needs server work named in
-    /// <paramref name="pending"/> (then it is not run), "fail" for a recorded client bug, else "ok".
-    /// </summary>
-    public string ExpectationFor(string step, IReadOnlySet<string> pending) =>
-        NeedsFor(step).Where(pending.Contains).Distinct().ToList() is { Count: > 0 } waits ? "pending: " + string.Join(", ", waits)
-        : FailingSteps.Contains(step) ? "fail" : "ok";
+    /// <summary>What <paramref name="step"/> is expected to do: "fail" for a recorded client bug, else "ok".</summary>
+    public string ExpectationFor(string step) => FailingSteps.Contains(step) ? "fail" : "ok";
 }

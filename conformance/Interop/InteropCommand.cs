@@ -18,23 +18,11 @@ internal static class InteropCommand
     private static Command Run()
     {
         var cellGlob = new Option<string>("--cell") { Description = "Only the cells whose id matches this glob (see `interop list`)", DefaultValueFactory = _ => "*" };
-        var pending = new Option<string>("--pending")
-        {
-            Description = $"Server work not landed yet, comma-separated ({string.Join(", ", ServerWork.All)}): steps that need it are not run or judged",
-            DefaultValueFactory = _ => "",
-        };
         var markdown = new Option<string?>("--markdown") { Description = "Also write the table to this file" };
-        var command = new Command("run", "Run the cells; exit 0: all as expected, 1: a cell differs, 2: cannot run.") { cellGlob, pending, markdown };
+        var command = new Command("run", "Run the cells; exit 0: all as expected, 1: a cell differs, 2: cannot run.") { cellGlob, markdown };
         command.SetAction(async (parse, cancel) =>
         {
             TextWriter console = parse.InvocationConfiguration.Output, error = parse.InvocationConfiguration.Error;
-            HashSet<string> waits = [.. parse.GetValue(pending)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
-            if (waits.FirstOrDefault(item => !ServerWork.All.Contains(item)) is { } unknown)
-            {
-                error.WriteLine($"error: --pending {unknown}: known are {string.Join(", ", ServerWork.All)}");
-                return ExitCodes.Usage;
-            }
-
             if (InteropRunner.FindShims() is not { } shims || !InteropMatrix.Cells.All(cell => Directory.Exists(Path.Combine(shims, cell.Shim, "node_modules"))))
             {
                 error.WriteLine("error: the shims are not installed: run `npm ci` in each folder of conformance/shims (./test.sh does)");
@@ -45,9 +33,9 @@ internal static class InteropCommand
             foreach (InteropCell cell in InteropMatrix.Cells.Where(cell => CaseIdGlob.Matches(parse.GetValue(cellGlob)!, cell.Id)))
             {
                 cancel.ThrowIfCancellationRequested();
-                CellResult result = await InteropRunner.RunAsync(cell, shims, waits);
+                CellResult result = await InteropRunner.RunAsync(cell, shims);
                 results.Add(result);
-                console.WriteLine($"{cell.Id}: {(result.Pending ? "pending" : result.AsExpected ? "as expected" : "DIFFERS")}");
+                console.WriteLine($"{cell.Id}: {(result.AsExpected ? "as expected" : "DIFFERS")}");
                 if (!result.AsExpected)
                 {
                     foreach (string line in result.Output.TakeLast(30))
@@ -57,7 +45,7 @@ internal static class InteropCommand
                 }
             }
 
-            string table = InteropTable.Markdown(results, waits);
+            string table = InteropTable.Markdown(results);
             console.WriteLine();
             console.Write(table);
             if (parse.GetValue(markdown) is { } file)

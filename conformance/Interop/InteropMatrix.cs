@@ -41,20 +41,18 @@ internal static class InteropMatrix
     public static IReadOnlyList<InteropCell> Cells { get; } =
     [
         .. new[] { "full", "abridged", "obfuscated", "ws-obfuscated", "ws-full" }.Select(transport => Clean("gramjs", "telegram", transport)),
-        new("gramjs", "telegram", "full", [], FutureSalts, [], ["future-salts"], [], []),
-        new("gramjs", "telegram", "full", [GramjsFutureSalts.Fix], FutureSalts, [], [], [], []),
-        // mtcute's connect() makes its own first call (help.getNearestDc in initConnection): without the API work the
-        // server's -404 makes it drop its key, so every mtcute step needs it.
+        new("gramjs", "telegram", "full", [], FutureSalts, ["future-salts"], [], []),
+        new("gramjs", "telegram", "full", [GramjsFutureSalts.Fix], FutureSalts, [], [], []),
         .. new[] { "intermediate", "padded", "obfuscated" }.Select(transport =>
-            Clean("mtcute", "@mtcute/node", transport) with { Fixes = [MtcuteAcks.Fix], Needs = [ServerWork.Api] }),
+            Clean("mtcute", "@mtcute/node", transport) with { Fixes = [MtcuteAcks.Fix] }),
         // As shipped, each ack is refused (34) and mtcute resets its session: its pings and its second call go unanswered.
         Clean("mtcute", "@mtcute/node", "intermediate") with
         {
-            Needs = [ServerWork.Api], FailingSteps = ["ping:20", "rpc:config"], RequiredRefusals = ["message_refused"],
+            FailingSteps = ["ping:20", "rpc:config"], RequiredRefusals = ["message_refused"],
         },
         // @mtproto/core sends the pre-RSA_PAD encoding, which the server accepts only when switched on.
-        Clean("mtproto-core", "@mtproto/core", "obfuscated") with { Needs = [ServerWork.Api], ServerSettings = ["--Testbed:AcceptLegacyRsa=true"] },
+        Clean("mtproto-core", "@mtproto/core", "obfuscated") with { ServerSettings = ["--Testbed:AcceptLegacyRsa=true"] },
     ];
 
-    private static InteropCell Clean(string shim, string client, string transport) => new(shim, client, transport, [], Interop, [], [], [], []);
+    private static InteropCell Clean(string shim, string client, string transport) => new(shim, client, transport, [], Interop, [], [], []);
 }

@@ -5,24 +5,17 @@ namespace Testbed.Conformance.Interop;
 
 /// <summary>
 /// Runs cells one at a time, each against a reference server of its own (so its security log is its own): the
-/// shim runs the cell's steps but those that wait for <c>pending</c> server work, then the log is read once the
-/// server has stopped (stopping writes the folded counts of the open window).
+/// shim runs the cell's steps, then the log is read once the server has stopped (stopping writes the folded counts
+/// of the open window).
 /// </summary>
 internal static class InteropRunner
 {
     /// <summary>How long one shim may run: its steps have deadlines of their own (the driver's 10 s), this bounds the rest.</summary>
     private static readonly TimeSpan ShimDeadline = TimeSpan.FromSeconds(150);
 
-    /// <summary>Runs <paramref name="cell"/>, leaving out what waits for <paramref name="pending"/>.</summary>
-    public static async Task<CellResult> RunAsync(InteropCell cell, string shimsDirectory, IReadOnlySet<string> pending)
+    /// <summary>Runs <paramref name="cell"/>.</summary>
+    public static async Task<CellResult> RunAsync(InteropCell cell, string shimsDirectory)
     {
-        string Expectation(string step) => cell.ExpectationFor(step, pending);
-        string[] runnable = [.. cell.Steps.Where(step => !Expectation(step).StartsWith("pending", StringComparison.Ordinal))];
-        if (!runnable.Contains("handshake"))
-        {
-            return new CellResult(cell, InstalledVersion(cell, shimsDirectory), [.. cell.Steps.Select(step => new StepOutcome(step, Expectation(step), null))], new Dictionary<string, long>(), 0, []);
-        }
-
         ShimRun run;
         Dictionary<string, long> refusals;
         long keys;
@@ -34,14 +27,14 @@ internal static class InteropRunner
             [
                 "--host", "127.0.0.1", "--port", (web ? server.HttpPort : server.TcpPort).ToString(CultureInfo.InvariantCulture),
                 "--transport", cell.Transport, "--rsa-key", server.PublicKeyFile, "--session", session, "--dc", "1",
-                "--scenario", string.Join(',', runnable), .. cell.Fixes.SelectMany(fix => new[] { "--fix", fix }),
+                "--scenario", string.Join(',', cell.Steps), .. cell.Fixes.SelectMany(fix => new[] { "--fix", fix }),
             ], ShimDeadline);
             await server.StopAsync();
             refusals = CellResult.RefusalEvents.ToDictionary(name => name, name => SecurityLogTally.Count(server.DataDirectory, name, "127.0.0.1"));
             keys = SecurityLogTally.Count(server.DataDirectory, "auth_key_created", "127.0.0.1");
         }
 
-        StepOutcome[] steps = [.. cell.Steps.Select(step => new StepOutcome(step, Expectation(step), run.Steps.FirstOrDefault(s => s.Step == step)))];
+        StepOutcome[] steps = [.. cell.Steps.Select(step => new StepOutcome(step, cell.ExpectationFor(step), run.Steps.FirstOrDefault(s => s.Step == step)))];
         return new CellResult(cell, InstalledVersion(cell, shimsDirectory), steps, refusals, keys, run.Output);
     }
 

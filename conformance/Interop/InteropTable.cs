@@ -15,7 +15,7 @@ internal static class InteropTable
     ];
 
     /// <summary>The table of <paramref name="results"/> and the bug list.</summary>
-    public static string Markdown(IReadOnlyList<CellResult> results, IReadOnlySet<string> pending)
+    public static string Markdown(IReadOnlyList<CellResult> results)
     {
         var text = new StringBuilder();
         text.AppendLine($"| client | version | transport | fixes | {string.Join(" | ", Columns.Select(c => c.Title))} | security log | verdict |");
@@ -24,16 +24,9 @@ internal static class InteropTable
         {
             InteropCell cell = result.Cell;
             IEnumerable<string> columns = Columns.Select(column => Column(result, column.Steps));
-            string log = result.Pending ? "-" : Log(result);
-            string verdict = result.Pending ? "pending" : result.AsExpected ? "as expected" : "**differs**";
+            string verdict = result.AsExpected ? "as expected" : "**differs**";
             text.AppendLine($"| {cell.Client} | {result.Version} | {cell.Transport} | {(cell.Fixes.Count == 0 ? "as shipped" : string.Join(", ", cell.Fixes))} | "
-                + $"{string.Join(" | ", columns)} | {log} | {verdict} |");
-        }
-
-        if (pending.Count > 0)
-        {
-            text.AppendLine().AppendLine($"Pending server work (`--pending {string.Join(',', pending)}`): `api` = rpc_error for unknown methods, the "
-                + "API wrappers, help.getConfig / help.getNearestDc and AcceptLegacyRsa; `obf` = the obfuscated transports. A pending step is not run.");
+                + $"{string.Join(" | ", columns)} | {Log(result)} | {verdict} |");
         }
 
         text.AppendLine().AppendLine("| third-party bug | client | what happens | evidence |").AppendLine("|---|---|---|---|");

@@ -4,16 +4,16 @@ namespace Testbed.Conformance.Tests;
 
 /// <summary>
 /// The interop runner's judgement of a cell (docs/interop.md, "Verdicts"): each way a run can differ from the
-/// matrix's expectation makes the cell differ, and a pending step is never judged. The shims themselves run in
+/// matrix's expectation makes the cell differ. The shims themselves run in
 /// ./test.sh (interop run), which needs node and the npm installs.
 /// </summary>
 public sealed class InteropVerdictTests
 {
-    private static readonly InteropCell Cell = new("client", "client", "full", [], ["handshake", "ping:20", "rpc:chat"], [], [], [], []);
+    private static readonly InteropCell Cell = new("client", "client", "full", [], ["handshake", "ping:20", "rpc:chat"], [], [], []);
 
-    private static CellResult Result(InteropCell cell, IEnumerable<(string Step, bool Ok)> steps, IReadOnlySet<string>? pending = null,
+    private static CellResult Result(InteropCell cell, IEnumerable<(string Step, bool Ok)> steps,
         Dictionary<string, long>? refusals = null, long keys = 1) =>
-        new(cell, "1.0", [.. cell.Steps.Select(step => new StepOutcome(step, cell.ExpectationFor(step, pending ?? new HashSet<string>()),
+        new(cell, "1.0", [.. cell.Steps.Select(step => new StepOutcome(step, cell.ExpectationFor(step),
             steps.Where(s => s.Step == step).Select(s => new ShimStep(s.Step, s.Ok, 1, s.Ok ? null : "error", null)).FirstOrDefault()))],
             refusals ?? [], keys, []);
 
@@ -27,14 +27,6 @@ public sealed class InteropVerdictTests
 
     [Fact]
     public void A_step_that_did_not_run_differs() => Assert.False(Result(Cell, [("handshake", true), ("ping:20", true)]).AsExpected);
-
-    [Fact]
-    public void A_pending_step_is_not_judged()
-    {
-        CellResult result = Result(Cell, [("handshake", true), ("ping:20", true)], new HashSet<string> { ServerWork.Api });
-        Assert.True(result.AsExpected);
-        Assert.Equal("pending: api", result.Steps.Single(s => s.Step == "rpc:chat").Text);
-    }
 
     [Fact]
     public void A_recorded_bug_that_stops_happening_differs()
@@ -61,12 +53,4 @@ public sealed class InteropVerdictTests
 
     [Fact]
     public void A_second_auth_key_differs() => Assert.False(Result(Cell, AllOk, keys: 2).AsExpected);
-
-    [Fact]
-    public void Rpc_steps_wait_for_the_api_work_and_obfuscated_transports_for_obfuscation()
-    {
-        Assert.Equal([ServerWork.Api], Cell.NeedsFor("rpc:config"));
-        Assert.Empty(Cell.NeedsFor("ping:20"));
-        Assert.Equal([ServerWork.Obfuscation], (Cell with { Transport = "ws-obfuscated" }).NeedsFor("handshake"));
-    }
 }
