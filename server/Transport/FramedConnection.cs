@@ -49,15 +49,26 @@ internal sealed class FramedConnection(PacketProcessor processor, int maxPacketL
             return Append(data);
         }
 
-        _buffer.Clear();
         if (obfuscated)
         {
+            _buffer.Clear();
             return StartObfuscated(start) && FeedDecrypted(data[(known - buffered)..]);
         }
 
         TransportFraming framing = FramingDetector.Detect(start[..known], out int markerLength)!.Value; // four bytes at least
         StartFraming(framing);
-        return Feed(start[markerLength..known]) && Feed(data[(known - buffered)..]);
+        if (markerLength >= buffered)
+        {
+            // The usual case: nothing waited, so frames are cut straight from the arrival, and a connection needs no
+            // buffer (nor any of the shared budget) unless a frame of its own is incomplete. Cutting the first 64 bytes
+            // apart made every first packet longer than that wait in the buffer: with the budget taken by stalled
+            // frames, no new client got its first packet in (the soak suite's stalled-frames victim).
+            _buffer.Clear();
+            return Feed(data[(markerLength - buffered)..]);
+        }
+
+        _buffer.Consume(markerLength); // the start came in pieces: the few bytes after the marker wait, and the rest joins them
+        return Feed(data);
     }
 
     /// <summary>Whether the start is obfuscated, as <see cref="FramingDetector.IsObfuscated"/> says (or, under a violation, without its second-int rule).</summary>

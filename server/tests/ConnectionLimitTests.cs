@@ -129,6 +129,8 @@ public sealed class ConnectionLimitTests
         using Socket second = await ConnectAsync(server.TcpPort, "127.0.0.3");
         await second.SendAsync(IntermediateFrameStart(1_000, sent: 500));
         Assert.True(await ClosedByServerAsync(second), "a frame the budget cannot hold closes its connection");
+        using Socket whole = await ConnectAsync(server.TcpPort, "127.0.0.5");
+        Assert.True(await AnswersAsync(whole, length: 200), "a first packet that arrives whole (past the 64 bytes that tell obfuscation apart) needs no buffer");
         string events = await SecurityEvents.ReadWhenAsync(server.DataDirectory, text => text.Contains("in incomplete frames are taken", StringComparison.Ordinal));
         Assert.Contains("the 65536 bytes all connections may hold in incomplete frames are taken", events, StringComparison.Ordinal);
 
@@ -177,13 +179,14 @@ public sealed class ConnectionLimitTests
     }
 
     /// <summary>
-    /// Whether the server serves the connection: a malformed unencrypted message in the intermediate framing gets -404
-    /// back (the framing's marker goes first on a connection's first use).
+    /// Whether the server serves the connection: a malformed unencrypted message of <paramref name="length"/> zero
+    /// bytes (auth_key_id 0, then a header that is truncated or whose length field does not match) in the intermediate
+    /// framing gets -404 back (the framing's marker goes first on a connection's first use, in the same write).
     /// </summary>
-    private static async Task<bool> AnswersAsync(Socket socket)
+    private static async Task<bool> AnswersAsync(Socket socket, int length = 20)
     {
-        byte[] packet = new byte[4 + 20];
-        BinaryPrimitives.WriteInt32LittleEndian(packet, 20); // auth_key_id 0, then a truncated header
+        byte[] packet = new byte[4 + length];
+        BinaryPrimitives.WriteInt32LittleEndian(packet, length);
         if (Marked.TryAdd(socket, socket))
         {
             packet = [0xee, 0xee, 0xee, 0xee, .. packet];
