@@ -31,10 +31,9 @@ internal static class DispatchTarget
         FuzzServer server = FuzzServer.Instance;
         ClientSession session = Session.Value;
         session.Salt = server.Salts.Current(FuzzInputs.AuthKey.Id, DateTimeOffset.UtcNow);
-        ReadOnlySpan<byte> payload = input.AsSpan(1, (input.Length - 1) / 4 * 4); // message data is whole 32-bit words
-        EnvelopeHeader header = session.NextHeader(contentRelated: (input[0] & 1) == 1);
-        byte[] wire = session.Encrypt(header, payload, PaddingPolicy.Default.ChooseLength(payload.Length));
-        EncryptedOutcome outcome = server.Processor.Process(wire, server.Connection);
+        byte[] payload = input[1..(1 + ((input.Length - 1) / 4 * 4))]; // message data is whole 32-bit words
+        EncryptedOutcome outcome = server.ProcessUnderKey(() =>
+            session.Encrypt(session.NextHeader(contentRelated: (input[0] & 1) == 1), payload, PaddingPolicy.Default.ChooseLength(payload.Length)));
         if (outcome.TransportError != 0)
         {
             throw new InvalidOperationException($"a message that decrypted got transport error {outcome.TransportError}: {outcome.Event} {outcome.Detail}");

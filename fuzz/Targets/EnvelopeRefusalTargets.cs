@@ -74,7 +74,7 @@ internal static class EnvelopeRefusalTargets
 
         FuzzServer server = FuzzServer.Instance;
         int packets = server.Connection.PacketsSent, errors = server.Connection.ErrorsSent, sessions = server.Sessions.Count;
-        EncryptedOutcome outcome = server.Processor.Process(wire, server.Connection);
+        EncryptedOutcome outcome = server.ProcessUnderKey(() => wire);
         bool refusedAlike = outcome is { TransportError: -404, Event: "decryption_refused", Detail: "" }
             && server.Connection.PacketsSent == packets && server.Connection.ErrorsSent == errors && server.Sessions.Count == sessions;
         if (!accepted && !refusedAlike)

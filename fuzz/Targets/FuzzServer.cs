@@ -25,6 +25,7 @@ internal sealed class FuzzServer
     {
         string directory = CreateDataDirectory();
         var database = new Database(Path.Combine(directory, "fuzz.db"));
+        _database = database;
         var keys = new AuthKeyStore(database);
         keys.TryAdd(FuzzInputs.AuthKey.Id, FuzzInputs.AuthKey.Bytes.ToArray(), 1, DateTimeOffset.UtcNow, null, 0);
         TimeProvider clock = TimeProvider.System;
@@ -36,6 +37,8 @@ internal sealed class FuzzServer
         Processor = new EncryptedMessageProcessor(keys, Sessions, delivery, handler, Salts, ServerBehaviour.Hardened, clock);
     }
 
+    private readonly Database _database;
+
     public static FuzzServer Instance => LazyInstance.Value;
 
     public EncryptedMessageProcessor Processor { get; }
@@ -45,6 +48,33 @@ internal sealed class FuzzServer
     public ServerSaltSchedule Salts { get; }
 
     public RecordingConnection Connection { get; } = new();
+
+    /// <summary>
+    /// Processes a packet under <see cref="FuzzInputs.AuthKey"/>, sealed by <paramref name="seal"/>. destroy_auth_key is a
+    /// message like any other, so an earlier input may have destroyed the key, and every later packet would get −404
+    /// for an unknown key: true of the server, and no finding. The key is then put back and the packet sealed and
+    /// processed again (AFL++ runs a target's inputs one after another in one process).
+    /// </summary>
+    public EncryptedOutcome ProcessUnderKey(Func<byte[]> seal)
+    {
+        EncryptedOutcome outcome = Processor.Process(seal(), Connection);
+        if (outcome.Event != "unknown_auth_key")
+        {
+            return outcome;
+        }
+
+        using (Microsoft.Data.Sqlite.SqliteConnection connection = _database.Open())
+        using (Microsoft.Data.Sqlite.SqliteCommand restore = connection.CreateCommand())
+        {
+            // AuthKeyStore.Destroy empties the row and expires it (an id is never reused by a handshake); the harness owns this database.
+            restore.CommandText = "UPDATE auth_keys SET key = $key, expires_at = NULL WHERE id = $id;";
+            restore.Parameters.AddWithValue("$key", FuzzInputs.AuthKey.Bytes.ToArray());
+            restore.Parameters.AddWithValue("$id", FuzzInputs.AuthKey.Id);
+            restore.ExecuteNonQuery();
+        }
+
+        return Processor.Process(seal(), Connection);
+    }
 
     /// <summary>
     /// A fresh data directory named after this process. AFL++ ends a target with SIGKILL, so no exit handler runs:

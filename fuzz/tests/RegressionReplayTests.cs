@@ -53,6 +53,23 @@ public sealed class RegressionReplayTests
         FuzzCatalog.Find(target)!.Run(File.ReadAllBytes(Path.Combine(RegressionsDirectory, target, file)));
     }
 
+    /// <summary>
+    /// AFL++ runs a target's inputs one after another in one process, so one input can leave state for the next: the CI
+    /// campaign's two dispatch "crashes" (fuzz/regressions/dispatch) were messages that came after a destroy_auth_key
+    /// and got −404 for the key it had destroyed. The harness puts the key back (FuzzServer.ProcessUnderKey).
+    /// </summary>
+    [Fact]
+    public void A_key_an_earlier_input_destroyed_is_no_finding_for_the_next()
+    {
+        FuzzTarget dispatch = FuzzCatalog.Find("dispatch")!;
+        byte[] destroyAuthKey = [1, 0x60, 0x51, 0x43, 0xd1]; // content-related; destroy_auth_key#d1435160
+        foreach (string file in Directory.GetFiles(Path.Combine(RegressionsDirectory, "dispatch")).Order())
+        {
+            dispatch.Run(destroyAuthKey);
+            dispatch.Run(File.ReadAllBytes(file));
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Targets))]
     public void Every_seed_runs_clean_and_the_corpus_is_not_empty(string name)
