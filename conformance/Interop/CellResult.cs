@@ -12,7 +12,7 @@ internal sealed record CellResult(InteropCell Cell, string Version, IReadOnlyLis
 
     /// <summary>The refusal events the server writes (README, "Security events").</summary>
     public static IReadOnlyList<string> RefusalEvents { get; } =
-        ["handshake_refused", "unknown_auth_key", "decryption_refused", "malformed_message", "message_refused", "salt_mismatch", "replay_refused", "message_ignored"];
+        ["handshake_refused", "unknown_auth_key", "decryption_refused", "malformed_message", "unknown_method", "message_refused", "salt_mismatch", "replay_refused", "message_ignored"];
 
     /// <summary>Why the security log differs from the cell's expectation; empty when it does not.</summary>
     public IReadOnlyList<string> LogProblems =>

@@ -314,9 +314,12 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
 
         if (body.Object is null)
         {
-            string answer = handler.RefuseUnreadable(context, header, body.Problem!);
+            string answer = handler.RefuseUnreadable(context, header, body);
             session.Admission.Record(header);
-            return new EncryptedOutcome(0, "malformed_message", $"{body.Problem!.Error} at byte {body.Problem.Offset}: {answer}");
+            // A function the server does not serve is a client asking for something, not garbled data: its own event,
+            // so a reader of the log tells a client probing or ahead of the server from a broken one (docs/protocol.md §4.3).
+            string name = body.IsUnknownFunction ? "unknown_method" : "malformed_message";
+            return new EncryptedOutcome(0, name, $"{body.Problem!.Error} at byte {body.Problem.Offset}: {answer}");
         }
 
         string? refusal = handler.Execute(context, header, body.Object);

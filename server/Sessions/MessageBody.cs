@@ -17,6 +17,13 @@ internal sealed record MessageBody(TlObject? Object, uint ConstructorId, TlDecod
     /// <summary>Whether the message needs an acknowledgement: what the decoded object is, else what its id says.</summary>
     public bool IsContentRelated => ContentRelated.IsContentRelated(ConstructorId);
 
+    /// <summary>
+    /// Whether the body names a function the server does not serve: an unknown constructor where the message starts,
+    /// or as the query an API wrapper carries (docs/protocol.md §4.3). Other problems are garbled data.
+    /// </summary>
+    public bool IsUnknownFunction => Problem is { } problem
+        && (problem.Error == TlDecodeError.UnknownFunction || (problem.Error == TlDecodeError.UnknownConstructor && problem.Offset == 0));
+
     /// <summary>Reads a body that must fill <paramref name="data"/> exactly.</summary>
     public static MessageBody Read(TlCodec codec, ReadOnlySpan<byte> data)
     {

@@ -122,16 +122,14 @@ internal sealed class ServiceMessageHandler(SessionRegistry sessions, ServerSalt
     /// rpc_error the client can read — 400 INPUT_METHOD_INVALID when the function itself (or the one an API wrapper
     /// carries) is unknown, 400 INPUT_FETCH_FAIL when its fields do not parse. Returns what was answered, for the log.
     /// </summary>
-    public string RefuseUnreadable(MessageContext context, in EnvelopeHeader header, TlDecodeException problem)
+    public string RefuseUnreadable(MessageContext context, in EnvelopeHeader header, MessageBody body)
     {
         if (behaviour.Violates(EnvelopeViolations.MalformedDataIgnored))
         {
             return "not answered (violation)";
         }
 
-        RpcError error = problem.Error == TlDecodeError.UnknownFunction || (problem.Error == TlDecodeError.UnknownConstructor && problem.Offset == 0)
-            ? RpcErrors.MethodInvalid
-            : RpcErrors.FetchFail;
+        RpcError error = body.IsUnknownFunction ? RpcErrors.MethodInvalid : RpcErrors.FetchFail;
         Rpc(context, header, error.ToObject());
         return error.ToString();
     }

@@ -28,16 +28,16 @@ public sealed class ApiLayerTests : RunningSessionTest
         Assert.Contains(answers, a => a.Combinator.Name == "pong" && a.Get<long>("ping_id") == 1);
     }
 
-    public static TheoryData<string, string> UnreadableBodies() => new()
+    public static TheoryData<string, string, string> UnreadableBodies() => new()
     {
-        { "unknown function", "INPUT_METHOD_INVALID" },
-        { "unknown function inside invokeWithLayer", "INPUT_METHOD_INVALID" },
-        { "ping cut short", "INPUT_FETCH_FAIL" },
+        { "unknown function", "INPUT_METHOD_INVALID", "unknown_method" },
+        { "unknown function inside invokeWithLayer", "INPUT_METHOD_INVALID", "unknown_method" },
+        { "ping cut short", "INPUT_FETCH_FAIL", "malformed_message" },
     };
 
     [Theory]
     [MemberData(nameof(UnreadableBodies))]
-    public async Task A_body_that_does_not_parse_gets_a_readable_rpc_error_and_the_session_goes_on(string body, string expected)
+    public async Task A_body_that_does_not_parse_gets_a_readable_rpc_error_and_the_session_goes_on(string body, string expected, string logged)
     {
         byte[] data = body switch
         {
@@ -49,6 +49,8 @@ public sealed class ApiLayerTests : RunningSessionTest
         List<TlObject> answers = await ExchangeAsync(Session.Encrypt(header, data, PaddingPolicy.MinimalLength(data.Length)));
         Assert.Equal((400, expected), ErrorFor(answers, header.MsgId));
         Assert.Contains(await ExchangeAsync(Session.Encrypt(ClientFlows.Ping(2), true).Wire), a => a.Combinator.Name == "pong");
+        string log = await SecurityEvents.ReadWhenAsync(Server.DataDirectory, t => t.Contains($"\"msgId\":{header.MsgId}", StringComparison.Ordinal));
+        Assert.Contains($"\"event\":\"{logged}\"", log.Split('\n').Single(line => line.Contains($"\"msgId\":{header.MsgId}", StringComparison.Ordinal)), StringComparison.Ordinal);
     }
 
     [Fact]
