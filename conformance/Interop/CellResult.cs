@@ -23,6 +23,14 @@ internal sealed record CellResult(InteropCell Cell, string Version, IReadOnlyLis
             .. KeysCreated == 1 ? Array.Empty<string>() : [$"{KeysCreated} auth keys made (one expected: the key must stay in use)"],
         ];
 
+    /// <summary>
+    /// The run before this one, when that one differed: a cell that differs is run once more on a fresh server, and
+    /// the table shows both. The matrix has seen one such difference in about twenty runs of mtcute's cells (its
+    /// handshake got no answer within 10 s, on a quiet machine, and never since; docs/interop.md): a client's or the
+    /// network's hiccup is told apart from a change that makes it differ every time.
+    /// </summary>
+    public CellResult? FirstRun { get; init; }
+
     /// <summary>The verdict: every step and the log as expected.</summary>
     public bool AsExpected => Steps.All(step => step.AsExpected) && LogProblems.Count == 0;
 }

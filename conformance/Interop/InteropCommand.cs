@@ -34,14 +34,17 @@ internal static class InteropCommand
             {
                 cancel.ThrowIfCancellationRequested();
                 CellResult result = await InteropRunner.RunAsync(cell, shims);
-                results.Add(result);
-                console.WriteLine($"{cell.Id}: {(result.AsExpected ? "as expected" : "DIFFERS")}");
                 if (!result.AsExpected)
                 {
-                    foreach (string line in result.Output.TakeLast(30))
-                    {
-                        console.WriteLine($"    {line}");
-                    }
+                    Differs(console, cell, result);
+                    result = await InteropRunner.RunAsync(cell, shims) with { FirstRun = result };
+                }
+
+                results.Add(result);
+                console.WriteLine($"{cell.Id}: {(result.AsExpected ? "as expected" : "DIFFERS")}{(result.FirstRun is null ? "" : " (second run)")}");
+                if (!result.AsExpected)
+                {
+                    Differs(console, cell, result);
                 }
             }
 
@@ -56,5 +59,15 @@ internal static class InteropCommand
             return results.All(result => result.AsExpected) ? ExitCodes.Success : ExitCodes.Mismatch;
         });
         return command;
+    }
+
+    /// <summary>A differing run's verdict and the shim's last lines, for the reader of the log.</summary>
+    private static void Differs(TextWriter console, InteropCell cell, CellResult result)
+    {
+        console.WriteLine($"{cell.Id}: differs{(result.FirstRun is null ? ", run again on a fresh server" : " again")}");
+        foreach (string line in result.Output.TakeLast(30))
+        {
+            console.WriteLine($"    {line}");
+        }
     }
 }

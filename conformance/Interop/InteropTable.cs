@@ -24,7 +24,8 @@ internal static class InteropTable
         {
             InteropCell cell = result.Cell;
             IEnumerable<string> columns = Columns.Select(column => Column(result, column.Steps));
-            string verdict = result.AsExpected ? "as expected" : "**differs**";
+            string verdict = (result.AsExpected ? "as expected" : "**differs**")
+                + (result.FirstRun is { } first ? $" (second run; the first: {FirstDifference(first)})" : "");
             text.AppendLine($"| {cell.Client} | {result.Version} | {cell.Transport} | {(cell.Fixes.Count == 0 ? "as shipped" : string.Join(", ", cell.Fixes))} | "
                 + $"{string.Join(" | ", columns)} | {Log(result)} | {verdict} |");
         }
@@ -43,6 +44,11 @@ internal static class InteropTable
         StepOutcome[] outcomes = [.. result.Steps.Where(step => steps.Contains(step.Step))];
         return outcomes.Length == 0 ? "" : string.Join("; ", outcomes.Select(o => o.Text).Distinct()).Replace("|", "\\|", StringComparison.Ordinal);
     }
+
+    /// <summary>What made a first run differ: its first step off its expectation, else the log's first problem.</summary>
+    private static string FirstDifference(CellResult first) =>
+        (first.Steps.FirstOrDefault(step => !step.AsExpected) is { } step ? $"{step.Step}: {step.Text}" : first.LogProblems.Count > 0 ? first.LogProblems[0] : "?")
+            .Replace("|", "\\|", StringComparison.Ordinal).Replace("**", "", StringComparison.Ordinal);
 
     private static string Log(CellResult result)
     {

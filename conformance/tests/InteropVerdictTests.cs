@@ -52,5 +52,14 @@ public sealed class InteropVerdictTests
     }
 
     [Fact]
+    public void A_cell_that_needed_a_second_run_says_so_and_what_the_first_did()
+    {
+        CellResult first = Result(Cell, [("handshake", false)]);
+        string table = InteropTable.Markdown([Result(Cell, AllOk) with { FirstRun = first }]);
+        Assert.Contains("as expected (second run; the first: handshake: FAIL: error)", table, StringComparison.Ordinal);
+        Assert.Contains("**differs** (second run", InteropTable.Markdown([first with { FirstRun = first }]), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_second_auth_key_differs() => Assert.False(Result(Cell, AllOk, keys: 2).AsExpected);
 }
