@@ -47,7 +47,6 @@ internal sealed class TcpConnectionHandler(PacketProcessor processor, ServerSett
                 input.AdvanceTo(read.Buffer.End);
                 if (read.IsCompleted)
                 {
-                    _cutFrameSeen |= framed.MidFrame && behaviour.Violates(Faults.Violations.TransportViolations.CutFrameStopsServing);
                     break;
                 }
             }
@@ -57,6 +56,9 @@ internal sealed class TcpConnectionHandler(PacketProcessor processor, ServerSett
             // The peer went away, or the server closed the connection.
         }
 
+        // Judged once the reading has ended, however it ended: the peer's close can cancel the read (ConnectionClosed)
+        // before the completed read is seen, and the violation must not depend on which came first.
+        _cutFrameSeen |= framed.MidFrame && behaviour.Violates(Faults.Violations.TransportViolations.CutFrameStopsServing);
         (_, string? reason) = await stream.FinishAsync(writer, connection.Abort);
         ConnectionEvents.Closed(events, log, origin, connection.ConnectionId, reason);
     }
