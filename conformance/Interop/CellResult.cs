@@ -25,9 +25,9 @@ internal sealed record CellResult(InteropCell Cell, string Version, IReadOnlyLis
 
     /// <summary>
     /// The run before this one, when that one differed: a cell that differs is run once more on a fresh server, and
-    /// the table shows both. The matrix has seen one such difference in about twenty runs of mtcute's cells (its
-    /// handshake got no answer within 10 s, on a quiet machine, and never since; docs/interop.md): a client's or the
-    /// network's hiccup is told apart from a change that makes it differ every time.
+    /// the table shows both. The matrix has seen such a difference in two of six CI runs, in the cell of mtcute as
+    /// shipped (its handshake got no answer within 10 s; cause unknown, docs/interop.md): a hiccup is told apart from
+    /// a change that makes a cell differ every time.
     /// </summary>
     public CellResult? FirstRun { get; init; }
 
