@@ -21,7 +21,7 @@ public sealed class TlSchema
     private static readonly Lazy<TlSchema> LazyMTProto = new(() => Parse(ReadEmbedded("mtproto.tl"), "mtproto.tl"));
 
     // What the reference server speaks: MTProto, the chat layer, and the API wrappers and help functions real clients send.
-    private static readonly string[] TestbedFiles = ["mtproto.tl", "chat.tl", "api-wrappers.tl", "api-help.tl"];
+    private static readonly string[] TestbedFiles = ["mtproto.tl", "chat.tl", "api-wrappers.tl", "api-help.tl", "api-updates.tl"];
     private static readonly Lazy<TlSchema> LazyTestbed = new(() => Parse(TestbedText, string.Join('+', TestbedFiles)));
 
     private readonly FrozenDictionary<uint, TlCombinator> _byId;
