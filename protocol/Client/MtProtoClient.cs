@@ -21,8 +21,15 @@ namespace Testbed.Protocol.Client;
 /// received) are acknowledged again but not dispatched twice.</item>
 /// <item>Server messages that answer nothing (chat updates) arrive on <see cref="Updates"/>; every packet, opened,
 /// arrives on <see cref="Packets"/>; <see cref="PacketObserver"/> sees raw bytes both ways.</item>
+/// <item>Server packets are checked before use (docs/protocol.md §2–§3, the client rules of docs/client-conformance.md):
+/// the envelope (<see cref="ServerEnvelope"/>), session_id, msg_id low bits and time window (300 s back, 30 s ahead
+/// of the server's time as the client knows it), a container's inner msg_ids below its own, and on stream transports
+/// the outer msg_id increasing per connection (<see cref="ConnectionPacketOrder"/>). A failing packet is dropped
+/// silently: not acknowledged, nothing delivered.</item>
+/// <item>msg_resend_req: each named request still waiting is re-sent with its own msg_id, seq_no and body inside a
+/// fresh container. gzip_packed unpacks to at most 16 MiB.</item>
 /// <item>For negative tests: <see cref="Session"/> builds any header and padding, and <see cref="SendRawAsync"/>
-/// sends any bytes.</item>
+/// sends any bytes. For the client conformance suite, <see cref="ClientFaults"/> removes one rule each.</item>
 /// <item>Over HTTP a long poll (http_wait) is kept waiting so that pushed messages arrive.</item>
 /// </list>
 /// Thread-safe.
@@ -35,6 +42,7 @@ public sealed class MtProtoClient : IAsyncDisposable
     private const int MaxResends = 5;
     private const int MaxAcksPerMessage = 8192;
     private const int HttpWaitMilliseconds = 25_000;
+    private const int MaxUnpackedLength = 16 << 20;
 
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly ConcurrentDictionary<long, PendingRequest> _pending = new();
@@ -47,17 +55,21 @@ public sealed class MtProtoClient : IAsyncDisposable
         new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest });
     private readonly CancellationTokenSource _stop = new();
     private readonly TlCodec _codec;
+    private readonly TimeProvider _clock;
     private CancellationTokenSource _connection;
     private Task _receiveLoop = Task.CompletedTask;
     private Task _pollLoop = Task.CompletedTask;
     private bool _ackFlushScheduled;
 
-    private MtProtoClient(IPacketTransport transport, AuthKey authKey, ClientSession session, TlCodec codec, Action<byte[], bool>? observer)
+    private MtProtoClient(IPacketTransport transport, AuthKey authKey, ClientSession session, TlCodec codec, Action<byte[], bool>? observer,
+        TimeProvider? clock, ClientFaults faults)
     {
         Transport = transport;
         AuthKey = authKey;
         Session = session;
         _codec = codec;
+        _clock = clock ?? TimeProvider.System;
+        Faults = faults;
         PacketObserver = observer;
         _connection = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
     }
@@ -80,13 +92,19 @@ public sealed class MtProtoClient : IAsyncDisposable
     /// <summary>Every packet received, opened (the latest 10 000 if nobody reads).</summary>
     public ChannelReader<ReceivedPacket> Packets => _packets.Reader;
 
+    /// <summary>The rules this client breaks on purpose (none unless the conformance suite asks).</summary>
+    public ClientFaults Faults { get; }
+
     /// <summary>Whether the client acknowledges content-related server messages (on by default; off for tests of re-sends).</summary>
     public bool SendAcks { get; set; } = true;
 
     /// <summary>Runs the handshake over <paramref name="transport"/> and starts a session on the new key.</summary>
     /// <param name="transport">A connected transport; the client owns it from now on.</param>
     /// <param name="serverKey">The server's pinned RSA public key.</param>
-    /// <param name="options">Handshake options (data centre, temporary key, overrides for negative tests).</param>
+    /// <param name="options">
+    /// Handshake options (data centre, temporary key, overrides for negative tests); their <see cref="HandshakeClientOptions.Faults"/>
+    /// apply to the handshake and then to the session.
+    /// </param>
     /// <param name="packetObserver">Sees every raw packet, the handshake's included.</param>
     /// <param name="codec">The schema spoken inside the session (default: MTProto plus the chat layer).</param>
     /// <param name="cancel">Cancels the handshake.</param>
@@ -103,7 +121,8 @@ public sealed class MtProtoClient : IAsyncDisposable
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(done.AuthKey);
         var session = new ClientSession(authKey, done.ServerSalt, options?.Clock);
         session.MsgIds.ClockOffset = done.ServerTimeOffset;
-        var client = new MtProtoClient(transport, authKey, session, codec ?? TlCodec.Testbed, packetObserver);
+        var client = new MtProtoClient(transport, authKey, session, codec ?? TlCodec.Testbed, packetObserver, options?.Clock,
+            options?.Faults ?? ClientFaults.None);
         client.Start();
         return client;
     }
@@ -113,11 +132,11 @@ public sealed class MtProtoClient : IAsyncDisposable
     /// known, the first message is answered with bad_server_salt and re-sent with the right one.
     /// </summary>
     public static MtProtoClient Resume(IPacketTransport transport, ReadOnlySpan<byte> authKey, long salt = 0,
-        Action<byte[], bool>? packetObserver = null, TlCodec? codec = null, TimeProvider? clock = null)
+        Action<byte[], bool>? packetObserver = null, TlCodec? codec = null, TimeProvider? clock = null, ClientFaults faults = ClientFaults.None)
     {
         ArgumentNullException.ThrowIfNull(transport);
         var key = AuthKey.FromBytes(authKey);
-        var client = new MtProtoClient(transport, key, new ClientSession(key, salt, clock), codec ?? TlCodec.Testbed, packetObserver);
+        var client = new MtProtoClient(transport, key, new ClientSession(key, salt, clock), codec ?? TlCodec.Testbed, packetObserver, clock, faults);
         client.Start();
         return client;
     }
@@ -173,16 +192,20 @@ public sealed class MtProtoClient : IAsyncDisposable
         }
         finally
         {
-            _pending.TryRemove(request.MsgId, out _);
+            _pending.TryRemove(request.Header.MsgId, out _);
         }
     }
 
     /// <summary>Sends a message without waiting for anything. Returns its msg_id.</summary>
-    public async Task<long> SendAsync(TlObject body, CancellationToken cancel = default)
+    public Task<long> SendAsync(TlObject body, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(body);
+        return SendAsync(body, ContentRelated.IsContentRelated(body.Combinator.Id), cancel);
+    }
+
+    private async Task<long> SendAsync(TlObject body, bool contentRelated, CancellationToken cancel)
+    {
         byte[] data = _codec.Serialize(body);
-        bool contentRelated = ContentRelated.IsContentRelated(body.Combinator.Id);
         long msgId = 0;
         await SendLockedAsync(() =>
         {
@@ -237,15 +260,38 @@ public sealed class MtProtoClient : IAsyncDisposable
         _pollLoop = transport.IsRequestResponse ? Task.Run(() => PollLoopAsync(connection), CancellationToken.None) : Task.CompletedTask;
     }
 
-    /// <summary>Encrypts under a fresh header (a re-send too: never the same header twice) and sends.</summary>
+    /// <summary>
+    /// Encrypts under a fresh header (a re-send too: never the same header twice) and sends. With
+    /// <see cref="ClientFaults.ResendSameHeader"/> a re-send keeps its msg_id and seq_no (only the salt is new).
+    /// </summary>
     private Task SendPendingAsync(PendingRequest request, CancellationToken cancel) => SendLockedAsync(() =>
     {
-        (byte[] wire, EnvelopeHeader header) = Session.Encrypt(request.Data, request.ContentRelated);
-        _pending.TryRemove(request.MsgId, out _);
-        request.MsgId = header.MsgId;
+        bool sameHeader = request.Header.MsgId != 0 && Faults.HasFlag(ClientFaults.ResendSameHeader);
+        EnvelopeHeader header = sameHeader ? request.Header with { Salt = Session.Salt } : Session.NextHeader(request.ContentRelated);
+        byte[] wire = Session.Encrypt(header, request.Data, PaddingPolicy.Default.ChooseLength(request.Data.Length));
+        _pending.TryRemove(request.Header.MsgId, out _);
+        request.Header = header;
         _pending[header.MsgId] = request;
         return wire;
     }, cancel);
+
+    /// <summary>
+    /// Answers msg_resend_req (docs/protocol.md §3.9): the named requests still waiting go again with their own
+    /// msg_id, seq_no and body inside a new container (its own fresh msg_id and even seq_no), so no top-level header
+    /// is encrypted twice. Ids that are not waiting requests of ours are ignored.
+    /// </summary>
+    private void ResendRequested(long[] msgIds)
+    {
+        PendingRequest[] requests = [.. msgIds.Distinct().Select(id => _pending.GetValueOrDefault(id)).OfType<PendingRequest>()];
+        if (requests.Length > 0)
+        {
+            _ = SendInBackgroundAsync(requests, SendLockedAsync(() =>
+            {
+                byte[] container = MessageContainer.Build([.. requests.Select(r => (r.Header.MsgId, r.Header.SeqNo, r.Data))]);
+                return Session.Encrypt(Session.NextHeader(contentRelated: false), container, PaddingPolicy.Default.ChooseLength(container.Length));
+            }, _stop.Token));
+        }
+    }
 
     /// <summary>
     /// Builds the packet under the send lock (msg_ids leave in the order they are made) and sends it. Over HTTP the
@@ -291,6 +337,7 @@ public sealed class MtProtoClient : IAsyncDisposable
 
     private async Task ReceiveLoopAsync(IPacketTransport transport, CancellationToken connection)
     {
+        var order = new ConnectionPacketOrder(!transport.IsRequestResponse && !Faults.HasFlag(ClientFaults.AcceptReordered));
         try
         {
             while (await transport.ReceiveAsync(connection).ConfigureAwait(false) is { } packet)
@@ -298,9 +345,15 @@ public sealed class MtProtoClient : IAsyncDisposable
                 PacketObserver?.Invoke(packet, false);
                 if (packet.Length > 0)
                 {
-                    _packets.Writer.TryWrite(Open(packet));
+                    _packets.Writer.TryWrite(Open(packet, order));
                 }
             }
+        }
+        catch (InvalidDataException)
+        {
+            // Broken framing, or a frame announcing more than the packet limit (1 MiB): the transport refused it before
+            // allocating, and the connection is closed (docs/protocol.md §6).
+            await transport.DisposeAsync().ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException
             or System.Net.WebSockets.WebSocketException)
@@ -315,8 +368,11 @@ public sealed class MtProtoClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Opens a server packet and dispatches its messages. Never throws: a bad packet is reported, not fatal.</summary>
-    private ReceivedPacket Open(byte[] packet)
+    /// <summary>
+    /// Opens a server packet, checks it and dispatches its messages. Never throws: a bad packet is reported (with the
+    /// reason it was dropped), not fatal.
+    /// </summary>
+    private ReceivedPacket Open(byte[] packet, ConnectionPacketOrder order)
     {
         if (packet.Length == 4)
         {
@@ -330,32 +386,48 @@ public sealed class MtProtoClient : IAsyncDisposable
             return new ReceivedPacket(packet, code, null, [], null);
         }
 
-        if (!Session.TryDecrypt(packet, out EnvelopeHeader header, out byte[] data))
+        if (!ServerEnvelope.TryOpen(AuthKey, Faults, packet, out EnvelopeHeader header, out byte[] data))
         {
             return new ReceivedPacket(packet, 0, null, [], "does not decrypt under this session's key");
         }
 
-        if (header.SessionId != Session.SessionId || !MsgId.HasSenderBits(header.MsgId, MsgIdSender.ServerResponse)
-            && !MsgId.HasSenderBits(header.MsgId, MsgIdSender.ServerNotification))
+        if (header.SessionId != Session.SessionId)
         {
-            return new ReceivedPacket(packet, 0, header, [], "another session's message, or a msg_id without the server's low bits");
+            return new ReceivedPacket(packet, 0, header, [], "another session's message");
+        }
+
+        if (MsgIdProblem(header.MsgId) is { } msgIdProblem)
+        {
+            return new ReceivedPacket(packet, 0, header, [], msgIdProblem);
         }
 
         List<ReceivedMessage> messages;
         try
         {
             TlObject body = _codec.Deserialize(data);
-            messages = body.Combinator.Id == ContentRelated.MsgContainer
-                ? body.Get<object?[]>("messages").Cast<TlObject>()
-                    .Select(m => Receive(m.Get<long>("msg_id"), m.Get<int>("seqno"), m.Get<TlObject>("body"))).ToList()
-                : [Receive(header.MsgId, header.SeqNo, body)];
+            bool container = body.Combinator.Id == ContentRelated.MsgContainer;
+            (long MsgId, int SeqNo, TlObject Body)[] entries = container
+                ? [.. body.Get<object?[]>("messages").Cast<TlObject>().Select(m => (m.Get<long>("msg_id"), m.Get<int>("seqno"), m.Get<TlObject>("body")))]
+                : [(header.MsgId, header.SeqNo, body)];
+            if (container && entries.Any(e => e.MsgId >= header.MsgId))
+            {
+                return new ReceivedPacket(packet, 0, header, [], "a container holding a msg_id not below its own");
+            }
+
+            if (!order.TryAccept(header.MsgId))
+            {
+                return new ReceivedPacket(packet, 0, header, [], "its msg_id is not above the previous packet's on this connection");
+            }
+
+            // An inner message failing its own msg_id check, or a gzip_packed past the cap, is dropped alone.
+            messages = [.. entries.Where(e => MsgIdProblem(e.MsgId) is null).Select(e => Receive(e.MsgId, e.SeqNo, e.Body)).OfType<ReceivedMessage>()];
         }
         catch (TlDecodeException e)
         {
             return new ReceivedPacket(packet, 0, header, [], $"does not parse: {e.Message}");
         }
 
-        foreach (ReceivedMessage message in messages.Where(m => !m.Duplicate))
+        foreach (ReceivedMessage message in messages.Where(m => !m.Duplicate || Faults.HasFlag(ClientFaults.DeliverDuplicates)))
         {
             Dispatch(message);
         }
@@ -364,11 +436,46 @@ public sealed class MtProtoClient : IAsyncDisposable
         return new ReceivedPacket(packet, 0, header, messages, null);
     }
 
-    /// <summary>Records one message: duplicates are spotted, content-related ones queued for acknowledgement.</summary>
-    private ReceivedMessage Receive(long msgId, int seqNo, TlObject body)
+    /// <summary>
+    /// Why a server msg_id is refused (docs/protocol.md §3.1–§3.2), or null: its low bits must be 1 or 3 (mod 4) and
+    /// it must lie from 300 s before to 30 s after the server's time as this client knows it (its clock plus the
+    /// offset learnt from server_time or bad_msg_notification).
+    /// </summary>
+    private string? MsgIdProblem(long msgId)
     {
-        if (body.Combinator.Id == ContentRelated.GzipPacked && GzipPacked.TryUnpack(body.Get<byte[]>("packed_data"), 1 << 24, out byte[] unpacked))
+        if (!Faults.HasFlag(ClientFaults.AcceptEvenMsgId) && !MsgId.HasSenderBits(msgId, MsgIdSender.ServerResponse))
         {
+            return "a msg_id without the server's low bits";
+        }
+
+        if (Faults.HasFlag(ClientFaults.NoTimeWindow))
+        {
+            return null;
+        }
+
+        // The low bits are settled above (or waived by a fault): the window is judged on the id's time alone.
+        return MsgIdRules.Validate(msgId | 1, MsgIdSender.ServerResponse, _clock.GetUtcNow() + Session.MsgIds.ClockOffset) switch
+        {
+            BadMsgCode.MsgIdTooLow => "a msg_id more than 300 s before the server's time",
+            BadMsgCode.MsgIdTooHigh => "a msg_id more than 30 s after the server's time",
+            _ => null,
+        };
+    }
+
+    /// <summary>
+    /// Records one message: duplicates are spotted, content-related ones queued for acknowledgement. A gzip_packed
+    /// that unpacks past 16 MiB (unless <see cref="ClientFaults.UnboundedGzip"/>) gives null: dropped unacknowledged.
+    /// </summary>
+    private ReceivedMessage? Receive(long msgId, int seqNo, TlObject body)
+    {
+        if (body.Combinator.Id == ContentRelated.GzipPacked)
+        {
+            int cap = Faults.HasFlag(ClientFaults.UnboundedGzip) ? Array.MaxLength : MaxUnpackedLength;
+            if (!GzipPacked.TryUnpack(body.Get<byte[]>("packed_data"), cap, out byte[] unpacked))
+            {
+                return null;
+            }
+
             body = _codec.Deserialize(unpacked);
         }
 
@@ -410,15 +517,18 @@ public sealed class MtProtoClient : IAsyncDisposable
                 {
                     // The server's clock is in its msg_id (docs/protocol.md §3.2): correct ours, then re-send. 20 too: a
                     // server refuses ids from before its start, which a client whose clock lags it can still make.
-                    Session.MsgIds.ClockOffset = MsgId.ToTime(message.MsgId) - DateTimeOffset.UtcNow;
+                    Session.MsgIds.ClockOffset = MsgId.ToTime(message.MsgId) - _clock.GetUtcNow();
                 }
 
                 // Time, window and order refusals (16, 17, 20, 32, 33) come from clocks and from messages overtaking each
                 // other on the way (HTTP requests run in parallel): a fresh header fixes them. Others are the sender's bug.
                 Resend(body.Get<long>("bad_msg_id"), code is 16 or 17 or 20 or 32 or 33 ? null : new BadMessageException(code));
                 break;
-            case "msgs_ack":
+            case "msg_resend_req":
+                ResendRequested(body.Get<long[]>("msg_ids"));
                 break;
+            case var _ when TlSchema.MTProto.TryGet(body.Combinator.Id, out _):
+                break; // a service message (msgs_ack, an answer to nothing, ...) is nothing the user asked for
             default:
                 _updates.Writer.TryWrite(body);
                 break;
@@ -447,18 +557,22 @@ public sealed class MtProtoClient : IAsyncDisposable
             return;
         }
 
-        _ = ResendAsync(request);
+        _ = SendInBackgroundAsync([request], SendPendingAsync(request, _stop.Token));
     }
 
-    private async Task ResendAsync(PendingRequest request)
+    /// <summary>Awaits a re-send nobody waits for; if it cannot go, the requests it carried fail with the reason.</summary>
+    private static async Task SendInBackgroundAsync(PendingRequest[] requests, Task sending)
     {
         try
         {
-            await SendPendingAsync(request, _stop.Token).ConfigureAwait(false);
+            await sending.ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or HttpRequestException)
         {
-            request.Answer.TrySetException(e);
+            foreach (PendingRequest request in requests)
+            {
+                request.Answer.TrySetException(e);
+            }
         }
     }
 
@@ -494,7 +608,9 @@ public sealed class MtProtoClient : IAsyncDisposable
 
         try
         {
-            await SendAsync(new TlObject(_codec.Schema["msgs_ack"], ids), _stop.Token).ConfigureAwait(false);
+            // msgs_ack is not content-related (even seq_no), unless ClientFaults.AcksContentRelated says otherwise.
+            await SendAsync(new TlObject(_codec.Schema["msgs_ack"], ids), Faults.HasFlag(ClientFaults.AcksContentRelated), _stop.Token)
+                .ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or HttpRequestException)
         {
@@ -502,14 +618,18 @@ public sealed class MtProtoClient : IAsyncDisposable
         }
     }
 
-    /// <summary>A message waiting for its answer; re-sent under a new msg_id when the server asks.</summary>
+    /// <summary>
+    /// A message waiting for its answer: re-sent under a new header after a refusal, or under its own header (kept
+    /// here) inside a container when the server asks with msg_resend_req.
+    /// </summary>
     private sealed class PendingRequest(byte[] data, bool contentRelated)
     {
         public byte[] Data { get; } = data;
 
         public bool ContentRelated { get; } = contentRelated;
 
-        public long MsgId { get; set; }
+        /// <summary>The header it last went under (default before it is sent).</summary>
+        public EnvelopeHeader Header { get; set; }
 
         public int Resends { get; set; }
 

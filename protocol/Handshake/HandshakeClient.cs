@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Security.Cryptography;
+using Testbed.Protocol.Client;
 using Testbed.Protocol.Envelope;
 using Testbed.Protocol.Tl;
 
@@ -14,6 +15,10 @@ namespace Testbed.Protocol.Handshake;
 /// </summary>
 public sealed class HandshakeClient
 {
+    // A fresh g_b misses the margins with probability about 2^-63 for a real 2048-bit prime; many misses mean a tiny
+    // group (only reachable through ClientFaults.AcceptAnyDhPrime), where the loop must still end.
+    private const int MaxGBAttempts = 64;
+
     private readonly IReadOnlyList<RsaPublicKey> _serverKeys;
     private readonly HandshakeClientOptions _options;
     private readonly TlCodec _codec = TlCodec.MTProto;
@@ -91,9 +96,9 @@ public sealed class HandshakeClient
         _g = inner.Get<int>("g");
         _prime = BigEndianInteger.Read(inner.Get<byte[]>("dh_prime"));
         _gA = BigEndianInteger.Read(inner.Get<byte[]>("g_a"));
-        CheckDh(DhChecks.CheckPrime(_prime), "dh_prime");
+        CheckDh(Skips(ClientFaults.AcceptAnyDhPrime) ? DhCheck.Ok : DhChecks.CheckPrime(_prime), "dh_prime");
         CheckDh(DhChecks.CheckGenerator(_g, _prime), "g");
-        CheckDh(DhChecks.CheckPublicValue(_gA, _prime), "g_a");
+        CheckDh(Skips(ClientFaults.NoGARangeCheck) ? DhCheck.Ok : DhChecks.CheckPublicValue(_gA, _prime), "g_a");
         _timeOffset = DateTimeOffset.FromUnixTimeSeconds(inner.Get<int>("server_time")) - _options.Clock.GetUtcNow();
         return ClientDhParams();
     }
@@ -132,13 +137,14 @@ public sealed class HandshakeClient
 
     private byte[] ClientDhParams()
     {
-        byte[] gB;
-        do
+        byte[] gB = [];
+        for (int attempt = 0; attempt < MaxGBAttempts && !IsUsableGB(gB); attempt++)
         {
             _secret = BigEndianInteger.Read(RandomNumberGenerator.GetBytes(DhExchange.Size));
             gB = DhExchange.PublicValue(_g, _secret, _prime);
         }
-        while (DhChecks.CheckPublicValue(BigEndianInteger.Read(gB), _prime) != DhCheck.Ok);
+
+        Require(IsUsableGB(gB), $"no usable g_b in {MaxGBAttempts} attempts: the group is too small");
 
         _authKey = DhExchange.SharedKey(_gA, _secret, _prime);
         byte[] sent = _options.ReplaceGB?.Invoke(gB) ?? gB;
@@ -147,6 +153,20 @@ public sealed class HandshakeClient
         byte[] encrypted = EncryptedAnswer.Encrypt(_tmpKey, _tmpIv, inner);
         return _codec.Serialize(new TlObject(_schema["set_client_DH_params"], _nonce, _serverNonce, encrypted));
     }
+
+    /// <summary>
+    /// Whether g_b passes the checks the server will make (§5.4). A prime accepted through
+    /// <see cref="ClientFaults.AcceptAnyDhPrime"/> may be too small for the 2^(2048-64) margins: then only
+    /// 1 &lt; g_b &lt; p-1 is asked, so the faulty client goes on as a client without the prime check would.
+    /// </summary>
+    private bool IsUsableGB(byte[] gB) => gB.Length > 0 && DhChecks.CheckPublicValue(BigEndianInteger.Read(gB), _prime) switch
+    {
+        DhCheck.Ok => true,
+        DhCheck.ValueTooCloseToBounds => Skips(ClientFaults.AcceptAnyDhPrime),
+        _ => false,
+    };
+
+    private bool Skips(ClientFaults fault) => _options.Faults.HasFlag(fault);
 
     private TlObject Read(ReadOnlySpan<byte> response, string typeName)
     {

@@ -18,6 +18,13 @@ public sealed class HandshakeClientOptions
     /// <summary>Negative tests: the retry_id to send instead of the right one (0 on a first attempt).</summary>
     public long? ReplaceRetryId { get; init; }
 
+    /// <summary>
+    /// Deliberate defects for the client conformance suite: the handshake reads
+    /// <see cref="Client.ClientFaults.AcceptAnyDhPrime"/> and <see cref="Client.ClientFaults.NoGARangeCheck"/>;
+    /// <see cref="Client.MtProtoClient.ConnectAsync"/> hands the rest to the session.
+    /// </summary>
+    public Client.ClientFaults Faults { get; init; }
+
     /// <summary>The clock (to learn the offset to server_time).</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 }

@@ -75,18 +75,6 @@ public sealed class ClientSession
     }
 
     /// <summary>Decrypts a server message; false for anything that is not a valid message of this key.</summary>
-    public bool TryDecrypt(ReadOnlySpan<byte> wire, out EnvelopeHeader header, out byte[] messageData)
-    {
-        byte[] plaintext = new byte[Math.Max(0, wire.Length - MessageEnvelope.WireHeaderSize)];
-        if (!MessageEnvelope.TryDecrypt(_authKey, MessageDirection.ServerToClient, wire, plaintext, out DecryptedEnvelope envelope))
-        {
-            header = default;
-            messageData = [];
-            return false;
-        }
-
-        header = envelope.Header;
-        messageData = envelope.MessageData(plaintext).ToArray();
-        return true;
-    }
+    public bool TryDecrypt(ReadOnlySpan<byte> wire, out EnvelopeHeader header, out byte[] messageData) =>
+        Client.ServerEnvelope.TryOpen(_authKey, Client.ClientFaults.None, wire, out header, out messageData);
 }
