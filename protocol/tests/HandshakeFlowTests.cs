@@ -1,3 +1,4 @@
+using Testbed.Protocol.Client;
 using Testbed.Protocol.Envelope;
 using Testbed.Protocol.Handshake;
 using Testbed.Protocol.Messages;
@@ -103,6 +104,25 @@ public sealed class HandshakeFlowTests
         var completed = Assert.IsType<HandshakeCompleted>(server.Handle(retry.Query));
         Assert.Equal(completed.AuthKey, Assert.IsType<HandshakeClientDone>(client.OnDhGen(completed.Response)).AuthKey);
         Assert.Equal(2, calls);
+    }
+
+    [Theory]
+    [InlineData(ClientFaults.None, false)]
+    [InlineData(ClientFaults.AcceptAnyDhPrime, true)]
+    public void A_dh_prime_that_is_not_a_safe_prime_stops_the_handshake_unless_the_fault_allows_it(ClientFaults faults, bool completes)
+    {
+        // Odd, 2048 bits, divisible by 3 (the published prime is 2 mod 3); g = 4 passes the generator check for any p.
+        var server = new HandshakeServer(new HandshakeServerOptions { RsaKeys = [ServerKey], DhPrime = DhGroup.PublishedPrime + 4, Generator = 4 });
+        var client = new HandshakeClient([ServerKey.PublicKey], new HandshakeClientOptions { Faults = faults });
+        byte[] dhParams = Reply(server.Handle(client.OnResPq(Reply(server.Handle(client.Start())))));
+        if (!completes)
+        {
+            Assert.Contains("dh_prime", Assert.Throws<HandshakeException>(() => client.OnServerDhParams(dhParams)).Message);
+            return;
+        }
+
+        var completed = Assert.IsType<HandshakeCompleted>(server.Handle(client.OnServerDhParams(dhParams)));
+        Assert.Equal(completed.AuthKey, Assert.IsType<HandshakeClientDone>(client.OnDhGen(completed.Response)).AuthKey);
     }
 
     [Theory]

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Testbed.Protocol.Client;
 using Testbed.Protocol.Envelope;
 using Testbed.Protocol.Messages;
@@ -12,15 +11,13 @@ namespace Testbed.Protocol.Tests;
 /// </summary>
 public sealed class MtProtoClientTests
 {
-    private static readonly TlCodec Codec = TlCodec.Testbed;
-
     [Fact]
     public async Task An_answer_overtaken_by_a_later_server_message_is_still_delivered()
     {
         // Over HTTP each request's answer comes back on its own response, and a response can overtake an earlier
         // one: the client reads a server msg_id before a lower one made earlier. The lower one is new, not a re-send.
-        await using var server = new ScriptedServer();
-        await using MtProtoClient client = MtProtoClient.Resume(server, server.Key.Bytes, salt: 1);
+        await using var server = new ScriptedServer(requestResponse: true);
+        await using MtProtoClient client = server.NewClient();
         Task<TlObject> call = client.InvokeAsync(new TlObject(TlSchema.Testbed["chat.getSelf"]));
         EnvelopeHeader request = await server.ReceiveAsync();
 
@@ -50,7 +47,7 @@ public sealed class MtProtoClientTests
         long msgId = server.MsgIds.Next(MsgIdSender.ServerResponse);
         long sessionId = client.Session.SessionId;
         server.Send(sessionId, msgId, update);
-        server.Send(sessionId, msgId, update);
+        server.SendContainer(sessionId, server.MsgIds.Next(MsgIdSender.ServerResponse), (msgId, update)); // re-sent in a fresh container
 
         Assert.False(Assert.Single((await client.Packets.ReadAsync()).Messages).Duplicate);
         Assert.True(Assert.Single((await client.Packets.ReadAsync()).Messages).Duplicate);
@@ -69,48 +66,5 @@ public sealed class MtProtoClientTests
         Assert.False(received.Add(20));
         Assert.False(received.Add(16)); // never seen, but it could have been before 20 was forgotten
         Assert.True(received.Add(24));
-    }
-
-    /// <summary>A stream transport whose far end is the test: it reads what the client sent and writes server packets.</summary>
-    private sealed class ScriptedServer : IPacketTransport
-    {
-        private readonly Channel<byte[]> _fromClient = Channel.CreateUnbounded<byte[]>();
-        private readonly Channel<byte[]> _toClient = Channel.CreateUnbounded<byte[]>();
-
-        public AuthKey Key { get; } = AuthKey.FromBytes(System.Security.Cryptography.RandomNumberGenerator.GetBytes(256));
-
-        public MsgIdGenerator MsgIds { get; } = new();
-
-        public Task SendAsync(ReadOnlyMemory<byte> packet, CancellationToken cancel = default) =>
-            _fromClient.Writer.WriteAsync(packet.ToArray(), cancel).AsTask();
-
-        public async Task<byte[]?> ReceiveAsync(CancellationToken cancel = default) =>
-            await _toClient.Reader.WaitToReadAsync(cancel) ? await _toClient.Reader.ReadAsync(cancel) : null;
-
-        /// <summary>The header of the next message the client sent.</summary>
-        public async Task<EnvelopeHeader> ReceiveAsync()
-        {
-            byte[] wire = await _fromClient.Reader.ReadAsync();
-            byte[] plaintext = new byte[wire.Length - MessageEnvelope.WireHeaderSize];
-            Assert.True(MessageEnvelope.TryDecrypt(Key, MessageDirection.ClientToServer, wire, plaintext, out DecryptedEnvelope envelope));
-            return envelope.Header;
-        }
-
-        /// <summary>Encrypts <paramref name="body"/> as a content-related server message and hands it to the client.</summary>
-        public void Send(long sessionId, long msgId, TlObject body)
-        {
-            byte[] data = Codec.Serialize(body);
-            int padding = PaddingPolicy.Default.ChooseLength(data.Length);
-            byte[] wire = new byte[MessageEnvelope.GetWireLength(data.Length, padding)];
-            MessageEnvelope.Encrypt(Key, MessageDirection.ServerToClient, new EnvelopeHeader(1, sessionId, msgId, 1), data, padding, wire);
-            _toClient.Writer.TryWrite(wire);
-        }
-
-        public ValueTask DisposeAsync()
-        {
-            _toClient.Writer.TryComplete();
-            Key.Dispose();
-            return ValueTask.CompletedTask;
-        }
     }
 }
