@@ -186,6 +186,12 @@ public sealed class MtProtoClient : IAsyncDisposable
         var request = new PendingRequest(_codec.Serialize(body), ContentRelated.IsContentRelated(body.Combinator.Id));
         using CancellationTokenRegistration registration = cancel.Register(() => request.Answer.TrySetCanceled(cancel));
         await SendPendingAsync(request, cancel).ConfigureAwait(false);
+        if (_receiveLoop.IsCompleted)
+        {
+            // The connection ended before the request was registered: no receive loop is left to fail it.
+            request.Answer.TrySetException(new IOException("The connection to the server is closed."));
+        }
+
         try
         {
             return await request.Answer.Task.ConfigureAwait(false);
@@ -396,9 +402,9 @@ public sealed class MtProtoClient : IAsyncDisposable
             return new ReceivedPacket(packet, 0, header, [], "another session's message");
         }
 
-        if (MsgIdProblem(header.MsgId) is { } msgIdProblem)
+        if (LowBitsProblem(header.MsgId) is { } lowBitsProblem)
         {
-            return new ReceivedPacket(packet, 0, header, [], msgIdProblem);
+            return new ReceivedPacket(packet, 0, header, [], lowBitsProblem);
         }
 
         List<ReceivedMessage> messages;
@@ -414,13 +420,19 @@ public sealed class MtProtoClient : IAsyncDisposable
                 return new ReceivedPacket(packet, 0, header, [], "a container holding a msg_id not below its own");
             }
 
+            if (!entries.Any(e => CorrectsClock(e.Body)) && WindowProblem(header.MsgId) is { } windowProblem)
+            {
+                return new ReceivedPacket(packet, 0, header, [], windowProblem);
+            }
+
             if (!order.TryAccept(header.MsgId))
             {
                 return new ReceivedPacket(packet, 0, header, [], "its msg_id is not above the previous packet's on this connection");
             }
 
             // An inner message failing its own msg_id check, or a gzip_packed past the cap, is dropped alone.
-            messages = [.. entries.Where(e => MsgIdProblem(e.MsgId) is null).Select(e => Receive(e.MsgId, e.SeqNo, e.Body)).OfType<ReceivedMessage>()];
+            messages = [.. entries.Where(e => LowBitsProblem(e.MsgId) is null && (CorrectsClock(e.Body) || WindowProblem(e.MsgId) is null))
+                .Select(e => Receive(e.MsgId, e.SeqNo, e.Body)).OfType<ReceivedMessage>()];
         }
         catch (TlDecodeException e)
         {
@@ -436,24 +448,25 @@ public sealed class MtProtoClient : IAsyncDisposable
         return new ReceivedPacket(packet, 0, header, messages, null);
     }
 
-    /// <summary>
-    /// Why a server msg_id is refused (docs/protocol.md §3.1–§3.2), or null: its low bits must be 1 or 3 (mod 4) and
-    /// it must lie from 300 s before to 30 s after the server's time as this client knows it (its clock plus the
-    /// offset learnt from server_time or bad_msg_notification).
-    /// </summary>
-    private string? MsgIdProblem(long msgId)
-    {
-        if (!Faults.HasFlag(ClientFaults.AcceptEvenMsgId) && !MsgId.HasSenderBits(msgId, MsgIdSender.ServerResponse))
-        {
-            return "a msg_id without the server's low bits";
-        }
+    /// <summary>Why a server msg_id is refused for its low bits (not 1 or 3 mod 4: docs/protocol.md §3.1), or null.</summary>
+    private string? LowBitsProblem(long msgId) =>
+        Faults.HasFlag(ClientFaults.AcceptEvenMsgId) || MsgId.HasSenderBits(msgId, MsgIdSender.ServerResponse)
+            ? null
+            : "a msg_id without the server's low bits";
 
+    /// <summary>
+    /// Why a server msg_id is refused for its time (docs/protocol.md §3.2), or null: it must lie from 300 s before to
+    /// 30 s after the server's time as this client knows it (its clock plus the offset learnt from server_time or
+    /// bad_msg_notification).
+    /// </summary>
+    private string? WindowProblem(long msgId)
+    {
         if (Faults.HasFlag(ClientFaults.NoTimeWindow))
         {
             return null;
         }
 
-        // The low bits are settled above (or waived by a fault): the window is judged on the id's time alone.
+        // The low bits are judged apart (LowBitsProblem): the window is judged on the id's time alone.
         return MsgIdRules.Validate(msgId | 1, MsgIdSender.ServerResponse, _clock.GetUtcNow() + Session.MsgIds.ClockOffset) switch
         {
             BadMsgCode.MsgIdTooLow => "a msg_id more than 300 s before the server's time",
@@ -461,6 +474,17 @@ public sealed class MtProtoClient : IAsyncDisposable
             _ => null,
         };
     }
+
+    /// <summary>
+    /// Whether <paramref name="body"/> is bad_msg_notification 16 or 17 about a request of ours still waiting: the
+    /// time window is not applied to it (nor to the packet carrying it), because its msg_id is how a client whose
+    /// clock offset went wrong learns the server's time (§3.2); judged against the wrong offset it would never
+    /// arrive, and the client could never recover. It must still pass every other check, and an old one cannot name
+    /// a waiting request.
+    /// </summary>
+    private bool CorrectsClock(TlObject body) =>
+        body.Combinator.Name == "bad_msg_notification" && body.Get<int>("error_code") is 16 or 17
+        && _pending.ContainsKey(body.Get<long>("bad_msg_id"));
 
     /// <summary>
     /// Records one message: duplicates are spotted, content-related ones queued for acknowledgement. A gzip_packed

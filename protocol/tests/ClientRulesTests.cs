@@ -174,6 +174,26 @@ public sealed class ClientRulesTests
         Assert.Equal(sameHeader, again.SeqNo == first.SeqNo);
     }
 
+    [Fact]
+    public async Task Bad_msg_notification_16_about_a_waiting_request_corrects_a_wrong_clock_though_outside_the_window()
+    {
+        await using var server = new ScriptedServer();
+        await using MtProtoClient client = server.NewClient();
+        client.SendAcks = false;
+        client.Session.MsgIds.ClockOffset = TimeSpan.FromMinutes(-10);
+        server.Send(client.Session.SessionId, server.MsgIds.Next(MsgIdSender.ServerNotification), Update);
+        Assert.NotNull((await client.Packets.ReadAsync()).Problem); // the server's time is 10 min ahead of what we think
+        _ = client.RequestAsync(new TlObject(Schema["ping"], 7L));
+        EnvelopeHeader first = await server.ReceiveAsync();
+
+        server.Send(client.Session.SessionId, server.MsgIds.Next(MsgIdSender.ServerResponse),
+            new TlObject(Schema["bad_msg_notification"], first.MsgId, first.SeqNo, 16));
+        EnvelopeHeader again = await server.ReceiveAsync();
+
+        Assert.True(again.MsgId > first.MsgId);
+        Assert.InRange(client.Session.MsgIds.ClockOffset.Duration(), TimeSpan.Zero, TimeSpan.FromSeconds(30));
+    }
+
     [Theory]
     [InlineData(ClientFaults.None, false)]
     [InlineData(ClientFaults.NoMsgKeyCheck, true)]
