@@ -487,20 +487,21 @@ public sealed class MtProtoClient : IAsyncDisposable
         && _pending.ContainsKey(body.Get<long>("bad_msg_id"));
 
     /// <summary>
-    /// Records one message: duplicates are spotted, content-related ones queued for acknowledgement. A gzip_packed
-    /// that unpacks past 16 MiB (unless <see cref="ClientFaults.UnboundedGzip"/>) gives null: dropped unacknowledged.
+    /// Records one message: duplicates are spotted, content-related ones queued for acknowledgement. gzip_packed is
+    /// unpacked, as the message itself or as an rpc_result's result; one that unpacks past 16 MiB (unless
+    /// <see cref="ClientFaults.UnboundedGzip"/>) gives null: dropped unacknowledged.
     /// </summary>
     private ReceivedMessage? Receive(long msgId, int seqNo, TlObject body)
     {
-        if (body.Combinator.Id == ContentRelated.GzipPacked)
+        TlObject? opened = Unpack(body);
+        if (opened?.Combinator.Name == "rpc_result")
         {
-            int cap = Faults.HasFlag(ClientFaults.UnboundedGzip) ? Array.MaxLength : MaxUnpackedLength;
-            if (!GzipPacked.TryUnpack(body.Get<byte[]>("packed_data"), cap, out byte[] unpacked))
-            {
-                return null;
-            }
+            opened = Unpack(opened.Get<TlObject>("result")) is { } result ? opened.With("result", result) : null;
+        }
 
-            body = _codec.Deserialize(unpacked);
+        if (opened is null)
+        {
+            return null;
         }
 
         bool duplicate;
@@ -514,7 +515,19 @@ public sealed class MtProtoClient : IAsyncDisposable
             }
         }
 
-        return new ReceivedMessage(msgId, seqNo, body, duplicate);
+        return new ReceivedMessage(msgId, seqNo, opened, duplicate);
+    }
+
+    /// <summary>The object a gzip_packed holds (any other object as it is); null when it unpacks past the cap.</summary>
+    private TlObject? Unpack(TlObject body)
+    {
+        if (body.Combinator.Id != ContentRelated.GzipPacked)
+        {
+            return body;
+        }
+
+        int cap = Faults.HasFlag(ClientFaults.UnboundedGzip) ? Array.MaxLength : MaxUnpackedLength;
+        return GzipPacked.TryUnpack(body.Get<byte[]>("packed_data"), cap, out byte[] unpacked) ? _codec.Deserialize(unpacked) : null;
     }
 
     private void Dispatch(ReceivedMessage message)
