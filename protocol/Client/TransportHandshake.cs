@@ -8,6 +8,8 @@ namespace Testbed.Protocol.Client;
 /// <summary>Runs <see cref="HandshakeClient"/> over a packet transport: unencrypted messages, one exchange per step.</summary>
 public static class TransportHandshake
 {
+    private const int MaxRetries = 5;
+
     /// <summary>Creates an auth key; every answer is checked by the handshake client.</summary>
     /// <exception cref="HandshakeException">An answer failed a check.</exception>
     /// <exception cref="TransportErrorException">The server refused a step with a transport error.</exception>
@@ -46,8 +48,15 @@ public static class TransportHandshake
         byte[] setDh = handshake.OnServerDhParams(await Step(handshake.OnResPq(await Step(handshake.Start()).ConfigureAwait(false)))
             .ConfigureAwait(false));
         HandshakeClientResult result = handshake.OnDhGen(await Step(setDh).ConfigureAwait(false));
-        while (result is HandshakeClientRetry retry)
+        for (int retries = 0; result is HandshakeClientRetry retry; retries++)
         {
+            // dh_gen_retry means the key's auth_key_id collides, which a fresh g_b settles at once; a server that keeps
+            // asking is stalling, not colliding.
+            if (retries == MaxRetries)
+            {
+                throw new HandshakeException($"dh_gen_retry {MaxRetries + 1} times in a row");
+            }
+
             result = handshake.OnDhGen(await Step(retry.Query).ConfigureAwait(false));
         }
 

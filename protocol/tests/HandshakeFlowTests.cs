@@ -106,6 +106,17 @@ public sealed class HandshakeFlowTests
         Assert.Equal(2, calls);
     }
 
+    [Fact]
+    public async Task A_server_that_answers_dh_gen_retry_forever_is_given_up_after_five_retries()
+    {
+        var server = new HandshakeServer(new HandshakeServerOptions { RsaKeys = [ServerKey], IsAuthKeyIdTaken = _ => true });
+        await using var transport = new HandshakeServerTransport(server);
+        HandshakeException refusal = await Assert.ThrowsAsync<HandshakeException>(() =>
+            TransportHandshake.RunAsync(transport, ServerKey.PublicKey, null, null, CancellationToken.None));
+        Assert.Contains("dh_gen_retry", refusal.Message);
+        Assert.Equal(3 + 5, transport.Exchanges); // req_pq, req_DH_params, set_client_DH_params, then five retries
+    }
+
     [Theory]
     [InlineData(ClientFaults.None, false)]
     [InlineData(ClientFaults.AcceptAnyDhPrime, true)]
@@ -252,5 +263,27 @@ public sealed class HandshakeFlowTests
         byte[] copy = (byte[])bytes.Clone();
         copy[index] ^= 1;
         return copy;
+    }
+
+    /// <summary>A packet transport whose far end is a <see cref="HandshakeServer"/>: each packet sent gets its reply.</summary>
+    private sealed class HandshakeServerTransport(HandshakeServer server) : Client.IPacketTransport
+    {
+        private readonly MsgIdGenerator _msgIds = new();
+        private byte[]? _reply;
+
+        public int Exchanges { get; private set; }
+
+        public Task SendAsync(ReadOnlyMemory<byte> packet, CancellationToken cancel = default)
+        {
+            Assert.True(UnencryptedMessage.TryRead(packet.Span, out _, out int length));
+            Exchanges++;
+            _reply = UnencryptedMessage.Build(_msgIds.Next(MsgIdSender.ServerResponse),
+                Reply(server.Handle(packet.Span.Slice(UnencryptedMessage.HeaderSize, length))));
+            return Task.CompletedTask;
+        }
+
+        public Task<byte[]?> ReceiveAsync(CancellationToken cancel = default) => Task.FromResult(_reply);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }
