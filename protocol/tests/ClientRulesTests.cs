@@ -252,6 +252,26 @@ public sealed class ClientRulesTests
     }
 
     [Fact]
+    public async Task A_frame_announcing_more_than_1_MiB_closes_the_connection()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        using var key = AuthKey.FromBytes(System.Security.Cryptography.RandomNumberGenerator.GetBytes(256));
+        TcpPacketTransport transport = await TcpPacketTransport.ConnectAsync("127.0.0.1", port, Protocol.Transport.TransportFraming.Intermediate);
+        await using MtProtoClient client = MtProtoClient.Resume(transport, key.Bytes);
+        using System.Net.Sockets.TcpClient accepted = await listener.AcceptTcpClientAsync();
+        System.Net.Sockets.NetworkStream stream = accepted.GetStream();
+        byte[] buffer = new byte[64];
+        await stream.ReadExactlyAsync(buffer.AsMemory(0, 4)); // the intermediate marker
+
+        await stream.WriteAsync(BitConverter.GetBytes((1 << 20) + 4)); // little-endian length: one packet of 1 MiB + 4
+
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, await stream.ReadAsync(buffer, patience.Token)); // the client closed its end
+    }
+
+    [Fact]
     public void Fault_names_are_the_rules_page_s_and_parse_back()
     {
         Assert.Equal(["accept-any-dh-prime", "no-g-a-range-check", "no-msg-key-check", "accept-reflected", "accept-even-msg-id",
