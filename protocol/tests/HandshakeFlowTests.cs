@@ -106,6 +106,38 @@ public sealed class HandshakeFlowTests
         Assert.Equal(2, calls);
     }
 
+    [Theory]
+    [InlineData(ClientFaults.None, false)]
+    [InlineData(ClientFaults.NoGARangeCheck, true)]
+    public void A_g_a_outside_the_safe_range_stops_the_handshake_unless_the_fault_allows_it(ClientFaults faults, bool goesOn)
+    {
+        // The test holds the server's private key, so it opens req_DH_params for new_nonce and re-seals the server's
+        // answer with g_a = 2: a valid answer in every other respect.
+        HandshakeServer server = NewServer();
+        var client = new HandshakeClient([ServerKey.PublicKey], new HandshakeClientOptions { Faults = faults });
+        byte[] reqDhBytes = client.OnResPq(Reply(server.Handle(client.Start())));
+        TlObject reqDh = TlCodec.MTProto.Deserialize(reqDhBytes);
+        byte[] padded = new byte[RsaPad.PaddedLength];
+        Assert.True(RsaPad.TryDecrypt(reqDh.Get<byte[]>("encrypted_data"), ServerKey, padded));
+        var reader = new TlReader(padded);
+        byte[] newNonce = TlCodec.MTProto.ReadBoxed(ref reader, "P_Q_inner_data").Get<byte[]>("new_nonce");
+        TlObject answer = TlCodec.MTProto.Deserialize(Reply(server.Handle(reqDhBytes)));
+        byte[] tmpKey = new byte[32], tmpIv = new byte[32];
+        TmpAesKey.Derive(newNonce, answer.Get<byte[]>("server_nonce"), tmpKey, tmpIv);
+        TlObject inner = EncryptedAnswer.TryDecrypt(tmpKey, tmpIv, answer.Get<byte[]>("encrypted_answer"), TlCodec.MTProto, "Server_DH_inner_data")!;
+        byte[] tampered = TlCodec.MTProto.Serialize(answer.With("encrypted_answer",
+            EncryptedAnswer.Encrypt(tmpKey, tmpIv, TlCodec.MTProto.Serialize(inner.With("g_a", new byte[] { 2 })))));
+
+        if (goesOn)
+        {
+            Assert.Equal("set_client_DH_params", TlCodec.MTProto.Deserialize(client.OnServerDhParams(tampered)).Combinator.Name);
+        }
+        else
+        {
+            Assert.Contains("g_a", Assert.Throws<HandshakeException>(() => client.OnServerDhParams(tampered)).Message);
+        }
+    }
+
     [Fact]
     public async Task A_server_that_answers_dh_gen_retry_forever_is_given_up_after_five_retries()
     {
