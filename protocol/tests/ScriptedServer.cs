@@ -20,6 +20,9 @@ internal sealed class ScriptedServer(bool requestResponse = false, byte[]? authK
     private readonly Channel<byte[]> _fromClient = Channel.CreateUnbounded<byte[]>();
     private readonly Channel<byte[]> _toClient = Channel.CreateUnbounded<byte[]>();
 
+    // HTTP-like: a long poll (http_wait) lasts until the server sends something, so the client's poll loop does not spin.
+    private TaskCompletionSource _spoke = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public AuthKey Key { get; } = AuthKey.FromBytes(authKey ?? System.Security.Cryptography.RandomNumberGenerator.GetBytes(256));
 
     public MsgIdGenerator MsgIds { get; } = new();
@@ -33,8 +36,16 @@ internal sealed class ScriptedServer(bool requestResponse = false, byte[]? authK
     /// <summary>A second connection to the same server (the same auth key).</summary>
     public ScriptedServer NewConnection() => new(requestResponse, Key.Bytes.ToArray());
 
-    public Task SendAsync(ReadOnlyMemory<byte> packet, CancellationToken cancel = default) =>
-        _fromClient.Writer.WriteAsync(packet.ToArray(), cancel).AsTask();
+    public async Task SendAsync(ReadOnlyMemory<byte> packet, CancellationToken cancel = default)
+    {
+        Task spoke = _spoke.Task;
+        byte[] wire = packet.ToArray();
+        await _fromClient.Writer.WriteAsync(wire, cancel);
+        if (requestResponse && IsHttpWait(Open(wire).Data))
+        {
+            await spoke.WaitAsync(cancel);
+        }
+    }
 
     public async Task<byte[]?> ReceiveAsync(CancellationToken cancel = default) =>
         await _toClient.Reader.WaitToReadAsync(cancel) ? await _toClient.Reader.ReadAsync(cancel) : null;
@@ -48,13 +59,10 @@ internal sealed class ScriptedServer(bool requestResponse = false, byte[]? authK
         using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (true)
         {
-            byte[] wire = await _fromClient.Reader.ReadAsync(patience.Token);
-            byte[] plaintext = new byte[wire.Length - MessageEnvelope.WireHeaderSize];
-            Assert.True(MessageEnvelope.TryDecrypt(Key, MessageDirection.ClientToServer, wire, plaintext, out DecryptedEnvelope envelope));
-            byte[] data = envelope.MessageData(plaintext).ToArray();
-            if (Codec.Deserialize(data).Combinator.Name != "http_wait")
+            (EnvelopeHeader Header, byte[] Data) message = Open(await _fromClient.Reader.ReadAsync(patience.Token));
+            if (!IsHttpWait(message.Data))
             {
-                return (envelope.Header, data);
+                return message;
             }
         }
     }
@@ -86,7 +94,7 @@ internal sealed class ScriptedServer(bool requestResponse = false, byte[]? authK
         byte[] aesKey = new byte[MessageKey.AesKeySize], aesIv = new byte[MessageKey.AesIvSize];
         MessageKey.DeriveAesKeyIv(Key, MessageDirection.ServerToClient, msgKey, aesKey, aesIv);
         AesIge.Encrypt(aesKey, aesIv, plaintext, wire.AsSpan(MessageEnvelope.WireHeaderSize));
-        _toClient.Writer.TryWrite(wire);
+        Deliver(wire);
     }
 
     public ValueTask DisposeAsync()
@@ -101,6 +109,21 @@ internal sealed class ScriptedServer(bool requestResponse = false, byte[]? authK
         int padding = PaddingPolicy.Default.ChooseLength(data.Length);
         byte[] wire = new byte[MessageEnvelope.GetWireLength(data.Length, padding)];
         MessageEnvelope.Encrypt(Key, direction, header, data, padding, wire);
+        Deliver(wire);
+    }
+
+    private static bool IsHttpWait(byte[] data) => Codec.Deserialize(data).Combinator.Name == "http_wait";
+
+    private (EnvelopeHeader Header, byte[] Data) Open(byte[] wire)
+    {
+        byte[] plaintext = new byte[wire.Length - MessageEnvelope.WireHeaderSize];
+        Assert.True(MessageEnvelope.TryDecrypt(Key, MessageDirection.ClientToServer, wire, plaintext, out DecryptedEnvelope envelope));
+        return (envelope.Header, envelope.MessageData(plaintext).ToArray());
+    }
+
+    private void Deliver(byte[] wire)
+    {
         _toClient.Writer.TryWrite(wire);
+        Interlocked.Exchange(ref _spoke, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 }
