@@ -11,14 +11,11 @@
 const fs = require('fs');
 const { rsaKeyFromPem } = require('./rsa-key');
 const { rpcErrorOf } = require('./rpc-error');
+const { emit, withDeadline } = require('./driver');
 
 const PROTOCOL = 1;
 const STEP_SECONDS = 5;
 const VALUES = ['host', 'port', 'transport', 'framing', 'rsa-key', 'dc', 'scenario', 'step-seconds'];
-
-function emit(object) {
-  process.stdout.write(JSON.stringify(object) + '\n');
-}
 
 class UsageError extends Error {}
 
@@ -38,14 +35,6 @@ function parseArguments(argv) {
   const seconds = Number(options['step-seconds'] ?? STEP_SECONDS);
   if (!(seconds > 0)) throw new UsageError(`--step-seconds '${options['step-seconds']}' is not a positive number`);
   return { ...options, port: Number(options.port), dc: Number(options.dc), stepSeconds: seconds, transport: `${options.transport}/${options.framing}` };
-}
-
-function withDeadline(promise, seconds, what) {
-  let timer;
-  const deadline = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${seconds} s`)), seconds * 1000);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** The key's id as the wire carries it: SHA-1(auth_key)'s low 64 bits, read little-endian, as 16 hex digits. */

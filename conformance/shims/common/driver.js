@@ -179,4 +179,4 @@ async function main(adapter, transports) {
   process.exit(failed ? 1 : 0);
 }
 
-module.exports = { main, installedVersion };
+module.exports = { main, installedVersion, emit, withDeadline };
