@@ -17,23 +17,21 @@ const PROTOCOL = 1;
 const STEP_SECONDS = 5;
 const VALUES = ['host', 'port', 'transport', 'framing', 'rsa-key', 'dc', 'scenario', 'step-seconds'];
 
-class UsageError extends Error {}
-
 /** `--name value` pairs (docs/client-shims.md, "Arguments"); `--describe` alone. */
 function parseArguments(argv) {
   if (argv.length === 1 && argv[0] === '--describe') return { describe: true };
   const options = {};
   for (let i = 0; i < argv.length; i += 2) {
     const name = argv[i].replace(/^--/, '');
-    if (!VALUES.includes(name)) throw new UsageError(`unknown argument '${argv[i]}'`);
-    if (argv[i + 1] === undefined) throw new UsageError(`--${name} needs a value`);
+    if (!VALUES.includes(name)) throw new Error(`unknown argument '${argv[i]}'`);
+    if (argv[i + 1] === undefined) throw new Error(`--${name} needs a value`);
     options[name] = argv[i + 1];
   }
   for (const required of VALUES.filter((name) => name !== 'step-seconds')) {
-    if (!options[required]) throw new UsageError(`--${required} is required`);
+    if (!options[required]) throw new Error(`--${required} is required`);
   }
   const seconds = Number(options['step-seconds'] ?? STEP_SECONDS);
-  if (!(seconds > 0)) throw new UsageError(`--step-seconds '${options['step-seconds']}' is not a positive number`);
+  if (!(seconds > 0)) throw new Error(`--step-seconds '${options['step-seconds']}' is not a positive number`);
   return { ...options, port: Number(options.port), dc: Number(options.dc), stepSeconds: seconds, transport: `${options.transport}/${options.framing}` };
 }
 
@@ -83,7 +81,7 @@ async function runStep(step, state, adapter, options) {
 /** The step names and their argument (docs/client-shims.md, "Steps"), checked before anything connects. */
 function checkScenario(steps) {
   for (const step of steps) {
-    if (!/^(handshake|rpc|ping:[1-9][0-9]*|idle:[0-9]+(\.[0-9]+)?)$/.test(step)) throw new UsageError(`unknown step '${step}'`);
+    if (!/^(handshake|rpc|ping:[1-9][0-9]*|idle:[0-9]+(\.[0-9]+)?)$/.test(step)) throw new Error(`unknown step '${step}'`);
   }
 }
 
