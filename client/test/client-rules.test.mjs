@@ -74,7 +74,13 @@ async function sent(ctx) {
 
 const container = (...messages) => ({
   _: 'msg_container',
-  messages: messages.map(([msgId, body]) => ({ _: 'message', msg_id: msgId, seqno: 1, bytes: schema.serialize(body).length, body })),
+  messages: messages.map(([msgId, body]) => ({
+    _: 'message',
+    msg_id: msgId,
+    seqno: 1,
+    bytes: schema.serialize(body).length,
+    body,
+  })),
 });
 
 /** Starts a call (ping) and resolves with its msg_id once it has been sent. */
