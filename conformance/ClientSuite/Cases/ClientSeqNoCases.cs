@@ -15,10 +15,11 @@ internal static class ClientSeqNoCases
         {
             Passes = "at least one msgs_ack was sent and every one (alone or in a container) has an even seq_no; none sent: not applicable (CSQ-002 judges that)",
         },
-        new("CSQ-002", "seqno", RequirementLevel.Must, "Content-related server messages are acknowledged.", "§3.3, §3.9",
-            "a correct session: a call answered with rpc_result, then 2 s idle", "a msgs_ack naming the rpc_result's msg_id", AcksAnswer)
+        new("CSQ-002", "seqno", RequirementLevel.Must,
+            "Content-related server messages are acknowledged: at the latest with the client's next message (acks may wait to be sent together).",
+            "§3.3, §3.9", "a correct session: a call answered with rpc_result, 2 s idle, then a ping", "a msgs_ack naming the rpc_result's msg_id", AcksAnswer)
         {
-            Passes = "a msgs_ack of the client names the msg_id of the rpc_result the server sent",
+            Passes = "a msgs_ack of the client (alone or in a container, by the time its ping has been answered) names the msg_id of the rpc_result",
         },
         new("CSQ-003", "seqno", RequirementLevel.Must,
             "The client's seq_no: odd for content-related messages and even otherwise, twice the content-related messages sent before it.", "§3.3",
@@ -75,7 +76,7 @@ internal static class ClientSeqNoCases
                 return true;
             },
         };
-        ClientObservation o = await run.RunAsync("handshake,rpc,idle:2", script);
+        ClientObservation o = await run.RunAsync("handshake,rpc,idle:2,ping:1", script);
         return answer == 0 ? CaseOutcome.Fail($"the client never called; {o.Summary()}")
             : CaseOutcome.Check(Smuggling.Acknowledged(o, answer), $"{(Smuggling.Acknowledged(o, answer) ? "acknowledged" : "never acknowledged")} "
                 + $"rpc_result {answer:x16}; {o.Summary()}");
