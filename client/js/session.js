@@ -308,6 +308,9 @@ export class Session {
           // The server's clock is in its msg_id: correct ours, then re-send under a new msg_id (§3.2). 20 too: a
           // server refuses ids from before its start, which a client whose clock lags it can still make (§3.4).
           this.msgIds.offsetSeconds = msgIdSeconds(msgId) - Date.now() / 1000;
+          // 17: our ids ran ahead of the server's window, which refused them, so none of them was accepted: the next id
+          // may go back to the corrected clock (docs/protocol.md §3.1), else every re-send would be "too high" again.
+          if (body.error_code === 17) this.msgIds.rewind();
         }
         const resent = [16, 17, 20, 32, 33].includes(body.error_code);
         this.#resend(body.bad_msg_id, resent ? null : new Error(`bad_msg_notification ${body.error_code}`));
@@ -346,17 +349,27 @@ export class Session {
 
 /** Unpacks gzip, stopping as soon as the output passes `limit` bytes: then null, and no more is allocated. */
 async function gunzip(bytes, limit) {
-  const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+  const stream = new DecompressionStream('gzip');
+  const writer = stream.writable.getWriter();
+  const reader = stream.readable.getReader();
+  // A kilobyte at a time: the decompressor turns each input chunk into all of its output at once, and a kilobyte of a
+  // gzip bomb inflates to about a megabyte at most (deflate's ratio is about 1032 to 1), so the cap holds within that.
+  const feeding = (async () => {
+    for (let offset = 0; offset < bytes.length; offset += 1024) await writer.write(bytes.subarray(offset, offset + 1024));
+    await writer.close();
+  })().catch(() => {});
   const chunks = [];
   let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return concat(...chunks);
-    total += value.length;
-    if (total > limit) {
-      await reader.cancel();
-      return null;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return concat(...chunks);
+      total += value.length;
+      if (total > limit) return null;
+      chunks.push(value);
     }
-    chunks.push(value);
+  } finally {
+    await reader.cancel().catch(() => {});
+    await feeding;
   }
 }

@@ -228,6 +228,20 @@ test('R6: bad_server_salt: the new salt, a new msg_id and seq_no; resend-same-he
   }
 });
 
+test('R6: bad_msg_notification 17 from a server 60 s behind: the re-send\'s msg_id goes back to the corrected clock', async () => {
+  const ctx = open();
+  const { answer, msgId } = await startPing(ctx);
+  const [first] = await sent(ctx);
+  const notice = { _: 'bad_msg_notification', bad_msg_id: msgId, bad_msg_seqno: first.seqNo, error_code: 17 };
+  await push(ctx, notice, { msgId: serverMsgId(-60), seqNo: 0 });
+  while (ctx.transport.sent.length < 2) await new Promise((r) => setTimeout(r, 1));
+  const [, again] = await sent(ctx);
+  const behind = Number(BigInt.asUintN(64, first.msgId) - BigInt.asUintN(64, again.msgId)) / 2 ** 32;
+  assert.ok(behind > 50 && behind < 70, `the re-send is ${behind} s behind the refused id`);
+  await push(ctx, { _: 'pong', msg_id: again.msgId, ping_id: 1n }, { seqNo: 0, msgId: serverMsgId(-59) });
+  assert.equal((await answer).ping_id, 1n);
+});
+
 test('R6: msg_resend_req: a waiting request again, identical, in a fresh container; unknown ids ignored', async () => {
   const ctx = open();
   const { msgId } = await startPing(ctx, 5n);

@@ -18,9 +18,9 @@ internal static class ClientMsgIdCases
         Forged("CMI-002", "A server msg_id is 1 or 3 mod 4: one ≡ 2 mod 4 is refused.", "§3.1",
             "a forged answer under a msg_id ≡ 2 mod 4", s => new Seal { MsgId = (s.NextMsgId() & ~3L) | 2 }),
         Forged("CMI-003", "A server msg_id more than 300 s in the past is refused (a replay).", "§3.2",
-            "a forged answer under a msg_id 400 s old", _ => new Seal { MsgId = MsgId.FromTime(DateTimeOffset.UtcNow.AddSeconds(-400)) | 1 }),
+            "a forged answer under a msg_id 400 s old", _ => new Seal { MsgId = (MsgId.FromTime(DateTimeOffset.UtcNow.AddSeconds(-400)) & ~3L) | 1 }),
         Forged("CMI-004", "A server msg_id more than 30 s in the future is refused.", "§3.2",
-            "a forged answer under a msg_id 60 s ahead", _ => new Seal { MsgId = MsgId.FromTime(DateTimeOffset.UtcNow.AddSeconds(60)) | 1 }),
+            "a forged answer under a msg_id 60 s ahead", _ => new Seal { MsgId = (MsgId.FromTime(DateTimeOffset.UtcNow.AddSeconds(60)) & ~3L) | 1 }),
         Pushes("CMI-005", RequirementLevel.Must, "A message delivered twice reaches the user once (the packet replayed as it was).", "§3.9",
             "update U, the identical packet again, then update V", async s =>
             {

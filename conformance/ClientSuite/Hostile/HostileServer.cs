@@ -25,6 +25,7 @@ internal sealed class HostileServer : IAsyncDisposable
     private readonly ConcurrentBag<HostileConnection> _connections = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _acceptLoop;
+    private readonly MsgIdGenerator _handshakeMsgIds = new();
     private readonly TaskCompletionSource<HostileSession> _firstSession = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private HostileServer(RsaKeyPair key, HostileScript script)
@@ -187,7 +188,7 @@ internal sealed class HostileServer : IAsyncDisposable
         }
 
         await connection.SendAsync(answer is null ? TransportError(error)
-            : UnencryptedMessage.Build(MsgId.FromTime(DateTimeOffset.UtcNow) | 1, answer));
+            : UnencryptedMessage.Build(_handshakeMsgIds.Next(MsgIdSender.ServerResponse), answer));
     }
 
     private static byte[] TransportError(int code)
