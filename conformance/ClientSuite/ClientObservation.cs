@@ -22,6 +22,17 @@ internal sealed class ClientObservation(WireLog log, ShimProcess shim, string tr
 
     public IReadOnlyList<string> Output => shim.Output;
 
+    /// <summary>The first line of the shim's stderr that names an error, or its last line: why a shim died.</summary>
+    private string? Crash
+    {
+        get
+        {
+            IReadOnlyList<string> errors = shim.Errors;
+            return errors.FirstOrDefault(l => l.Contains("Error", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal))
+                ?? (errors.Count > 0 ? errors[^1] : null);
+        }
+    }
+
     /// <summary>The shim's reason when it said it cannot run this transport or scenario.</summary>
     public string? Unsupported => Events.FirstOrDefault(e => e.Name == "unsupported")?.Text("reason");
 
@@ -47,7 +58,8 @@ internal sealed class ClientObservation(WireLog log, ShimProcess shim, string tr
             }).Take(12));
         return $"{Log.Connections.Count} connection(s) [{string.Join(", ", Log.Connections.Distinct())}]; handshake queries: "
             + $"{(handshake.Count == 0 ? "none" : string.Join(" ", handshake))}; keys made {Log.Keys.Count}; encrypted packets {Log.Packets.Count}; "
-            + $"shim: {(events.Length == 0 ? "no events" : events)}{(ExitCode is int code ? $", exit {code}" : ", killed at the deadline")}";
+            + $"shim: {(events.Length == 0 ? "no events" : events)}{(ExitCode is int code ? $", exit {code}" : ", killed at the deadline")}"
+            + (ExitCode is not (null or 0 or 2) && Crash is { } crash ? $" ({Short(crash)})" : "");
     }
 
     private static string Short(string text) => text.Length > 80 ? text[..80] + "…" : text;

@@ -36,7 +36,10 @@ internal sealed class FramedChannel : IAsyncDisposable
                 FrameReadResult frame = _reader!.TryRead(_received.Data);
                 if (frame.Status == FrameStatus.Frame)
                 {
-                    byte[] packet = _received.Data.Slice(frame.PayloadOffset, frame.PayloadLength).ToArray();
+                    ReadOnlySpan<byte> payload = _received.Data.Slice(frame.PayloadOffset, frame.PayloadLength);
+                    byte[] packet = (_reader.Framing == TransportFraming.PaddedIntermediate
+                        ? payload[..TransportPadding.UnpaddedLength(payload)] // the framing's random tail (§6)
+                        : payload).ToArray();
                     _received.Consume(frame.Consumed);
                     return packet;
                 }

@@ -12,6 +12,7 @@ internal sealed class ShimProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly List<ShimEvent> _events = [];
     private readonly List<string> _output = [];
+    private readonly List<string> _errors = [];
     private readonly Lock _lock = new();
     private readonly Task _reading;
     private readonly Task _watching;
@@ -45,6 +46,18 @@ internal sealed class ShimProcess : IAsyncDisposable
             lock (_lock)
             {
                 return [.. _output];
+            }
+        }
+    }
+
+    /// <summary>What it printed on stderr (the last 50 lines): a crash's message, for the evidence.</summary>
+    public IReadOnlyList<string> Errors
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _errors];
             }
         }
     }
@@ -127,6 +140,14 @@ internal sealed class ShimProcess : IAsyncDisposable
                 if (parse && ShimEvent.Parse(line) is { } shimEvent && _events.Count < 10_000)
                 {
                     _events.Add(shimEvent);
+                }
+                else if (!parse && line.Trim().Length > 0)
+                {
+                    _errors.Add(line.Length > 300 ? line[..300] + " …" : line);
+                    if (_errors.Count > 50)
+                    {
+                        _errors.RemoveAt(0);
+                    }
                 }
             }
         }
