@@ -93,7 +93,7 @@ internal static class ClientMsgIdCases
                 {
                     return o.HasSession
                         ? CaseOutcome.NotApplicable($"the shim reported no update at all (its library hands none to its user); {o.Summary()}")
-                        : CaseOutcome.Fail($"no session; {o.Summary()}");
+                        : CaseOutcome.NotReached($"no session; {o.Summary()}");
                 }
 
                 return CaseOutcome.Check(v == 1 && u == (expectFirst ? 1 : 0), $"update U delivered {u} time(s), V {v}; {o.Summary()}");
@@ -109,7 +109,7 @@ internal static class ClientMsgIdCases
         var packets = o.Log.Packets;
         if (packets.Count == 0)
         {
-            return CaseOutcome.Fail($"no encrypted packet; {o.Summary()}");
+            return CaseOutcome.NotReached($"no encrypted packet; {o.Summary()}");
         }
 
         string? wrongClass = o.Log.Messages.Select(m => m.Message).FirstOrDefault(m => (m.MsgId & 3) != 0) is { } w ? $"{w.MsgId:x16} ({w.Name})" : null;

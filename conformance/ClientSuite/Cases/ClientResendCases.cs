@@ -34,7 +34,7 @@ internal static class ClientResendCases
                 int calls = Refusals.Calls(o).Count;
                 if (calls < 2)
                 {
-                    return calls == 0 ? CaseOutcome.Fail($"the client never called; {o.Summary()}")
+                    return calls == 0 ? CaseOutcome.NotReached($"the client never called; {o.Summary()}")
                         : CaseOutcome.NotApplicable($"the client never sent the call again, so no re-send to judge; {o.Summary()}");
                 }
 

@@ -79,7 +79,7 @@ internal static class ClientServiceCases
             {
                 ClientObservation o = await Refusals.RunAsync(run, Refusals.BadServerSalt, times: int.MaxValue, scenario: "handshake,rpc");
                 int attempts = Refusals.Calls(o).Count;
-                return attempts == 0 ? CaseOutcome.Fail($"the client never called; {o.Summary()}")
+                return attempts == 0 ? CaseOutcome.NotReached($"the client never called; {o.Summary()}")
                     : CaseOutcome.Check(attempts <= 10, $"{attempts} attempt(s); {o.Summary()}");
             })
         {
@@ -90,7 +90,7 @@ internal static class ClientServiceCases
     private static CaseOutcome Judge(ClientObservation o, bool resent, string what)
     {
         bool answered = Refusals.Answered(o);
-        return Refusals.Calls(o).Count == 0 ? CaseOutcome.Fail($"the client never called; {o.Summary()}")
+        return Refusals.Calls(o).Count == 0 ? CaseOutcome.NotReached($"the client never called; {o.Summary()}")
             : CaseOutcome.Check(resent && answered, $"{(resent ? what : $"not {what}")}; answer {(answered ? "delivered" : "not delivered")}; {o.Summary()}");
     }
 
