@@ -22,7 +22,8 @@ public static class Program
         ArgumentNullException.ThrowIfNull(error);
         var root = new RootCommand("MTProto 2.0 testbed conformance tool.")
         {
-            RunCommand.Create(), CatalogCommands.List(), CatalogCommands.Explain(), VectorsCommand.Create(), Lab.LabCommand.Create(), Interop.InteropCommand.Create(),
+            RunCommand.Create(), CatalogCommands.List(ConformanceCatalog.All, FilterOptions.Create()), CatalogCommands.Explain(ConformanceCatalog.All, "ENV-013"),
+            VectorsCommand.Create(), Lab.LabCommand.Create(), Interop.InteropCommand.Create(), ClientSuite.ClientCommand.Create(),
         };
         return Run(root, args, output, error);
     }

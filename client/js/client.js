@@ -3,6 +3,7 @@
 // kept in sessionStorage; the pinned server key, and an identity the user chose to keep, in localStorage (see
 // docs/browser.md, and the README for what that means outside a testbed).
 import { equal, fromHex, hex, readInt32 } from './bytes.js';
+import { pageFaults } from './faults.js';
 import { createAuthKey, HandshakeError, MsgIdGenerator, openUnencrypted, unencrypted } from './handshake.js';
 import * as mt from './mtproto.js';
 import { Session } from './session.js';
@@ -41,9 +42,11 @@ class HandshakeLost extends Error {}
 export class TestbedClient {
   /**
    * @param {{ origin?: string, transport?: 'websocket'|'websocket-plain'|'http', storage?: Storage, shared?: Storage,
-   *           handshakeTimeoutMs?: number, handshakeAttempts?: number, on?: object }} options
+   *           handshakeTimeoutMs?: number, handshakeAttempts?: number, endpoint?: object, on?: object }} options
    * storage holds this tab's identity (sessionStorage: a reload keeps it, another tab has its own); shared holds the
-   * pinned key and a kept identity (localStorage). on.status(text, state), on.step(step), on.packet(entry),
+   * pinned key and a kept identity (localStorage). endpoint = {websocketUrl, rsaKeyPem, dc} names a server that is
+   * not the page's origin (the conformance page's hostile server): its key is trusted as given, not pinned on first
+   * use, and only the schema comes from the origin. on.status(text, state), on.step(step), on.packet(entry),
    * on.update(body), on.connected(reconnected), on.failed(error)
    */
   constructor({
@@ -53,9 +56,11 @@ export class TestbedClient {
     shared = localStorage,
     handshakeTimeoutMs = 10000,
     handshakeAttempts = 3,
+    endpoint = null,
     on = {},
   } = {}) {
     this.origin = origin;
+    this.endpoint = endpoint;
     this.transportKind = transport;
     this.storage = storage;
     this.shared = shared;
@@ -99,16 +104,18 @@ export class TestbedClient {
     this.storage.removeItem(IDENTITY);
   }
 
+  /** Starts the client; refuses (FaultError) when the page's address names an unknown test fault (faults.js). */
   async start() {
+    this.faults = pageFaults();
     const [info, schemaTl] = await Promise.all([
-      fetch(`${this.origin}/server-info`).then((r) => r.json()),
+      this.endpoint ? { dataCenter: this.endpoint.dc } : fetch(`${this.origin}/server-info`).then((r) => r.json()),
       fetch(`${this.origin}/schema/testbed.tl`).then((r) => r.text()),
     ]);
     this.info = info;
     this.schema = new TlSchema(schemaTl);
     // Trust on first use: the key seen first is pinned; a server that later offers another one is refused.
-    if (!this.shared.getItem(PINNED)) this.shared.setItem(PINNED, info.rsaKeys[0].pem);
-    this.serverKey = mt.parseRsaPublicPem(this.shared.getItem(PINNED));
+    if (!this.endpoint && !this.shared.getItem(PINNED)) this.shared.setItem(PINNED, info.rsaKeys[0].pem);
+    this.serverKey = mt.parseRsaPublicPem(this.endpoint?.rsaKeyPem ?? this.shared.getItem(PINNED));
     this.serverKey.fingerprint = await mt.rsaFingerprint(this.serverKey);
     await this.#connect(false);
   }
@@ -131,7 +138,8 @@ export class TestbedClient {
 
   async #openTransport() {
     if (this.transportKind === 'http') return new HttpTransport(`${this.origin}/api`);
-    return WebSocketTransport.connect(`${this.origin.replace(/^http/, 'ws')}/apiws`, {
+    const url = this.endpoint?.websocketUrl ?? `${this.origin.replace(/^http/, 'ws')}/apiws`;
+    return WebSocketTransport.connect(url, {
       obfuscated: this.transportKind !== 'websocket-plain',
       dcId: this.info.dataCenter ?? 1,
     });
@@ -161,6 +169,7 @@ export class TestbedClient {
       timeOffset: saved.timeOffset,
       onUpdate: (u) => this.on.update(u),
       onPacket: (p) => this.#packet(p),
+      faults: this.faults,
     });
   }
 
@@ -206,6 +215,7 @@ export class TestbedClient {
       serverKey: this.serverKey,
       dc: this.info.dataCenter ?? 1,
       onStep: (s) => this.on.step(s),
+      faults: this.faults,
     });
     this.handshakeMs = performance.now() - started;
     this.on.step({

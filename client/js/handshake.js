@@ -1,6 +1,7 @@
 // The auth-key handshake as a client (docs/protocol.md §5), written as its named steps. Each step reports to the
 // inspector what a learner wants to see — never the auth key or the secret exponent. Every check of §5 is made;
-// a failed one throws HandshakeError with the reason.
+// a failed one throws HandshakeError with the reason, and nothing more is sent. The test faults accept-any-dh-prime
+// and no-g-a-range-check (faults.js) each remove one of them.
 import { concat, equal, fromBigInt, hex, int64, modPow, random, readInt64, sha1, toBigInt } from './bytes.js';
 import { igeDecrypt, igeEncrypt } from './ige.js';
 import * as mt from './mtproto.js';
@@ -11,10 +12,10 @@ export class HandshakeError extends Error {}
 /**
  * Creates an auth key over `exchange` (sends one unencrypted message's data, returns the answer's data).
  * @param {{ schema, exchange: (data: Uint8Array) => Promise<Uint8Array>, serverKey: {n: bigint, e: bigint}, dc: number,
- *           onStep?: (step: {name: string, ms: number, values: object}) => void }} options
+ *           onStep?: (step: {name: string, ms: number, values: object}) => void, faults?: Set<string> }} options
  * @returns {Promise<{authKey: Uint8Array, keyId: Uint8Array, salt: bigint, timeOffset: number}>}
  */
-export async function createAuthKey({ schema, exchange, serverKey, dc, onStep = () => {} }) {
+export async function createAuthKey({ schema, exchange, serverKey, dc, onStep = () => {}, faults = new Set() }) {
   const fingerprint = await mt.rsaFingerprint(serverKey);
   const call = async (value) => schema.deserialize(await exchange(schema.serialize(value)));
   // Each step returns `show` (public values for the inspector) and what the next steps need, which never leaves here.
@@ -46,10 +47,11 @@ export async function createAuthKey({ schema, exchange, serverKey, dc, onStep = 
 
   // Step 2: factor pq, RSA_PAD the inner data, req_DH_params -> server_DH_params_ok.
   const newNonce = random(32);
-  const pq = toBigInt(resPq.answer.pq);
   const dhParams = await timed('req_DH_params → server_DH_params_ok', async () => {
     const factorStart = performance.now();
-    const [p, q] = mt.factorPq(pq);
+    const split = mt.splitPq(resPq.answer.pq);
+    expect(!split.reason, `resPQ refused: ${split.reason}`);
+    const { p, q } = split;
     const factorMs = performance.now() - factorStart;
     const inner = schema.serialize({
       _: 'p_q_inner_data_dc',
@@ -86,10 +88,10 @@ export async function createAuthKey({ schema, exchange, serverKey, dc, onStep = 
     expect(equal(plain.subarray(0, 20), await sha1(plain.subarray(20, 20 + length))), 'the SHA-1 of server_DH_inner_data does not match');
     expect(equal(inner.nonce, nonce) && equal(inner.server_nonce, serverNonce), 'server_DH_inner_data nonces are not ours');
     const dhPrime = toBigInt(inner.dh_prime);
-    const primeProblem = mt.checkDhParameters(dhPrime, inner.g);
+    const primeProblem = mt.checkDhParameters(dhPrime, inner.g, faults);
     expect(primeProblem === null, `dh_prime / g refused: ${primeProblem}`);
     const gA = toBigInt(inner.g_a);
-    const gaProblem = mt.checkPublicValue(gA, dhPrime);
+    const gaProblem = faults.has('no-g-a-range-check') ? null : mt.checkPublicValue(gA, dhPrime);
     expect(gaProblem === null, `g_a refused: ${gaProblem}`);
     return {
       show: {
@@ -108,8 +110,11 @@ export async function createAuthKey({ schema, exchange, serverKey, dc, onStep = 
   let retryId = 0n;
   for (let attempt = 0; attempt < 5; attempt++) {
     const result = await timed('set_client_DH_params → dh_gen_ok', async () => {
-      let b, gB;
+      // A fresh b until g_b passes the same checks as g_a (a good prime needs one try; a prime let in by the fault
+      // accept-any-dh-prime may never pass: bounded).
+      let b, gB, tries = 0;
       do {
+        expect(tries++ < 16, 'no g_b within the checks after 16 tries');
         b = toBigInt(random(256));
         gB = modPow(BigInt(dh.g), b, dh.dhPrime);
       } while (mt.checkPublicValue(gB, dh.dhPrime) !== null);

@@ -17,6 +17,11 @@ export class MsgIdGenerator {
     this.last = id;
     return id;
   }
+
+  /** Lets the next id follow the (corrected) clock even if that is below the last one: after bad_msg_notification 17 only. */
+  rewind() {
+    this.last = 0n;
+  }
 }
 
 /** The time a msg_id carries, in seconds with its fraction (a double keeps it to well under a microsecond). */

@@ -54,24 +54,32 @@ export async function openPlaintext(authKey, x, wire) {
   return igeDecrypt(key, iv, wire.subarray(24));
 }
 
+/** The plaintext under x when its msg_key matches (compared without early exit), else null (§2.4). */
+async function openVerified(authKey, x, wire, faults) {
+  const plaintext = await openPlaintext(authKey, x, wire);
+  if (faults.has('no-msg-key-check')) return plaintext;
+  const expected = await msgKeyOf(authKey, x, plaintext);
+  let difference = 0;
+  for (let i = 0; i < 16; i++) difference |= expected[i] ^ wire[8 + i];
+  return difference === 0 ? plaintext : null;
+}
+
 /** auth_key_id as the project prints it everywhere: the unsigned 64-bit value in 16 hex digits (the wire bytes reversed). */
 export const authKeyIdHex = (id) => BigInt.asUintN(64, readInt64(id, 0)).toString(16).padStart(16, '0');
 
 /**
  * Decrypts and checks a message, in the order of §2.4: shape, auth_key_id, msg_key (compared without early exit),
  * and only then the length and padding. Returns {header, data, padding} or {reason}; a peer must treat every
- * reason alike, the inspector shows it.
+ * reason alike, the inspector shows it. `faults` (faults.js) may remove the msg_key check (no-msg-key-check) or
+ * the direction (accept-reflected: a packet refused with x also tried with the other direction's x).
  */
-export async function decryptMessage(authKey, authKeyIdBytes, x, wire) {
+export async function decryptMessage(authKey, authKeyIdBytes, x, wire, faults = new Set()) {
   if (wire.length < 24 + 48) return { reason: `too short: ${wire.length} bytes` };
   if ((wire.length - 24) % 16 !== 0) return { reason: 'encrypted part is not whole 16-byte blocks' };
   if (!equal(wire.subarray(0, 8), authKeyIdBytes)) return { reason: 'auth_key_id is not this key' };
-  const msgKey = wire.subarray(8, 24);
-  const plaintext = await openPlaintext(authKey, x, wire);
-  const expected = await msgKeyOf(authKey, x, plaintext);
-  let difference = 0;
-  for (let i = 0; i < 16; i++) difference |= expected[i] ^ msgKey[i];
-  if (difference !== 0) return { reason: 'msg_key does not match the plaintext' };
+  let plaintext = await openVerified(authKey, x, wire, faults);
+  if (!plaintext && faults.has('accept-reflected')) plaintext = await openVerified(authKey, 8 - x, wire, faults);
+  if (!plaintext) return { reason: 'msg_key does not match the plaintext' };
   const length = readInt32(plaintext, 28);
   const padding = plaintext.length - 32 - length;
   if (length < 0 || length > plaintext.length - 32) return { reason: `message_data_length ${length} out of bounds` };
@@ -194,11 +202,13 @@ function millerRabin(n, rounds) {
 /**
  * Checks dh_prime and g. The published prime is known good; any other must be a 2048-bit safe prime (Miller-Rabin,
  * 32 rounds each for p and (p-1)/2: slow in a browser, and only ever run for a server with its own prime).
+ * The fault accept-any-dh-prime skips the checks of p (size, prime, safe); g's are kept.
  * @returns {string|null} why they are refused, or null
  */
-export function checkDhParameters(p, g) {
-  if (p <= 1n << 2047n || p >= 1n << 2048n) return 'PrimeWrongSize';
-  if (!provenPrimes.has(p)) {
+export function checkDhParameters(p, g, faults = new Set()) {
+  const checkPrime = !faults.has('accept-any-dh-prime');
+  if (checkPrime && (p <= 1n << 2047n || p >= 1n << 2048n)) return 'PrimeWrongSize';
+  if (checkPrime && !provenPrimes.has(p)) {
     if (!millerRabin(p, 32) || !millerRabin((p - 1n) / 2n, 32)) return 'PrimeNotSafe';
     provenPrimes.add(p);
   }
@@ -223,6 +233,21 @@ export function checkPublicValue(x, p) {
 }
 
 // ---- pq (§5.1) ----
+
+/**
+ * resPQ's pq, checked and split: minimal big-endian bytes of a number in 4..2^63, the product of two primes
+ * p < q. Checked before factoring, so that a prime pq never sends the factoring round for ever.
+ * @returns {{p: bigint, q: bigint}|{reason: string}}
+ */
+export function splitPq(pqBytes) {
+  if (pqBytes.length === 0 || pqBytes.length > 8 || pqBytes[0] === 0) return { reason: 'pq is not a minimal 64-bit number' };
+  const pq = toBigInt(pqBytes);
+  if (pq < 4n || pq >= 1n << 63n) return { reason: `pq ${pq} out of range` };
+  if (millerRabin(pq, 32)) return { reason: `pq ${pq} is prime` };
+  const [p, q] = factorPq(pq);
+  if (p === q || !millerRabin(p, 32) || !millerRabin(q, 32)) return { reason: `pq ${pq} is not the product of two primes` };
+  return { p, q };
+}
 
 function gcd(a, b) {
   while (b) [a, b] = [b, a % b];

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { TlSchema, TlError } from '../js/tl.js';
 
-// What the server serves as /schema/testbed.tl: the four files, one after the other.
-const schema = new TlSchema(['mtproto.tl', 'chat.tl', 'api-wrappers.tl', 'api-help.tl']
+// What the server serves as /schema/testbed.tl: the five files, one after the other.
+const schema = new TlSchema(['mtproto.tl', 'chat.tl', 'api-wrappers.tl', 'api-help.tl', 'api-updates.tl']
   .map((f) => readFileSync(new URL(`../../protocol/Tl/Schema/${f}`, import.meta.url), 'utf8')).join('\n'));
 
 test('the schema files load with every combinator', () => {

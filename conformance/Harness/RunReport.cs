@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
-using Testbed.Conformance.ServerSuite;
 using Spectre.Console;
 
 namespace Testbed.Conformance.Harness;
@@ -12,8 +11,11 @@ namespace Testbed.Conformance.Harness;
 /// A finished run and its four renderings: the console summary (failures first, with evidence), JSON
 /// (schemas/report.schema.json, versioned), JUnit XML (schemas/junit.xsd) and Markdown.
 /// </summary>
-internal sealed record RunReport(string Target, DateTimeOffset StartedAt, TimeSpan Duration, IReadOnlyList<CaseResult> Results)
+internal sealed record RunReport(string Target, DateTimeOffset StartedAt, TimeSpan Duration, IReadOnlyList<ICaseResult> Results)
 {
+    /// <summary>The suite's name in the console, JUnit and Markdown renderings ("MTProto 2.0 client conformance").</summary>
+    public string Suite { get; init; } = "MTProto 2.0 conformance";
+
     public const int SchemaVersion = 1;
 
     public static string ToolVersion { get; } =
@@ -31,9 +33,9 @@ internal sealed record RunReport(string Target, DateTimeOffset StartedAt, TimeSp
     public void WriteConsole(TextWriter output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        output.WriteLine($"MTProto 2.0 conformance, {Results.Count} cases against {Target} in {Duration.TotalSeconds:F1} s");
+        output.WriteLine($"{Suite}, {Results.Count} cases against {Target} in {Duration.TotalSeconds:F1} s");
         var table = new Table().AddColumns("category", "pass", "fail", "not applicable", "not as expected");
-        foreach (IGrouping<string, CaseResult> category in Results.GroupBy(r => r.Case.Category))
+        foreach (IGrouping<string, ICaseResult> category in Results.GroupBy(r => r.Case.Category))
         {
             int mismatches = category.Count(r => !r.AsExpected);
             table.AddRow(category.Key, Count(category, Verdict.Pass), Count(category, Verdict.Fail), Count(category, Verdict.NotApplicable),
@@ -47,7 +49,7 @@ internal sealed record RunReport(string Target, DateTimeOffset StartedAt, TimeSp
         });
         console.Write(table);
 
-        foreach (CaseResult result in Results.OrderBy(r => r.AsExpected).ThenBy(r => r.Case.Id, StringComparer.Ordinal)
+        foreach (ICaseResult result in Results.OrderBy(r => r.AsExpected).ThenBy(r => r.Case.Id, StringComparer.Ordinal)
                      .Where(r => !r.AsExpected || r.Verdict != Verdict.Pass))
         {
             string tag = result switch
@@ -109,7 +111,7 @@ internal sealed record RunReport(string Target, DateTimeOffset StartedAt, TimeSp
     public string ToJUnit()
     {
         var suites = new XElement("testsuites",
-            new XAttribute("name", "MTProto 2.0 conformance"),
+            new XAttribute("name", Suite),
             new XAttribute("tests", Results.Count),
             new XAttribute("failures", Mismatches),
             new XAttribute("time", Seconds(Duration)),
@@ -136,7 +138,7 @@ internal sealed record RunReport(string Target, DateTimeOffset StartedAt, TimeSp
     public string ToMarkdown()
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"# MTProto 2.0 conformance report");
+        text.AppendLine(CultureInfo.InvariantCulture, $"# {Suite} report");
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"Target `{Target}`, {StartedAt:u}, {Results.Count} cases in {Duration.TotalSeconds:F1} s, "
             + $"testbed-conformance {ToolVersion}.");
@@ -146,7 +148,7 @@ internal sealed record RunReport(string Target, DateTimeOffset StartedAt, TimeSp
         text.AppendLine();
         text.AppendLine("| case | level | verdict | requirement | evidence |");
         text.AppendLine("|---|---|---|---|---|");
-        foreach (CaseResult r in Results.OrderBy(r => r.Verdict != Verdict.Fail).ThenBy(r => r.Case.Id, StringComparer.Ordinal))
+        foreach (ICaseResult r in Results.OrderBy(r => r.Verdict != Verdict.Fail).ThenBy(r => r.Case.Id, StringComparer.Ordinal))
         {
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"| {r.Case.Id} | {(r.Case.Level == RequirementLevel.Must ? "MUST" : "SHOULD")} | {VerdictName(r.Verdict)}{(r.ExpectedFailure is null ? "" : " (expected)")} "
@@ -156,7 +158,7 @@ internal sealed record RunReport(string Target, DateTimeOffset StartedAt, TimeSp
         return text.ToString();
     }
 
-    private static string Count(IEnumerable<CaseResult> results, Verdict verdict) =>
+    private static string Count(IEnumerable<ICaseResult> results, Verdict verdict) =>
         results.Count(r => r.Verdict == verdict).ToString(CultureInfo.InvariantCulture);
 
     private static string Seconds(TimeSpan time) => time.TotalSeconds.ToString("F3", CultureInfo.InvariantCulture);

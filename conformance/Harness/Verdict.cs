@@ -35,6 +35,15 @@ internal sealed record CaseOutcome(Verdict Verdict, string Evidence)
     public static CaseOutcome RateLimit(string what) =>
         new(Verdict.NotApplicable, $"rate-limited: {what}; nothing was judged") { RateLimited = true };
 
+    /// <summary>
+    /// The client suite: the run never reached the point the case tests (the client made no session, or never sent the
+    /// call the server deviates on), so nothing was learnt about the requirement. A failure; the runner runs such a
+    /// case once more (a slow start under load is not a finding), and reports a second one as the failure it is.
+    /// </summary>
+    public bool Unreached { get; init; }
+
+    public static CaseOutcome NotReached(string evidence) => new(Verdict.Fail, evidence) { Unreached = true };
+
     public static CaseOutcome Pass(string evidence) => new(Verdict.Pass, evidence);
 
     public static CaseOutcome Fail(string evidence) => new(Verdict.Fail, evidence);

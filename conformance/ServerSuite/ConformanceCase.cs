@@ -15,7 +15,7 @@ namespace Testbed.Conformance.ServerSuite;
 /// <param name="Expects">What the requirement expects the server to answer, in the words of the requirement.</param>
 /// <param name="Run">The test.</param>
 internal sealed record ConformanceCase(string Id, string Category, RequirementLevel Level, string Requirement, string Reference, string Sends,
-    string Expects, Func<CaseContext, Task<CaseOutcome>> Run)
+    string Expects, Func<CaseContext, Task<CaseOutcome>> Run) : ICatalogCase
 {
     /// <summary>
     /// Floods the target and exhausts a server-wide resource (its per-address handshake budget) that other cases

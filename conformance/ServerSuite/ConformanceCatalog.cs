@@ -12,12 +12,6 @@ internal static class ConformanceCatalog
     /// <summary>The case with this id, or null.</summary>
     public static ConformanceCase? Find(string id) => All.FirstOrDefault(c => string.Equals(c.Id, id, StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>Cases whose id matches one of the globs (* and ?), of the categories given, at the level given or stricter.</summary>
-    public static IEnumerable<ConformanceCase> Filter(IReadOnlyCollection<string> idGlobs, IReadOnlyCollection<string> categories, bool mustOnly) =>
-        All.Where(c => (idGlobs.Count == 0 || idGlobs.Any(g => CaseIdGlob.Matches(g, c.Id)))
-            && (categories.Count == 0 || categories.Contains(c.Category, StringComparer.OrdinalIgnoreCase))
-            && (!mustOnly || c.Level == RequirementLevel.Must));
-
     private static ConformanceCase[] Build()
     {
         ConformanceCase[] all =

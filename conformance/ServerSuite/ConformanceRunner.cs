@@ -6,8 +6,10 @@ using Testbed.Protocol.Handshake;
 namespace Testbed.Conformance.ServerSuite;
 
 /// <summary>One case's result, judged against the expectations file.</summary>
-internal sealed record CaseResult(ConformanceCase Case, Verdict Verdict, string Evidence, TimeSpan Duration, string? ExpectedFailure)
+internal sealed record CaseResult(ConformanceCase Case, Verdict Verdict, string Evidence, TimeSpan Duration, string? ExpectedFailure) : ICaseResult
 {
+    ICatalogCase ICaseResult.Case => Case;
+
     /// <summary>Whether the target's rate limit stopped the case before it could judge (then the verdict is not applicable).</summary>
     public bool RateLimited { get; init; }
 

@@ -48,7 +48,7 @@ internal static class RunCommand
                     HandshakeExpiry = parse.GetValue(expiry) is int seconds ? TimeSpan.FromSeconds(seconds) : null,
                     IncludeFloods = parse.GetValue(floods),
                 };
-                ConformanceCase[] cases = [.. filters.Select(parse)];
+                ConformanceCase[] cases = [.. filters.Select(parse, ConformanceCatalog.All)];
                 if (cases.Length == 0)
                 {
                     error.WriteLine("error: no case matches the filters (see `list`).");
@@ -73,7 +73,7 @@ internal static class RunCommand
                 await WriteAsync(parse.GetValue(json), report.ToJson(), cancel);
                 await WriteAsync(parse.GetValue(junit), report.ToJUnit(), cancel);
                 await WriteAsync(parse.GetValue(markdown), report.ToMarkdown(), cancel);
-                return Verdict(report, error);
+                return Verdict(report, results, error);
             }
             catch (Exception e) when (e is TargetProblem or FormatException or IOException or UnauthorizedAccessException)
             {
@@ -136,9 +136,9 @@ internal static class RunCommand
     /// The exit code: 1 when a result is not as expected; otherwise 2 when the target's rate limit kept cases from
     /// being judged (a green run must mean every selected case was judged); otherwise 0.
     /// </summary>
-    private static int Verdict(RunReport report, TextWriter error)
+    private static int Verdict(RunReport report, IReadOnlyList<CaseResult> results, TextWriter error)
     {
-        string[] limited = [.. report.Results.Where(r => r.RateLimited).Select(r => r.Case.Id)];
+        string[] limited = [.. results.Where(r => r.RateLimited).Select(r => r.Case.Id)];
         if (limited.Length > 0)
         {
             error.WriteLine($"{(report.Mismatches == 0 ? "error" : "note")}: {limited.Length} case(s) met the target's rate limit (-429) and were not "
@@ -156,16 +156,4 @@ internal static class RunCommand
             await File.WriteAllTextAsync(path, text, cancel);
         }
     }
-}
-
-/// <summary>The case filters shared by run and list.</summary>
-internal sealed record FilterOptions(Option<string[]> Ids, Option<string[]> Categories, Option<bool> MustOnly)
-{
-    public static FilterOptions Create() => new(
-        new Option<string[]>("--id") { Description = "Case ids or globs (ENV-*, HSK-00?); repeatable", AllowMultipleArgumentsPerToken = true },
-        new Option<string[]>("--category") { Description = "handshake, envelope, msgid, seqno, session, service, transport, robustness, timing; repeatable" },
-        new Option<bool>("--must-only") { Description = "Only MUST requirements" });
-
-    public IEnumerable<ConformanceCase> Select(ParseResult parse) =>
-        ConformanceCatalog.Filter(parse.GetValue(Ids) ?? [], parse.GetValue(Categories) ?? [], parse.GetValue(MustOnly));
 }

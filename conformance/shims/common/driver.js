@@ -4,14 +4,16 @@
 // shim shares: the command line in, the scenario's steps run in order with a deadline each, and one JSON object per
 // line out. A client's shim only supplies an adapter (see ADAPTER below); it never decides a verdict, the runner does.
 //
-// ADAPTER = {
+// ADAPTER (<client>/adapter.js, shared with the client contract's ./client-driver.js) = {
 //   client, version,                       // npm package name and the version installed (from its package.json)
-//   transports: [names],                   // the framings this client can use against our server
+//   transports: [pairs],                   // docs/client-shims.md's transport/framing pairs, preferred first
+//   ownPingIds,                            // true when the library pings with ids of its own choosing (mtcute)
 //   fixes: { name: apply() },              // runtime fixes of the client's known bugs (applied only with --fix name)
 //   open(options, savedKey) -> session,    // connect; savedKey is the key bytes from --session, or null
 // }
 // session = { authKey() -> Buffer (or its promise), ping(id) -> pong id, invoke(request) -> { result: its name },
 //             cut(), close(), and optionally futureSalts(n) -> count }
+// A shim names its transports as the interop matrix does (`full`, `ws-obfuscated`, ...) and maps them to pairs.
 // request = { name, body: Buffer (the TL-serialised query, constructor id first) }: the shim sends it through the
 // client's own way of sending a custom query, wrapped as the client wraps (invokeWithLayer(initConnection(...))).
 
@@ -96,7 +98,7 @@ async function runStep(step, state, adapter, options) {
       const count = Number(argument || 1);
       for (let i = 1; i <= count; i++) {
         const pong = await state.session.ping(BigInt(i));
-        if (BigInt(pong) !== BigInt(i)) throw new Error(`pong ${pong} answers ping ${i}`);
+        if (!adapter.ownPingIds && BigInt(pong) !== BigInt(i)) throw new Error(`pong ${pong} answers ping ${i}`);
       }
       return { count };
     }
@@ -128,13 +130,16 @@ async function runStep(step, state, adapter, options) {
   }
 }
 
-/** Runs the command line against ADAPTER and exits: 0 when every step passed, 1 when one failed, 2 on usage. */
-async function main(adapter) {
+/**
+ * Runs the command line against ADAPTER, whose pairs the shim's TRANSPORTS name (interop name -> pair), and exits:
+ * 0 when every step passed, 1 when one failed, 2 on usage.
+ */
+async function main(adapter, transports) {
   let options;
   try {
     options = parseArguments(process.argv.slice(2));
-    if (!adapter.transports.includes(options.transport)) {
-      emit({ event: 'unsupported', reason: `transport '${options.transport}' (this shim: ${adapter.transports.join(', ')})` });
+    if (!transports[options.transport]) {
+      emit({ event: 'unsupported', reason: `transport '${options.transport}' (this shim: ${Object.keys(transports).join(', ')})` });
       process.exit(2);
     }
     for (const fix of options.fix) {
@@ -148,6 +153,7 @@ async function main(adapter) {
   }
 
   emit({ event: 'start', protocol: PROTOCOL, client: adapter.client, version: adapter.version, transport: options.transport, fixes: options.fix });
+  options = { ...options, transport: transports[options.transport] };
   const steps = options.scenario.split(',').flatMap((step) => (step === 'interop' ? INTEROP : [step]));
   const state = {};
   let failed = false;
@@ -173,4 +179,4 @@ async function main(adapter) {
   process.exit(failed ? 1 : 0);
 }
 
-module.exports = { main, installedVersion };
+module.exports = { main, installedVersion, emit, withDeadline };

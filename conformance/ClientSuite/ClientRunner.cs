@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using Testbed.Conformance.ClientSuite.Shim;
+using Testbed.Conformance.Harness;
+using Testbed.Protocol.Handshake;
+
+namespace Testbed.Conformance.ClientSuite;
+
+/// <summary>One client case's result, judged against the expectations file.</summary>
+internal sealed record ClientCaseResult(ClientCase Case, Verdict Verdict, string Evidence, TimeSpan Duration, string? ExpectedFailure) : ICaseResult
+{
+    ICatalogCase ICaseResult.Case => Case;
+
+    public bool AsExpected => ExpectedFailure is null ? Verdict != Verdict.Fail : Verdict == Verdict.Fail;
+}
+
+/// <summary>
+/// Runs client cases against a shim, <c>jobs</c> at a time; each case gets its own hostile server(s) and shim run(s).
+/// One RSA key serves the whole run (making one takes longer than a case). Never throws for a case: a case that
+/// breaks is a failure with the reason as evidence.
+/// </summary>
+internal static class ClientRunner
+{
+    /// <summary>How long one case may take in all.</summary>
+    public static readonly TimeSpan CaseTimeout = TimeSpan.FromSeconds(90);
+
+    public static async Task<IReadOnlyList<ClientCaseResult>> RunAsync(ShimCommand command, ShimDescription shim, IReadOnlyList<ClientCase> cases,
+        Expectations expectations, int jobs, int stepSeconds, Action<ClientCaseResult>? progress, CancellationToken cancel)
+    {
+        using RsaKeyPair key = RsaKeyPair.Generate();
+        string directory = Directory.CreateTempSubdirectory("testbed-client-suite-").FullName;
+        try
+        {
+            string keyFile = Path.Combine(directory, "server-public.pem");
+            await File.WriteAllTextAsync(keyFile, PublicPem(key.PublicKey), cancel);
+            using var slots = new SemaphoreSlim(Math.Max(1, jobs));
+            var results = new ClientCaseResult[cases.Count];
+            await Task.WhenAll(cases.Select(async (c, index) =>
+            {
+                await slots.WaitAsync(cancel);
+                try
+                {
+                    results[index] = await RunOneAsync(c, () => new ClientCaseRun(command, shim, key, keyFile, stepSeconds), expectations);
+                    progress?.Invoke(results[index]);
+                }
+                finally
+                {
+                    slots.Release();
+                }
+            }));
+            return results;
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static async Task<ClientCaseResult> RunOneAsync(ClientCase c, Func<ClientCaseRun> newRun, Expectations expectations)
+    {
+        var clock = Stopwatch.StartNew();
+        CaseOutcome outcome = await JudgeAsync(c, newRun());
+        if (outcome.Unreached)
+        {
+            CaseOutcome first = outcome;
+            outcome = await JudgeAsync(c, newRun());
+            outcome = outcome with { Evidence = $"{outcome.Evidence} (second run; the first did not reach the point under test: {first.Evidence})" };
+        }
+
+        return new ClientCaseResult(c, outcome.Verdict, outcome.Evidence, clock.Elapsed, expectations.ReasonFor(c.Id));
+    }
+
+    private static async Task<CaseOutcome> JudgeAsync(ClientCase c, ClientCaseRun run)
+    {
+        CaseOutcome outcome;
+        try
+        {
+            Task<CaseOutcome> running = c.Run(run);
+            outcome = await running.WaitAsync(CaseTimeout);
+            if (run.Unsupported is { } reason)
+            {
+                outcome = CaseOutcome.NotApplicable($"the shim cannot run it: {reason}");
+            }
+        }
+        catch (TimeoutException)
+        {
+            outcome = CaseOutcome.Fail($"the case did not finish within {CaseTimeout.TotalSeconds} s");
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or System.ComponentModel.Win32Exception or FormatException)
+        {
+            outcome = CaseOutcome.Fail($"the case could not run: {e.GetType().Name}: {e.Message}");
+        }
+
+        return outcome;
+    }
+
+    /// <summary>The key as PKCS#1 PEM (<c>RSA PUBLIC KEY</c>), the form docs/client-shims.md promises shims.</summary>
+    private static string PublicPem(RsaPublicKey key)
+    {
+        using var rsa = System.Security.Cryptography.RSA.Create();
+        rsa.ImportParameters(new System.Security.Cryptography.RSAParameters { Modulus = key.ModulusBytes, Exponent = key.ExponentBytes });
+        return rsa.ExportRSAPublicKeyPem();
+    }
+}
