@@ -557,6 +557,11 @@ public sealed class MtProtoClient : IAsyncDisposable
                     Session.MsgIds.ClockOffset = MsgId.ToTime(message.MsgId) - _clock.GetUtcNow();
                 }
 
+                if (code == 17)
+                {
+                    Session.MsgIds.ForgetLast(); // the re-send follows the corrected clock, below the refused ids (§3.1)
+                }
+
                 // Time, window and order refusals (16, 17, 20, 32, 33) come from clocks and from messages overtaking each
                 // other on the way (HTTP requests run in parallel): a fresh header fixes them. Others are the sender's bug.
                 Resend(body.Get<long>("bad_msg_id"), code is 16 or 17 or 20 or 32 or 33 ? null : new BadMessageException(code));

@@ -62,6 +62,7 @@ public sealed class HandshakeClient
         ulong pq = (ulong)BigEndianInteger.Read(pqBytes);
         Require(pq < 1UL << 63 && pq > 3, "resPQ: pq out of range");
         (ulong p, ulong q) = FactorOrFail(pq);
+        Require(Pq.IsPrime(p) && Pq.IsPrime(q) && p != q, $"resPQ: pq {pq} is not the product of two distinct primes");
 
         long[] offered = resPq.Get<long[]>("server_public_key_fingerprints");
         RsaPublicKey key = _serverKeys.FirstOrDefault(k => offered.Contains(k.Fingerprint))

@@ -34,6 +34,19 @@ public sealed class MsgIdGenerator
         }
     }
 
+    /// <summary>
+    /// Lets the next id follow the clock even below the last one. For a client after bad_msg_notification 17 (msg_id
+    /// too high) only: the server accepted none of the too-high ids, and a client that kept stepping past them would
+    /// send every re-send too high again (docs/protocol.md §3.1, the one exception to "strictly increase").
+    /// </summary>
+    public void ForgetLast()
+    {
+        lock (_lock)
+        {
+            _last = 0;
+        }
+    }
+
     /// <summary>The next msg_id for <paramref name="sender"/>.</summary>
     public long Next(MsgIdSender sender)
     {

@@ -194,6 +194,23 @@ public sealed class ClientRulesTests
         Assert.InRange(client.Session.MsgIds.ClockOffset.Duration(), TimeSpan.Zero, TimeSpan.FromSeconds(30));
     }
 
+    [Fact]
+    public async Task After_bad_msg_notification_17_the_re_send_follows_the_corrected_clock_below_the_refused_id()
+    {
+        await using var server = new ScriptedServer();
+        await using MtProtoClient client = server.NewClient();
+        client.SendAcks = false;
+        _ = client.RequestAsync(new TlObject(Schema["ping"], 7L));
+        EnvelopeHeader first = await server.ReceiveAsync();
+
+        long behind = (MsgId.FromTime(DateTimeOffset.UtcNow.AddSeconds(-60)) & ~3L) | 1; // the server's clock 60 s behind
+        server.Send(client.Session.SessionId, behind, new TlObject(Schema["bad_msg_notification"], first.MsgId, first.SeqNo, 17));
+        EnvelopeHeader again = await server.ReceiveAsync();
+
+        Assert.True(again.MsgId < first.MsgId);
+        Assert.InRange(MsgId.ToTime(again.MsgId) - MsgId.ToTime(behind), TimeSpan.Zero, TimeSpan.FromSeconds(10));
+    }
+
     [Theory]
     [InlineData(ClientFaults.None, false)]
     [InlineData(ClientFaults.NoMsgKeyCheck, true)]

@@ -150,6 +150,17 @@ public sealed class HandshakeFlowTests
     }
 
     [Theory]
+    [InlineData(1009UL * 1000003 * 1000033)] // three primes: Pollard's rho splits it into 1009 and a composite
+    [InlineData(1000003UL * 1000003)] // a square: the two primes are one
+    public void A_pq_that_is_not_two_distinct_primes_stops_the_handshake(ulong pq)
+    {
+        var client = new HandshakeClient([ServerKey.PublicKey]);
+        TlObject resPq = TlCodec.MTProto.Deserialize(Reply(NewServer().Handle(client.Start())));
+        byte[] bent = TlCodec.MTProto.Serialize(resPq.With("pq", BigEndianInteger.ToMinimalBytes(pq)));
+        Assert.Contains("two distinct primes", Assert.Throws<HandshakeException>(() => client.OnResPq(bent)).Message);
+    }
+
+    [Theory]
     [InlineData(ClientFaults.None, false)]
     [InlineData(ClientFaults.AcceptAnyDhPrime, true)]
     public void A_dh_prime_that_is_not_a_safe_prime_stops_the_handshake_unless_the_fault_allows_it(ClientFaults faults, bool completes)
