@@ -21,9 +21,8 @@ internal static class ShimTransports
         ["obfuscated-padded"] = (TransportFraming.PaddedIntermediate, true),
     };
 
-    /// <summary>Every pair, as <c>transport/framing</c>: TCP with each framing, then WebSocket with intermediate.</summary>
-    public static IReadOnlyList<string> All { get; } =
-        [.. Framings.Keys.Select(f => $"tcp/{f}"), "ws/obfuscated-intermediate", "ws/intermediate"];
+    /// <summary>Every pair, as <c>transport/framing</c>: TCP with each framing, then WebSocket with each (it carries any).</summary>
+    public static IReadOnlyList<string> All { get; } = [.. Framings.Keys.Select(f => $"tcp/{f}"), .. Framings.Keys.Select(f => $"ws/{f}")];
 
     /// <summary>Whether the shim can use this pair.</summary>
     public static bool IsSupported(string transport, string framing) => All.Contains($"{transport}/{framing}");
