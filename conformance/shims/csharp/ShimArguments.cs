@@ -14,36 +14,22 @@ internal sealed record ShimArguments(bool Describe, ClientFaults Faults, string 
     /// <exception cref="UsageException">An unknown option or fault, a missing or malformed value.</exception>
     public static ShimArguments Parse(IReadOnlyList<string> args)
     {
+        bool describe = args.Contains("--describe");
+        string[] pairs = [.. args.Where(a => a != "--describe")];
+        if (pairs.Length % 2 != 0 || pairs.Where((_, i) => i % 2 == 0).Any(name => !name.StartsWith("--", StringComparison.Ordinal)))
+        {
+            throw new UsageException($"expected --name value pairs, got '{string.Join(' ', pairs)}'");
+        }
+
         var faults = ClientFaults.None;
         var values = new Dictionary<string, string>();
-        bool describe = false;
-        for (int i = 0; i < args.Count; i++)
+        for (int i = 0; i < pairs.Length; i += 2)
         {
-            string name = args[i];
-            if (name == "--describe")
-            {
-                describe = true;
-                continue;
-            }
-
-            if (!name.StartsWith("--", StringComparison.Ordinal) || i + 1 == args.Count)
-            {
-                throw new UsageException($"expected --name value, got '{name}'");
-            }
-
-            string value = args[++i];
-            if (name != "--fault")
-            {
-                values[name[2..]] = value;
-            }
-            else if (ClientFaultNames.TryParse(value, out ClientFaults fault))
-            {
-                faults |= fault;
-            }
-            else
-            {
-                throw new UsageException($"unknown fault '{value}' (known: {string.Join(", ", ClientFaultNames.All)})");
-            }
+            (string name, string value) = (pairs[i][2..], pairs[i + 1]);
+            faults |= name != "fault" ? ClientFaults.None
+                : ClientFaultNames.TryParse(value, out ClientFaults fault) ? fault
+                : throw new UsageException($"unknown fault '{value}' (known: {string.Join(", ", ClientFaultNames.All)})");
+            values[name] = value;
         }
 
         if (describe)
