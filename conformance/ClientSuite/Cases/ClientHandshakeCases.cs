@@ -31,7 +31,7 @@ internal static class ClientHandshakeCases
             "resPQ whose pq is the product of three primes (1009 × 1000003 × 1000033)",
             new() { ResPq = r => r.With("pq", BigEndianInteger.ToMinimalBytes(1009UL * 1000003 * 1000033)) }, "req_DH_params"),
         Refuses("CHS-004", "pq is below 2^63; a larger one is not the protocol's.", "§5.1",
-            "resPQ whose pq is a product of two primes just above 2^32, so above 2^63",
+            "resPQ whose pq is a product of two primes just above 2^31.5, so between 2^63 and 2^64",
             new() { ResPq = r => r.With("pq", BigEndianInteger.ToMinimalBytes(LargePq.Value)) }, "req_DH_params", RequirementLevel.Should),
         Refuses("CHS-005", "server_DH_params_fail ends the handshake.", "§5.3",
             "server_DH_params_fail (with its correct new_nonce_hash) instead of server_DH_params_ok",
@@ -75,7 +75,8 @@ internal static class ClientHandshakeCases
         },
     ];
 
-    private static readonly Lazy<ulong> LargePq = new(() => NextPrime((1UL << 32) + 1) * NextPrime((1UL << 32) + 100));
+    // Two primes near 2^31.5 (3,037,000,499.98): their product lies between 2^63 and 2^64, so it still fits resPQ's 8 bytes.
+    private static readonly Lazy<ulong> LargePq = new(() => NextPrime(3_037_000_600) * NextPrime(3_100_000_000));
 
     private static ClientCase Refuses(string id, string requirement, string reference, string sends, HandshakeDeviation deviation, string next,
         RequirementLevel level = RequirementLevel.Must) =>
