@@ -13,7 +13,7 @@ internal static class ClientResendCases
     private const string Expects = "no header (msg_id, seq_no) over two different plaintexts, no msg_id with two different bodies";
 
     private const string Passes = "the client sent the call again at least once (else not applicable), no two packets share a header with different "
-        + "plaintexts (padding aside), and no msg_id carries two different bodies";
+        + "plaintexts (padding included: only a byte-identical packet may repeat a header), and no msg_id carries two different bodies";
 
     public static IEnumerable<ClientCase> All() =>
     [

@@ -37,7 +37,8 @@ internal sealed record ClientMessage(long MsgId, int SeqNo, byte[] Body, TlObjec
 /// <summary>One encrypted packet the client sent, opened with the key the hostile server holds.</summary>
 /// <param name="Connection">Which connection (1, 2 … in accept order).</param>
 /// <param name="Header">The envelope's header.</param>
-/// <param name="Plaintext">The plaintext without its padding: header and message data (the re-send invariant compares these).</param>
+/// <param name="Plaintext">The whole plaintext, padding included: the re-send rule compares these (new padding under an old header is
+/// exactly attack 2's re-encryption).</param>
 /// <param name="Messages">The messages: one, or a container's.</param>
 /// <param name="Arrived">When the server read it (to compare the client's msg_id time with the server's clock).</param>
 internal sealed record ClientPacket(int Connection, EnvelopeHeader Header, byte[] Plaintext, IReadOnlyList<ClientMessage> Messages, DateTimeOffset Arrived);

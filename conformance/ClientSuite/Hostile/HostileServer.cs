@@ -143,7 +143,7 @@ internal sealed class HostileServer : IAsyncDisposable
 
         EnvelopeHeader header = envelope.Header;
         byte[] data = envelope.MessageData(plaintext).ToArray();
-        var opened = new ClientPacket(connection.Number, header, plaintext[..(MessageEnvelope.PlaintextHeaderSize + data.Length)],
+        var opened = new ClientPacket(connection.Number, header, plaintext[..envelope.PlaintextLength],
             ClientMessages.Read(header.MsgId, header.SeqNo, data), DateTimeOffset.UtcNow);
         Log.AddPacket(opened);
 
