@@ -19,6 +19,7 @@ internal static class ClientCommand
         CatalogCommands.List(ClientCatalog.All, FilterOptions.Create("CHS-*, CEN-00?", Categories)),
         CatalogCommands.Explain(ClientCatalog.All, "CHS-013"),
         Run(),
+        ClientTable.Create(),
     };
 
     private static Command Run()
