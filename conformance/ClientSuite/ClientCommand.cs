@@ -28,22 +28,22 @@ internal static class ClientCommand
         FilterOptions filters = FilterOptions.Create("CHS-*, CEN-00?", Categories);
         var jobs = new Option<int>("--jobs", "-j") { Description = "Cases run at once", DefaultValueFactory = _ => 2 };
         var stepSeconds = new Option<int>("--step-seconds") { Description = "How long the shim waits for one step", DefaultValueFactory = _ => 4 };
-        var expect = new Option<string?>("--expect") { Description = "A file of case ids expected to fail, each with a reason" };
-        var json = new Option<string?>("--json") { Description = "Write the JSON report here" };
-        var junit = new Option<string?>("--junit") { Description = "Write a JUnit XML report here" };
-        var markdown = new Option<string?>("--markdown") { Description = "Write a Markdown report here" };
+        ReportOptions reports = ReportOptions.Create();
         var command = new Command("run", "Run the client catalogue against a client library through its shim.")
         {
-            shim, filters.Ids, filters.Categories, filters.MustOnly, jobs, stepSeconds, expect, json, junit, markdown,
+            shim, filters.Ids, filters.Categories, filters.MustOnly, jobs, stepSeconds,
         };
+        foreach (Option option in reports.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(async (parse, cancel) =>
         {
             TextWriter output = parse.InvocationConfiguration.Output, error = parse.InvocationConfiguration.Error;
             try
             {
-                Expectations expectations = parse.GetValue(expect) is { } file
-                    ? Expectations.Parse(await InputFile.ReadTextAsync("--expect", file, cancel), file)
-                    : Expectations.None;
+                Expectations expectations = await reports.ReadExpectationsAsync(parse, cancel);
                 ClientCase[] cases = [.. filters.Select(parse, ClientCatalog.All)];
                 if (cases.Length == 0)
                 {
@@ -70,17 +70,7 @@ internal static class ClientCommand
                     Suite = "MTProto 2.0 client conformance",
                 };
                 report.WriteConsole(output);
-                foreach ((string? path, Func<string> text) in new (string?, Func<string>)[]
-                         {
-                             (parse.GetValue(json), report.ToJson), (parse.GetValue(junit), report.ToJUnit), (parse.GetValue(markdown), report.ToMarkdown),
-                         })
-                {
-                    if (path is not null)
-                    {
-                        await File.WriteAllTextAsync(path, text(), cancel);
-                    }
-                }
-
+                await reports.WriteAsync(parse, report, cancel);
                 return report.Mismatches > 0 ? ExitCodes.Mismatch : ExitCodes.Success;
             }
             catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)

@@ -25,23 +25,23 @@ internal static class RunCommand
         var expiry = new Option<int?>("--handshake-expiry") { Description = "The server's pending-handshake lifetime in seconds; enables HSK-016, which waits that long" };
         var filters = FilterOptions.Create();
         var jobs = new Option<int>("--jobs", "-j") { Description = "Cases run at once", DefaultValueFactory = _ => 4 };
-        var expect = new Option<string?>("--expect") { Description = "A file of case ids expected to fail, each with a reason" };
-        var json = new Option<string?>("--json") { Description = "Write the JSON report here" };
-        var junit = new Option<string?>("--junit") { Description = "Write a JUnit XML report here" };
-        var markdown = new Option<string?>("--markdown") { Description = "Write a Markdown report here" };
+        ReportOptions reports = ReportOptions.Create();
         var command = new Command("run", "Run the conformance catalogue against an MTProto 2.0 server.")
         {
-            target, framing, rsaKey, serverInfo, dc, expiry, floods, filters.Ids, filters.Categories, filters.MustOnly, jobs, expect, json, junit, markdown,
+            target, framing, rsaKey, serverInfo, dc, expiry, floods, filters.Ids, filters.Categories, filters.MustOnly, jobs,
         };
+        foreach (Option option in reports.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(async (parse, cancel) =>
         {
             TextWriter output = parse.InvocationConfiguration.Output, error = parse.InvocationConfiguration.Error;
             try
             {
                 // The local file first: a wrong --expect is reported before any connection is made.
-                Expectations expectations = parse.GetValue(expect) is { } file
-                    ? Expectations.Parse(await InputFile.ReadTextAsync("--expect", file, cancel), file)
-                    : Expectations.None;
+                Expectations expectations = await reports.ReadExpectationsAsync(parse, cancel);
                 Target resolved = await ResolveTargetAsync(parse.GetValue(target)!, parse.GetValue(framing)!, parse.GetValue(rsaKey),
                     parse.GetValue(serverInfo), parse.GetValue(dc), cancel) with
                 {
@@ -70,9 +70,7 @@ internal static class RunCommand
                 progress.Finish();
                 var report = new RunReport(parse.GetValue(target)!, started, clock.Elapsed, results);
                 report.WriteConsole(output);
-                await WriteAsync(parse.GetValue(json), report.ToJson(), cancel);
-                await WriteAsync(parse.GetValue(junit), report.ToJUnit(), cancel);
-                await WriteAsync(parse.GetValue(markdown), report.ToMarkdown(), cancel);
+                await reports.WriteAsync(parse, report, cancel);
                 return Verdict(report, results, error);
             }
             catch (Exception e) when (e is TargetProblem or FormatException or IOException or UnauthorizedAccessException)
@@ -147,13 +145,5 @@ internal static class RunCommand
         }
 
         return report.Mismatches > 0 ? ExitCodes.Mismatch : limited.Length > 0 ? ExitCodes.Usage : ExitCodes.Success;
-    }
-
-    private static async Task WriteAsync(string? path, string text, CancellationToken cancel)
-    {
-        if (path is not null)
-        {
-            await File.WriteAllTextAsync(path, text, cancel);
-        }
     }
 }
