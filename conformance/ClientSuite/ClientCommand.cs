@@ -33,10 +33,7 @@ internal static class ClientCommand
         {
             shim, filters.Ids, filters.Categories, filters.MustOnly, jobs, stepSeconds,
         };
-        foreach (Option option in reports.All)
-        {
-            command.Options.Add(option);
-        }
+        reports.AddTo(command);
 
         command.SetAction(async (parse, cancel) =>
         {

@@ -11,8 +11,16 @@ internal sealed record ReportOptions(Option<string?> Expect, Option<string?> Jso
         new Option<string?>("--junit") { Description = "Write a JUnit XML report here" },
         new Option<string?>("--markdown") { Description = "Write a Markdown report here" });
 
-    /// <summary>The four options, to add to a command.</summary>
-    public IEnumerable<Option> All => [Expect, Json, Junit, Markdown];
+    /// <summary>Adds the four options to <paramref name="command"/> and returns it.</summary>
+    public Command AddTo(Command command)
+    {
+        foreach (Option option in (Option[])[Expect, Json, Junit, Markdown])
+        {
+            command.Options.Add(option);
+        }
+
+        return command;
+    }
 
     /// <summary>The expectations file, read before anything runs (a wrong file is reported first); none when not given.</summary>
     public async Task<Expectations> ReadExpectationsAsync(ParseResult parse, CancellationToken cancel) =>

@@ -30,10 +30,7 @@ internal static class RunCommand
         {
             target, framing, rsaKey, serverInfo, dc, expiry, floods, filters.Ids, filters.Categories, filters.MustOnly, jobs,
         };
-        foreach (Option option in reports.All)
-        {
-            command.Options.Add(option);
-        }
+        reports.AddTo(command);
 
         command.SetAction(async (parse, cancel) =>
         {
