@@ -259,7 +259,12 @@ public static class ServerApp
 
         foreach (string fault in settings.Faults)
         {
-            ServerLog.FaultOn(log, fault, FaultCatalog.Find(fault)!.Weakness);
+            ServerLog.FaultOn(log, fault, FaultCatalog.Parse(fault).Profile.Weakness);
+        }
+
+        if (FaultProfile.Combine(settings.Faults).LengthTimingLeakNanoseconds is > 0 and long leak)
+        {
+            ServerLog.TimingLeakOn(log, leak, CalibratedDelay.OverheadNanoseconds);
         }
     }
 }

@@ -4,7 +4,7 @@ namespace Testbed.Server;
 
 /// <summary>
 /// The server's own command-line words on top of ASP.NET configuration: <c>--list-faults</c> prints the fault
-/// profiles and exits; <c>--fault NAME</c> (repeatable) turns one on. Everything else is configuration
+/// profiles and exits; <c>--fault NAME</c> or <c>--fault NAME=VALUE</c> (repeatable) turns one on. Everything else is configuration
 /// (<c>--Testbed:TcpEndpoint=…</c>).
 /// </summary>
 public static class ServerCommandLine
@@ -23,7 +23,8 @@ public static class ServerCommandLine
         {
             foreach (FaultProfile fault in FaultCatalog.All)
             {
-                output.WriteLine($"{fault.Name}\n    {fault.Weakness}\n    Reference: {fault.Reference}");
+                string value = fault.Parameter is { } parameter ? $"[={parameter.Unit.ToUpperInvariant()}, {parameter.Min}..{parameter.Max}, default {parameter.Default}]" : "";
+                output.WriteLine($"{fault.Name}{value}\n    {fault.Weakness}\n    Reference: {fault.Reference}");
             }
 
             return 0;
@@ -60,7 +61,7 @@ public static class ServerCommandLine
         return 0;
     }
 
-    /// <summary>Turns each <c>--fault NAME</c> into <c>--Testbed:Faults:i=NAME</c>, checking the name.</summary>
+    /// <summary>Turns each <c>--fault NAME[=VALUE]</c> into <c>--Testbed:Faults:i=NAME[=VALUE]</c>, checking the name and the value.</summary>
     public static string[] TranslateFaults(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -74,13 +75,9 @@ public static class ServerCommandLine
                 continue;
             }
 
-            string name = i + 1 < args.Length ? args[++i] : throw new ArgumentException("--fault needs a name; --list-faults lists them.");
-            if (FaultCatalog.Find(name) is null)
-            {
-                throw new ArgumentException($"unknown fault '{name}'; known: {string.Join(", ", FaultCatalog.All.Select(f => f.Name))}.");
-            }
-
-            result.Add($"--Testbed:Faults:{index++}={name}");
+            string fault = i + 1 < args.Length ? args[++i] : throw new ArgumentException("--fault needs a name; --list-faults lists them.");
+            FaultCatalog.Parse(fault);
+            result.Add($"--Testbed:Faults:{index++}={fault}");
         }
 
         return [.. result];

@@ -41,6 +41,9 @@ internal static partial class ServerLog
     [LoggerMessage(11, LogLevel.Warning, "!!! FAULT PROFILE ON: {Fault} — {Weakness} This server is deliberately vulnerable; never expose it.")]
     public static partial void FaultOn(ILogger log, string fault, string weakness);
 
+    [LoggerMessage(15, LogLevel.Warning, "!!! length-timing-leak: {Nanoseconds} ns on every packet whose unauthenticated layout is impossible; the busy wait's calibrated overhead is {Overhead:F0} ns, so a leak below that costs that.")]
+    public static partial void TimingLeakOn(ILogger log, long nanoseconds, double overhead);
+
     [LoggerMessage(12, LogLevel.Warning, "!!! LAB CLOCK ON: POST /lab/clock?advance=SECONDS moves this server's clock forward. For the replay lab only; never expose it.")]
     public static partial void LabClockOn(ILogger log);
 

@@ -24,6 +24,8 @@ public sealed class FaultZooTests
         // MID-012/013: once the msgs_ack is the one id remembered, the repeated call is below it and executed again.
         ["replay-window-one"] = (["MID-005", "MID-006", "MID-007", "MID-011", "MID-012", "MID-013", "MID-014", "SVC-016"], ["MID-004"]),
         ["length-before-mac"] = (["ENV-002", "ENV-004", "ENV-006", "ENV-014", "ENV-009", "ENV-010", "ENV-011", "ENV-012", "ENV-013", "TIM-001"], ["ENV-005"]),
+        // At its default size (1 µs) the planted leak is timing alone: every answer is the clean server's.
+        ["length-timing-leak"] = (["TIM-001"], []),
         // Trying every block-aligned prefix against msg_key costs one hash per prefix that holds the message data, so
         // the time depends on the length field: TIM-001 sees it (paired t about 10 here), but near enough its
         // threshold under load that it is not required.

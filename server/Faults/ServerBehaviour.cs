@@ -17,6 +17,12 @@ public sealed record ServerBehaviour
     /// <summary>Decrypt and check length and padding before msg_key, answering a bad layout with its own early error.</summary>
     public bool LayoutCheckedBeforeMsgKey { get; init; }
 
+    /// <summary>
+    /// length-timing-leak: the extra time, in nanoseconds, spent on a packet whose unauthenticated plaintext has an
+    /// impossible layout, before the ordinary MAC-first path refuses it as it refuses every other (0: none).
+    /// </summary>
+    public long LengthTimingLeakNanoseconds { get; init; }
+
     /// <summary>Do not bound the padding: any trailing blocks are taken as padding if a prefix matches msg_key.</summary>
     public bool PaddingUnchecked { get; init; }
 

@@ -67,6 +67,12 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
             return new EncryptedOutcome(FaultyEnvelope.EarlyLayoutError, "decryption_refused", "bad length or padding, found before msg_key (fault)");
         }
 
+        if (behaviour.LengthTimingLeakNanoseconds > 0 && FaultyEnvelope.LayoutIsBad(key, wire))
+        {
+            // The planted leak: extra time only, then on to the ordinary path and its -404 like every other failure.
+            CalibratedDelay.Spin(behaviour.LengthTimingLeakNanoseconds);
+        }
+
         if (behaviour.Violates(TimingViolations.LengthJudgedBeforeMsgKey) && FaultyEnvelope.LayoutIsBad(key, wire))
         {
             return new EncryptedOutcome(-404, "decryption_refused", "bad length or padding, found before msg_key (violation)");

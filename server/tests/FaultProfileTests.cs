@@ -20,6 +20,69 @@ public sealed class FaultProfileTests
         Assert.All(FaultCatalog.All, f => Assert.Contains(f.Name, output.ToString(), StringComparison.Ordinal));
         Assert.Equal(2, await ServerCommandLine.RunAsync(["--fault", "no-such-fault"], output, error));
         Assert.Contains("unknown fault 'no-such-fault'", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("length-timing-leak[=NANOSECONDS, 1..10000000, default 1000]", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("length-timing-leak=abc", "fault 'length-timing-leak' takes nanoseconds from 1 to 10000000 (length-timing-leak=VALUE), not 'abc'.")]
+    [InlineData("length-timing-leak=0", "fault 'length-timing-leak' takes nanoseconds from 1 to 10000000 (length-timing-leak=VALUE), not '0'.")]
+    [InlineData("length-timing-leak=-5", "not '-5'.")]
+    [InlineData("length-timing-leak=10000001", "not '10000001'.")]
+    [InlineData("accept-duplicates=3", "fault 'accept-duplicates' takes no value, but 'accept-duplicates=3' gives one.")]
+    public async Task A_fault_value_the_profile_does_not_take_exits_2_with_one_line_saying_why(string fault, string message)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        Assert.Equal(2, await ServerCommandLine.RunAsync(["--fault", fault], output, error));
+        string line = Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.EndsWith(message, line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_fault_value_is_parsed_and_a_sized_profile_alone_takes_its_default()
+    {
+        Assert.Equal(250, FaultCatalog.Parse("length-timing-leak=250").Value);
+        Assert.Equal(FaultCatalog.Find("length-timing-leak")!.Parameter!.Default, FaultCatalog.Parse("length-timing-leak").Value);
+        Assert.Equal(250, FaultProfile.Combine(["length-timing-leak=250"]).LengthTimingLeakNanoseconds);
+        Assert.Equal(0, ServerBehaviour.Hardened.LengthTimingLeakNanoseconds);
+    }
+
+    /// <summary>
+    /// The planted leak spends at least its size: a lower bound only, which no load can break (a busy machine makes
+    /// the wait longer, never shorter), so this is not a timing threshold of the kind tests must not have.
+    /// </summary>
+    [Theory]
+    [InlineData(1_000)]
+    [InlineData(100_000)]
+    [InlineData(5_000_000)]
+    public void The_calibrated_delay_waits_at_least_its_size_less_its_calibrated_overhead(long nanoseconds)
+    {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        CalibratedDelay.Spin(nanoseconds);
+        double elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalNanoseconds;
+        Assert.True(elapsed >= nanoseconds - CalibratedDelay.OverheadNanoseconds, $"{elapsed} ns for {nanoseconds} ns");
+    }
+
+    /// <summary>
+    /// length-timing-leak answers exactly as the clean server does (the -404 of the scenario table below) and differs
+    /// only in time: a 10 ms leak makes the damaged packet's answer take at least 10 ms, a lower bound as above.
+    /// </summary>
+    [Fact]
+    public async Task The_timing_leak_answers_as_the_clean_server_and_costs_at_least_its_size_on_a_bad_layout()
+    {
+        Assert.Equal("transport error -404", await Run(TamperedFirstBlock, "length-timing-leak=10000000"));
+        TimeSpan badLayout = await TimedRun(TamperedFirstBlock, "length-timing-leak=10000000");
+        Assert.True(badLayout >= TimeSpan.FromMilliseconds(10), $"{badLayout.TotalMilliseconds} ms");
+        Assert.Equal("transport error -404", await Run(TamperedLastBlock, "length-timing-leak=10000000"));
+    }
+
+    private static async Task<TimeSpan> TimedRun(Scenario scenario, string fault)
+    {
+        await using RunningServer server = await RunningServer.StartAsync("--fault", fault);
+        await using TestSession test = await ClientFlows.OpenSessionAsync(server);
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        await scenario(test.Connection, test.Session, server.DataDirectory);
+        return System.Diagnostics.Stopwatch.GetElapsedTime(started);
     }
 
     /// <summary>What a scenario's last answer was: the object's name and, for refusals, the code.</summary>
@@ -98,6 +161,7 @@ public sealed class FaultProfileTests
         { "accept-duplicates", nameof(ReplayOfAnOlderMessage), "refused (pong)", "processed again (pong)" },
         { "replay-window-one", nameof(ReplayOfAnOlderMessage), "refused (pong)", "processed again (pong)" },
         { "length-before-mac", nameof(TamperedFirstBlock), "transport error -404", "transport error -400" },
+        { "length-timing-leak", nameof(TamperedFirstBlock), "transport error -404", "transport error -404" },
         { "padding-unchecked", nameof(AppendedBlock), "transport error -404", "pong" },
         { "session-id-unchecked", nameof(SecondSession), "new session announced", "no new session" },
     };
@@ -125,6 +189,15 @@ public sealed class FaultProfileTests
     {
         (byte[] wire, _) = session.Encrypt(ClientFlows.Ping(8), contentRelated: true);
         wire[MessageEnvelope.WireHeaderSize + 3] ^= 0x40;
+        byte[] answer = await connection.RoundTripAsync(wire);
+        return answer.Length == 4 ? $"transport error {System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(answer)}" : "a message";
+    };
+
+    // A valid ping whose last ciphertext block is damaged: msg_key fails, the layout decrypts intact (docs/protocol.md §2.3).
+    private static readonly Scenario TamperedLastBlock = async (connection, session, dataDirectory) =>
+    {
+        (byte[] wire, _) = session.Encrypt(ClientFlows.Ping(8), contentRelated: true);
+        wire[^1] ^= 0x40;
         byte[] answer = await connection.RoundTripAsync(wire);
         return answer.Length == 4 ? $"transport error {System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(answer)}" : "a message";
     };

@@ -5,10 +5,9 @@ public static class TimingViolations
 {
     /// <summary>
     /// EncryptedMessageProcessor: the length-before-mac fault profile without its error oracle. The message is
-    /// decrypted and its layout judged first; a bad one gets the same -404 as every other failure, while a good one
-    /// goes on to the ordinary path (a second decryption and the msg_key hash), so only the response time tells them
-    /// apart: about 3 ms for TIM-001's 512 KiB message on this machine. A server that skipped only the hash (about
-    /// 250 µs there) would be a finer leak than TIM-001's 150 pairs resolve on a loaded 2-core machine.
+    /// decrypted and its layout judged first; a bad one gets the same -404 as every other failure at once, while a good
+    /// one goes on to the ordinary path (a second decryption and the msg_key hash), so only the response time tells them
+    /// apart, by about a microsecond for TIM-001's small packets.
     /// </summary>
     public static readonly Violation LengthJudgedBeforeMsgKey = new("TIM-001",
         "judges message_data_length before msg_key and refuses a bad one at once, with the same -404 as every other failure");
