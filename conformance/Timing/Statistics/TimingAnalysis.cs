@@ -23,7 +23,10 @@ public static class TimingAnalysis
     /// clause is true with probability at most α/2 (it implies the Wilcoxon test rejecting at α/2), the second with
     /// probability at most α/2 (nine deciles at α/18 each), so by Bonferroni a false "leak" has probability at most α.
     /// </summary>
-    /// <exception cref="ArgumentException">The classes differ in length, or hold fewer than <see cref="MinimumPairs"/> pairs.</exception>
+    /// <exception cref="ArgumentException">
+    /// The classes differ in length or hold fewer than <see cref="MinimumPairs"/> pairs, Alpha lies outside (1e-6, 1),
+    /// or <see cref="TimingAnalysisOptions.BootstrapReplicates"/> is below 1.
+    /// </exception>
     public static TimingAnalysisResult Analyze(ReadOnlySpan<long> a, ReadOnlySpan<long> b, TimingAnalysisOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -45,16 +48,18 @@ public static class TimingAnalysis
         }
         long[] sortedA = a.ToArray(), sortedB = b.ToArray(), sortedD = (long[])d.Clone();
         WilcoxonResult wilcoxon = null!;
-        Parallel.Invoke(() => Array.Sort(sortedA), () => Array.Sort(sortedB), () => Array.Sort(sortedD), () => wilcoxon = WilcoxonResult.Of(d));
+        Parallel.Invoke(
+            () => Array.Sort(sortedA), () => Array.Sort(sortedB), () => Array.Sort(sortedD), () => wilcoxon = WilcoxonResult.Of(d));
         SignTestResult sign = SignTestResult.Of(d);
 
         double confidence = 1 - options.Alpha / 2;
         int replicates = OrderStatisticBootstrap.Replicates(options.BootstrapReplicates, options.Alpha / 4);
         ConfidenceInterval medianOfDifferences = null!, differenceOfMedians = null!;
         DecileTestResult deciles = null!;
+        Random Stream(int stream) => new(OrderStatisticBootstrap.StreamSeed(options.Seed, stream));
         Parallel.Invoke(
-            () => medianOfDifferences = MedianOfDifferences(sortedD, confidence, replicates, new Random(OrderStatisticBootstrap.StreamSeed(options.Seed, MedianOfDifferencesStream))),
-            () => differenceOfMedians = DifferenceOfMedians(sortedA, sortedB, confidence, replicates, new Random(OrderStatisticBootstrap.StreamSeed(options.Seed, DifferenceOfMediansStream))),
+            () => medianOfDifferences = MedianOfDifferences(sortedD, confidence, replicates, Stream(MedianOfDifferencesStream)),
+            () => differenceOfMedians = DifferenceOfMedians(sortedA, sortedB, confidence, replicates, Stream(DifferenceOfMediansStream)),
             () => deciles = DecileTestResult.Of(sortedA, sortedB, options.Alpha / 2, options.BootstrapReplicates, options.Seed));
 
         bool leak = (wilcoxon.P < options.Alpha / 2 && medianOfDifferences.ExcludesZero) || deciles.Significant;
