@@ -61,6 +61,24 @@ public sealed class TimingStatisticsTests
         Assert.Equal(p, w.P, 1e-7);
     }
 
+    /// <summary>
+    /// Both tests against SciPy 1.10.1 on seeded data with ties and zeros (the differences of <see cref="Noisy"/>):
+    /// <c>binomtest(negatives, nonzero, 0.5).pvalue</c> and <c>wilcoxon(nonzero d, zero_method="wilcox",
+    /// correction=False, method="approx").pvalue</c>. The Wilcoxon p agrees to the erfc fit's 1.2e-7.
+    /// </summary>
+    [Theory]
+    [InlineData(42, 3000, 40, 1, 1564, 1432, 0.016682438544667087, 0.016837530012954214)]
+    [InlineData(43, 500, 0, 10, 256, 240, 0.5006561359793879, 0.45745619335600207)]
+    public void Sign_and_wilcoxon_agree_with_scipy(int seed, int n, long shift, int tick, int positives, int negatives, double signP, double wilcoxonP)
+    {
+        (long[] a, long[] b) = Noisy(seed, n, shift, tick);
+        long[] d = [.. a.Zip(b, (x, y) => y - x)];
+        SignTestResult sign = SignTestResult.Of(d);
+        Assert.Equal((positives, negatives), (sign.Positives, sign.Negatives));
+        Assert.Equal(1.0, sign.P / signP, 1e-9);
+        Assert.Equal(1.0, WilcoxonResult.Of(d).P / wilcoxonP, 1e-6);
+    }
+
     [Fact]
     public void Wilcoxon_on_all_zero_differences_has_p_1()
     {
