@@ -25,6 +25,9 @@ internal sealed record LabCase(string Case, string Outcome, bool? AttackWorked, 
 /// <summary>A plot for the report: a file name and how to draw it (PNG and SVG are both written).</summary>
 internal sealed record LabPlot(string Name, string Caption, Action<ScottPlot.Plot> Draw);
 
+/// <summary>A raw-data file for the report (samples as CSV, for other tools to check the verdict): its name, what it holds, and how to write it.</summary>
+internal sealed record LabFile(string Name, string Caption, Action<TextWriter> Write);
+
 /// <summary>What one run of an experiment found.</summary>
 internal sealed class ExperimentResult
 {
@@ -38,6 +41,9 @@ internal sealed class ExperimentResult
     public JsonObject Data { get; } = [];
 
     public List<LabPlot> Plots { get; } = [];
+
+    /// <summary>Raw data too large for the JSON report, written beside it.</summary>
+    public List<LabFile> Files { get; } = [];
 
     /// <summary>Anything a reader should know about this run (a case skipped and why, a caveat).</summary>
     public List<string> Notes { get; } = [];
@@ -71,7 +77,8 @@ internal sealed class ExperimentResult
 /// <param name="fault">The reference server's fault profile that has the weakness (what the attack must succeed against).</param>
 /// <param name="reference">Where the attack is published.</param>
 /// <param name="procedure">What the experiment does, step by step, for the report.</param>
-internal abstract class LabExperiment(string name, string title, string fault, string reference, string procedure)
+/// <param name="moreFaults">Further profiles with the same weakness (the timing oracle's planted leak of known size).</param>
+internal abstract class LabExperiment(string name, string title, string fault, string reference, string procedure, params string[] moreFaults)
 {
     /// <summary>The name on the command line.</summary>
     public string Name { get; } = name;
@@ -80,6 +87,9 @@ internal abstract class LabExperiment(string name, string title, string fault, s
 
     /// <summary>The reference server's fault profile that has the weakness (what the attack must succeed against).</summary>
     public string Fault { get; } = fault;
+
+    /// <summary>Every fault profile with the weakness, <see cref="Fault"/> first: the attack must succeed against each.</summary>
+    public IReadOnlyList<string> Faults { get; } = [fault, .. moreFaults];
 
     /// <summary>Where the attack is published.</summary>
     public string Reference { get; } = reference;

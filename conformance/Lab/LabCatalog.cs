@@ -19,7 +19,7 @@ internal static class LabCatalog
     public static string[] MessageLayerFaults { get; } =
     [
         "accept-duplicates", "replay-window-one", "no-time-window", "reordering-tolerated", "salt-ignored", "session-id-unchecked",
-        "resends-reuse-header", "length-before-mac", "padding-unchecked",
+        "resends-reuse-header", "length-before-mac", "length-timing-leak", "padding-unchecked",
     ];
 
     public static LabExperiment? Find(string name) => All.FirstOrDefault(e => e.Name == name);

@@ -6,7 +6,7 @@ using System.Text;
 using Testbed.Conformance.Lab.Proxy;
 using Testbed.Conformance.Lab.Reports;
 using Testbed.Conformance.Harness;
-using Testbed.Protocol.Handshake;
+using Testbed.Conformance.Timing;
 
 namespace Testbed.Conformance.Lab;
 
@@ -19,27 +19,34 @@ internal static class LabCommand
 {
     public static Command Create() => new("lab", "The replay-attack lab: an intercepting proxy and experiments of the published attacks.")
     {
-        ListCommand.Create("The experiments.", LabCatalog.All, e => $"{e.Name,-16} {e.Title} (weakness: --fault {e.Fault})"), Run(), Matrix(), ProxyCommand(),
+        ListCommand.Create("The experiments.", LabCatalog.All, e => $"{e.Name,-16} {e.Title} (weakness: --fault {string.Join(", --fault ", e.Faults)})"),
+        Run(),
+        Matrix(),
+        TimingCommand.Create(),
+        PowerCommand.Create(),
+        ProxyCommand(),
     };
 
     private static Command Run()
     {
         var name = new Argument<string>("experiment") { Description = "An experiment (see `lab list`), or all" };
-        var fault = new Option<string?>("--fault") { Description = "Start the reference server with this fault profile (default: clean)" };
-        var target = new Option<string?>("--target") { Description = "Any server instead: tcp://host:port (intermediate framing)" };
-        var rsaKey = new Option<string?>("--rsa-key") { Description = "With --target: the server's RSA public key (PEM file)" };
-        var serverInfo = new Option<string?>("--server-info") { Description = "With --target: a /server-info URL; its host also serves the lab clock, if the server has it" };
+        var targetOptions = new LabTargetOptions();
         var budget = BudgetOption();
         var obfuscated = new Option<bool>("--obfuscated")
         {
             Description = "The experiment's clients obfuscate their connections (docs/protocol.md §6.1); the proxy strips it, and the report says so",
         };
+        var timingOnly = new Option<bool>("--timing-only")
+        {
+            Description = "timing-oracle: judge by time alone, reporting different answers without counting them (docs/timing.md)",
+        };
         var output = new Option<string>("--out") { Description = "Where the reports go", DefaultValueFactory = _ => "lab-reports" };
         var command = new Command("run", "Run an experiment end to end and write its report. Exit 0: not vulnerable; 1: vulnerable (any "
             + "experiment, with all); 3: inconclusive; 2: usage or connection error.")
         {
-            name, fault, target, rsaKey, serverInfo, budget, obfuscated, output,
+            name, budget, obfuscated, timingOnly, output,
         };
+        targetOptions.AddTo(command);
         command.SetAction(async (parse, cancel) =>
         {
             TextWriter console = parse.InvocationConfiguration.Output, error = parse.InvocationConfiguration.Error;
@@ -56,31 +63,17 @@ internal static class LabCommand
                 var verdicts = new List<LabVerdict>();
                 foreach (LabExperiment experiment in experiments)
                 {
-                    await using LabTarget server = parse.GetValue(target) is { } address
-                        ? await ExternalAsync(address, parse.GetValue(rsaKey), parse.GetValue(serverInfo), cancel)
-                        : await LabTarget.StartReferenceAsync(parse.GetValue(fault));
-                    string directory = Path.Combine(parse.GetValue(output)!, $"{experiment.Name}-{server.Fault ?? (parse.GetValue(target) is null ? "clean" : "target")}");
+                    await using LabTarget server = await targetOptions.OpenAsync(parse, cancel);
+                    string directory = Path.Combine(parse.GetValue(output)!, $"{experiment.Name}-{targetOptions.Label(parse, server)}");
                     ExperimentResult result = await LabRunner.RunAsync(experiment, server, parse.GetValue(budget), directory, cancel,
-                        obfuscated: parse.GetValue(obfuscated));
+                        obfuscated: parse.GetValue(obfuscated), timing: new TimingSettings(TimingOnly: parse.GetValue(timingOnly)));
                     verdicts.Add(result.Verdict);
-                    console.WriteLine($"{experiment.Name} against {result.Target}: {LabReport.VerdictText(result.Verdict)} ({directory}/report.md)");
-                    foreach (LabCase row in result.Cases)
-                    {
-                        console.WriteLine($"  {row.Case}: {row.Outcome}");
-                    }
-
-                    foreach (string note in result.Notes)
-                    {
-                        console.WriteLine($"  note: {note}");
-                    }
+                    PrintResult(console, experiment, result, directory);
                 }
 
-                return verdicts.Contains(LabVerdict.Vulnerable) ? ExitCodes.Mismatch
-                    : verdicts.Contains(LabVerdict.Inconclusive) ? ExitCodes.Inconclusive
-                    : ExitCodes.Success;
+                return ExitFor(verdicts);
             }
-            catch (Exception e) when (e is TargetProblem or ArgumentException or FormatException or IOException or HttpRequestException or LabException
-                or System.Net.Sockets.SocketException or HandshakeException or Testbed.Protocol.Client.TransportErrorException)
+            catch (Exception e) when (LabTargetOptions.IsUserProblem(e))
             {
                 error.WriteLine($"error: {e.Message}");
                 return ExitCodes.Usage;
@@ -89,13 +82,34 @@ internal static class LabCommand
         return command;
     }
 
+    /// <summary>An experiment's verdict, its cases and its notes, on the console.</summary>
+    internal static void PrintResult(TextWriter console, LabExperiment experiment, ExperimentResult result, string directory)
+    {
+        console.WriteLine($"{experiment.Name} against {result.Target}: {LabReport.VerdictText(result.Verdict)} ({directory}/report.md)");
+        foreach (LabCase row in result.Cases)
+        {
+            console.WriteLine($"  {row.Case}: {row.Outcome}");
+        }
+
+        foreach (string note in result.Notes)
+        {
+            console.WriteLine($"  note: {note}");
+        }
+    }
+
+    /// <summary>1 when any run was vulnerable, else 3 when any was inconclusive, else 0.</summary>
+    internal static int ExitFor(IReadOnlyCollection<LabVerdict> verdicts) =>
+        verdicts.Contains(LabVerdict.Vulnerable) ? ExitCodes.Mismatch
+        : verdicts.Contains(LabVerdict.Inconclusive) ? ExitCodes.Inconclusive
+        : ExitCodes.Success;
+
     private static Command Matrix()
     {
         var budget = BudgetOption();
         var output = new Option<string>("--out") { Description = "Where the reports and matrix.md go", DefaultValueFactory = _ => "lab-reports" };
         var every = new Option<bool>("--every-fault") { Description = "Run every experiment against every message-layer fault profile, not only its own" };
-        var command = new Command("matrix", "Every experiment against the clean reference server and the fault profile that models its weakness. "
-            + "Exit 0: every verdict as expected (the clean server not vulnerable, each experiment's own fault vulnerable); 1: a verdict not as "
+        var command = new Command("matrix", "Every experiment against the clean reference server and the fault profiles that model its weakness. "
+            + "Exit 0: every verdict as expected (the clean server not vulnerable, each experiment's own faults vulnerable); 1: a verdict not as "
             + "expected; 3: no unexpected verdict, but an inconclusive one; 2: usage error.")
         {
             budget, output, every,
@@ -103,7 +117,7 @@ internal static class LabCommand
         command.SetAction(async (parse, cancel) =>
         {
             string root = parse.GetValue(output)!;
-            string[] faults = parse.GetValue(every) ? LabCatalog.MessageLayerFaults : [.. LabCatalog.All.Select(e => e.Fault)];
+            string[] faults = parse.GetValue(every) ? LabCatalog.MessageLayerFaults : [.. LabCatalog.All.SelectMany(e => e.Faults).Distinct()];
             var table = new StringBuilder("| experiment | clean server | " + string.Join(" | ", faults.Select(f => $"`{f}`")) + " |\n");
             table.AppendLine("|---|---|" + string.Concat(faults.Select(_ => "---|")));
             bool expected = true, inconclusive = false;
@@ -112,7 +126,8 @@ internal static class LabCommand
                 var cells = new List<string>();
                 foreach (string? fault in faults.Prepend(null))
                 {
-                    if (!parse.GetValue(every) && fault is not null && fault != experiment.Fault)
+                    bool own = fault is not null && experiment.Faults.Contains(fault);
+                    if (!parse.GetValue(every) && fault is not null && !own)
                     {
                         cells.Add("");
                         continue;
@@ -122,9 +137,9 @@ internal static class LabCommand
                     ExperimentResult result = await LabRunner.RunOnReferenceAsync(experiment, fault, parse.GetValue(budget), Path.Combine(root, name), cancel);
                     inconclusive |= result.Verdict == LabVerdict.Inconclusive;
                     expected &= result.Verdict == LabVerdict.Inconclusive
-                        || (fault is null ? result.Verdict == LabVerdict.NotVulnerable : fault != experiment.Fault || result.Verdict == LabVerdict.Vulnerable);
+                        || (fault is null ? result.Verdict == LabVerdict.NotVulnerable : !own || result.Verdict == LabVerdict.Vulnerable);
                     string verdict = LabReport.VerdictText(result.Verdict);
-                    cells.Add($"[{(fault == experiment.Fault ? $"**{verdict}**" : verdict)}]({name}/report.md)");
+                    cells.Add($"[{(own ? $"**{verdict}**" : verdict)}]({name}/report.md)");
                 }
 
                 string row = $"| {experiment.Title} (`{experiment.Name}`) | {string.Join(" | ", cells)} |";
@@ -250,18 +265,5 @@ internal static class LabCommand
         return colon > 0 && int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out int port) && port is > 0 and < 65536
             ? new DnsEndPoint(text[..colon], port)
             : throw new FormatException($"'{text}' is not host:port");
-    }
-
-    private static async Task<LabTarget> ExternalAsync(string address, string? rsaKey, string? serverInfo, CancellationToken cancel)
-    {
-        Uri uri = Target.ParseAddress(address, out string? problem) ?? throw new TargetProblem(problem!);
-        if (uri.Scheme != "tcp")
-        {
-            throw new ArgumentException("the lab's experiments run over MTProto TCP: --target tcp://host:port");
-        }
-
-        RsaPublicKey key = await ServerKeyLoader.LoadAsync(rsaKey, serverInfo, cancel);
-        Uri? http = serverInfo is null ? null : new Uri(new Uri(serverInfo), "/");
-        return LabTarget.External(new DnsEndPoint(uri.Host, uri.Port), http, key);
     }
 }

@@ -1,5 +1,6 @@
 using Testbed.Conformance.Harness;
 using Testbed.Conformance.Lab.Reports;
+using Testbed.Conformance.Timing;
 using Testbed.Protocol.Client;
 
 namespace Testbed.Conformance.Lab;
@@ -10,10 +11,10 @@ internal static class LabRunner
     /// <summary>
     /// Runs <paramref name="experiment"/> against <paramref name="target"/>, writing its report (and the proxy's capture)
     /// under <paramref name="directory"/> when given; with <paramref name="obfuscated"/>, the clients obfuscate their
-    /// connections through the proxy.
+    /// connections through the proxy; <paramref name="timing"/> sets how the timing experiment samples and judges.
     /// </summary>
     public static async Task<ExperimentResult> RunAsync(LabExperiment experiment, LabTarget target, LabBudget budget, string? directory,
-        CancellationToken cancel, bool obfuscated = false)
+        CancellationToken cancel, bool obfuscated = false, TimingSettings? timing = null)
     {
         ArgumentNullException.ThrowIfNull(experiment);
         ArgumentNullException.ThrowIfNull(target);
@@ -26,7 +27,7 @@ internal static class LabRunner
         try
         {
             await using LabSession lab = await LabSession.OpenAsync(target, directory is null ? null : Path.Combine(directory, "capture.jsonl"), budget, cancel,
-                obfuscated);
+                obfuscated, timing);
             try
             {
                 await experiment.RunAsync(lab, result, cancel);

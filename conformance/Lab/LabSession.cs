@@ -1,6 +1,7 @@
 using System.Net;
 using Testbed.Conformance.Lab.Proxy;
 using Testbed.Conformance.Harness;
+using Testbed.Conformance.Timing;
 using Testbed.Protocol.Envelope;
 using Testbed.Protocol.Tl;
 using Testbed.Protocol.Transport;
@@ -24,8 +25,9 @@ internal enum LabBudget
 /// </summary>
 internal sealed class LabSession : IAsyncDisposable
 {
-    private LabSession(LabTarget target, TcpInterceptingProxy proxy, Target viaProxy, SharedKey key, LabBudget budget)
+    private LabSession(LabTarget target, TcpInterceptingProxy proxy, Target viaProxy, SharedKey key, LabBudget budget, TimingSettings timing)
     {
+        Timing = timing;
         Server = target;
         Proxy = proxy;
         ViaProxy = viaProxy;
@@ -50,11 +52,15 @@ internal sealed class LabSession : IAsyncDisposable
 
     public LabBudget Budget { get; }
 
+    /// <summary>How the timing experiment samples and judges.</summary>
+    public TimingSettings Timing { get; }
+
     /// <summary>How far the experiment has moved the server's lab clock (reset by a restart).</summary>
     public TimeSpan ClockAdvance { get; private set; }
 
     /// <summary>Starts the proxy in front of <paramref name="target"/> and makes the key; the clients obfuscate their connections when asked.</summary>
-    public static async Task<LabSession> OpenAsync(LabTarget target, string? capturePath, LabBudget budget, CancellationToken cancel, bool obfuscated = false)
+    public static async Task<LabSession> OpenAsync(LabTarget target, string? capturePath, LabBudget budget, CancellationToken cancel, bool obfuscated = false,
+        TimingSettings? timing = null)
     {
         var capture = new Capture(capturePath, "127.0.0.1:0", $"{target.Tcp.Host}:{target.Tcp.Port}");
         var proxy = TcpInterceptingProxy.Start(new IPEndPoint(IPAddress.Loopback, 0), target.Tcp, new ProxyCore(capture, []));
@@ -65,7 +71,7 @@ internal sealed class LabSession : IAsyncDisposable
         try
         {
             SharedKey key = await SharedKey.CreateAsync(viaProxy, cancel);
-            return new LabSession(target, proxy, viaProxy, key, budget);
+            return new LabSession(target, proxy, viaProxy, key, budget, timing ?? new TimingSettings());
         }
         catch
         {

@@ -31,6 +31,12 @@ internal static class LabReport
             drawing.SaveSvg(Path.Combine(directory, plot.Name + ".svg"), 800, 500);
         }
 
+        foreach (LabFile file in result.Files)
+        {
+            using var writer = new StreamWriter(Path.Combine(directory, file.Name));
+            file.Write(writer);
+        }
+
         await File.WriteAllTextAsync(Path.Combine(directory, "report.md"), ToMarkdown(result), cancel);
         await File.WriteAllTextAsync(Path.Combine(directory, "result.json"), ToJson(result).ToJsonString(Indented), cancel);
     }
@@ -44,6 +50,7 @@ internal static class LabReport
             ["title"] = result.Experiment.Title,
             ["target"] = result.Target,
             ["fault_modelling_the_weakness"] = result.Experiment.Fault,
+            ["more_faults_with_the_weakness"] = new JsonArray([.. result.Experiment.Faults.Skip(1).Select(f => (JsonNode)f)]),
             ["reference"] = result.Experiment.Reference,
             ["verdict"] = result.Verdict switch { LabVerdict.Vulnerable => "vulnerable", LabVerdict.NotVulnerable => "not_vulnerable", _ => "inconclusive" },
             ["cases"] = new JsonArray([.. result.Cases.Select(c => (JsonNode)new JsonObject
@@ -66,7 +73,7 @@ internal static class LabReport
         text.AppendLine(CultureInfo.InvariantCulture, $"# {experiment.Title}: {VerdictText(result.Verdict)}");
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"- **Target:** {result.Target}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"- **Experiment:** `{experiment.Name}` — the weakness is modelled by the fault profile `{experiment.Fault}`");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- **Experiment:** `{experiment.Name}` — the weakness is modelled by the fault profile{(experiment.Faults.Count > 1 ? "s" : "")} {string.Join(" and ", experiment.Faults.Select(f => $"`{f}`"))}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- **Published:** {experiment.Reference}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- **Run:** {DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)}");
         text.AppendLine();
@@ -109,6 +116,11 @@ internal static class LabReport
 
         text.AppendLine();
         text.AppendLine("Raw data: `result.json`.");
+        foreach (LabFile file in result.Files)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"- `{file.Name}`: {file.Caption}");
+        }
+
         return text.ToString();
     }
 
