@@ -19,7 +19,7 @@ internal static class LabCommand
 {
     public static Command Create() => new("lab", "The replay-attack lab: an intercepting proxy and experiments of the published attacks.")
     {
-        ListCommand.Create("The experiments.", LabCatalog.All, e => $"{e.Name,-16} {e.Title} (weakness: --fault {e.Fault})"), Run(), Matrix(), ProxyCommand(),
+        ListCommand.Create("The experiments.", LabCatalog.All, e => $"{e.Name,-16} {e.Title} (weakness: --fault {e.Fault})"), Run(), Matrix(), ProxyCommand(), Timing.ConstantTime.ConstantTimeCommand.Create(),
     };
 
     private static Command Run()
