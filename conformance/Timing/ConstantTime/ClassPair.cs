@@ -5,8 +5,8 @@ namespace Testbed.Conformance.Timing.ConstantTime;
 /// <param name="Classes">The two classes' names (class 0, class 1).</param>
 /// <param name="Why">One line: what a difference between the classes would leak, and to which attack.</param>
 /// <param name="Role">Whether the result is judged or is a control.</param>
-/// <param name="Decryptor">The real decryptor or the planted one, which it is said by <see cref="DecryptorName"/>.</param>
-/// <param name="DecryptorName">"MessageEnvelope.TryDecrypt" or the planted decryptor's name.</param>
+/// <param name="Decryptor">The real decryptor or the planted one.</param>
+/// <param name="DecryptorName">Which of the two, for the report.</param>
 /// <param name="Packets">The precomputed inputs.</param>
 internal sealed record ClassPair(string Name, (string A, string B) Classes, string Why, PairRole Role, Decryptor Decryptor,
     string DecryptorName, PacketPool Packets);
