@@ -35,7 +35,7 @@ internal static class TimingSampler
     {
         byte[] plaintext = new byte[pair.Packets.MaxLength];
         long[] ticks = new long[classes.Length];
-        byte[] warmUpOrder = ClassOrder(WarmUpPerRound / 2, classes.Length);
+        byte[] warmUpOrder = ClassOrder(WarmUpPerRound / 2, seed: classes.Length); // any order: it is discarded
         long[] warmUpTicks = new long[warmUpOrder.Length];
         for (int round = 0; round < WarmUpRounds; round++)
         {
