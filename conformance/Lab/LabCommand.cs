@@ -24,6 +24,7 @@ internal static class LabCommand
         Matrix(),
         TimingCommand.Create(),
         PowerCommand.Create(),
+        Timing.ConstantTime.ConstantTimeCommand.Create(),
         ProxyCommand(),
     };
 
