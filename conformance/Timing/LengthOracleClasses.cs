@@ -27,6 +27,12 @@ internal sealed class LengthOracleClasses
     /// </summary>
     public const int PlaintextLength = 64;
 
+    /// <summary>Class A's message_data_length: a ping's 12 bytes, leaving 20 bytes of padding (§2.4's 12..1024).</summary>
+    public const int ValidLength = 12;
+
+    /// <summary>Class B's message_data_length: far beyond any packet.</summary>
+    public const int ImpossibleLength = 0x7ffffff0;
+
     // Packets are built before sampling and drawn at random, so that no crypto runs between the timestamps' pairs.
     private const int PoolSize = 512;
 
@@ -37,30 +43,41 @@ internal sealed class LengthOracleClasses
     public LengthOracleClasses(AuthKey key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        _a = [.. Enumerable.Range(0, PoolSize).Select(_ => Packet(key, impossibleLength: false))];
-        _b = [.. Enumerable.Range(0, PoolSize).Select(_ => Packet(key, impossibleLength: true))];
+        _a = [.. Enumerable.Range(0, PoolSize).Select(_ => Packet(key, MessageDirection.ClientToServer, ValidLength))];
+        _b = [.. Enumerable.Range(0, PoolSize).Select(_ => Packet(key, MessageDirection.ClientToServer, ImpossibleLength))];
     }
 
     /// <summary>A packet of class A (<paramref name="classB"/> false) or B, drawn from the pool with <paramref name="random"/>.</summary>
     public byte[] Draw(bool classB, Random random) => (classB ? _b : _a)[random.Next(PoolSize)];
 
     /// <summary>
-    /// One packet: random header fields, a ping's length (12) or an impossible one (0x7ffffff0), a random msg_key, and
-    /// the plaintext encrypted under the keys that msg_key derives, so that the server's decryption yields it exactly.
+    /// One packet: random header fields, <paramref name="lengthField"/> as message_data_length, a random msg_key, and
+    /// the plaintext encrypted under the keys that msg_key derives for <paramref name="direction"/>, so that the
+    /// receiver's decryption yields it exactly. The bytes come from <paramref name="random"/> when given (a seeded,
+    /// repeatable run), else from the system's cryptographic generator.
     /// </summary>
-    public static byte[] Packet(AuthKey key, bool impossibleLength)
+    public static byte[] Packet(AuthKey key, MessageDirection direction, int lengthField, Random? random = null)
     {
         ArgumentNullException.ThrowIfNull(key);
         byte[] plaintext = new byte[PlaintextLength];
-        RandomNumberGenerator.Fill(plaintext);
-        BinaryPrimitives.WriteInt32LittleEndian(plaintext.AsSpan(28), impossibleLength ? 0x7ffffff0 : 12);
         byte[] wire = new byte[MessageEnvelope.WireHeaderSize + plaintext.Length];
-        key.WriteId(wire);
         Span<byte> msgKey = wire.AsSpan(8, MessageKey.Size);
-        RandomNumberGenerator.Fill(msgKey);
+        if (random is null)
+        {
+            RandomNumberGenerator.Fill(plaintext);
+            RandomNumberGenerator.Fill(msgKey);
+        }
+        else
+        {
+            random.NextBytes(plaintext);
+            random.NextBytes(msgKey);
+        }
+
+        BinaryPrimitives.WriteInt32LittleEndian(plaintext.AsSpan(28), lengthField);
+        key.WriteId(wire);
         Span<byte> aesKey = stackalloc byte[MessageKey.AesKeySize];
         Span<byte> aesIv = stackalloc byte[MessageKey.AesIvSize];
-        MessageKey.DeriveAesKeyIv(key, MessageDirection.ClientToServer, msgKey, aesKey, aesIv);
+        MessageKey.DeriveAesKeyIv(key, direction, msgKey, aesKey, aesIv);
         AesIge.Encrypt(aesKey, aesIv, plaintext, wire.AsSpan(MessageEnvelope.WireHeaderSize));
         return wire;
     }

@@ -16,12 +16,6 @@ internal static class ClassPairs
 
     private const MessageDirection Direction = MessageDirection.ClientToServer;
 
-    // Far beyond any packet: the length an attacker tries in the 2022 length attack to learn whether it is checked.
-    private const int ImpossibleLength = 0x7ffffff0;
-
-    // A plausible message_data_length for PacketFactory.PlaintextLength: 12 bytes of data, 20 of padding.
-    private const int ValidLength = 12;
-
     // The comparator's position probed by the second class of the msg_key pair; see MsgKeyComparison.
     private const int ProbedPosition = 2;
 
@@ -58,7 +52,7 @@ internal static class ClassPairs
         ("msg-key-wrong-layout-valid", "msg-key-wrong-length-impossible"),
         "Reading the length before msg_key is the 2022 length oracle (attack 3; docs/protocol.md §2.4 step 4, §7).",
         PairRole.Judged, real, RealDecryptor,
-        Pool(_ => packets.WrongMsgKeyWithLength(ValidLength), _ => packets.WrongMsgKeyWithLength(ImpossibleLength)));
+        Pool(_ => packets.WrongMsgKeyWithLength(LengthOracleClasses.ValidLength), _ => packets.WrongMsgKeyWithLength(LengthOracleClasses.ImpossibleLength)));
 
     /// <summary>
     /// Pair 2: a msg_key that differs from the receiver's recomputation at its first byte against one that agrees on

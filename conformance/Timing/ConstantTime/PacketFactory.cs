@@ -12,7 +12,7 @@ namespace Testbed.Conformance.Timing.ConstantTime;
 internal sealed class PacketFactory(AuthKey key, MessageDirection direction, Random random)
 {
     /// <summary>The plaintext of the msg_key packets: the 32-byte header and 32 bytes of data and padding.</summary>
-    public const int PlaintextLength = 64;
+    public const int PlaintextLength = LengthOracleClasses.PlaintextLength;
 
     /// <summary>
     /// Search bound for <see cref="WithFirstDifferenceAt"/>: a hit at position p takes 256^p tries on average, and
@@ -20,23 +20,8 @@ internal sealed class PacketFactory(AuthKey key, MessageDirection direction, Ran
     /// </summary>
     private const int SearchFactor = 100;
 
-    /// <summary>
-    /// A random msg_key and a ciphertext that decrypts, under the AES key and IV that msg_key derives, to a plaintext
-    /// with random header fields and <paramref name="lengthField"/> as message_data_length (the construction of
-    /// the 2022 length attack: the receiver cannot know the layout is well-formed until it reads the length).
-    /// </summary>
-    public byte[] WrongMsgKeyWithLength(int lengthField)
-    {
-        Span<byte> plaintext = stackalloc byte[PlaintextLength];
-        random.NextBytes(plaintext);
-        BinaryPrimitives.WriteInt32LittleEndian(plaintext[28..], lengthField);
-        byte[] wire = Header(PlaintextLength);
-        Span<byte> aesKey = stackalloc byte[MessageKey.AesKeySize];
-        Span<byte> aesIv = stackalloc byte[MessageKey.AesIvSize];
-        MessageKey.DeriveAesKeyIv(key, direction, wire.AsSpan(8, MessageKey.Size), aesKey, aesIv);
-        AesIge.Encrypt(aesKey, aesIv, plaintext, wire.AsSpan(MessageEnvelope.WireHeaderSize));
-        return wire;
-    }
+    /// <summary>The 2022 length attack's packet (<see cref="LengthOracleClasses.Packet"/>), from this factory's seeded generator.</summary>
+    public byte[] WrongMsgKeyWithLength(int lengthField) => LengthOracleClasses.Packet(key, direction, lengthField, random);
 
     /// <summary>The key's auth_key_id, then random bytes: a random msg_key and <paramref name="encryptedLength"/> bytes of ciphertext.</summary>
     public byte[] Random(int encryptedLength)
