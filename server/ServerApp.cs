@@ -264,7 +264,7 @@ public static class ServerApp
 
         if (FaultProfile.Combine(settings.Faults).LengthTimingLeakNanoseconds is > 0 and long leak)
         {
-            ServerLog.TimingLeakOn(log, leak, CalibratedDelay.OverheadNanoseconds);
+            ServerLog.TimingLeakOn(log, leak, CalibratedDelay.OverheadNanoseconds, CalibratedDelay.IterationsPerNanosecond);
         }
     }
 }

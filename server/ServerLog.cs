@@ -41,8 +41,8 @@ internal static partial class ServerLog
     [LoggerMessage(11, LogLevel.Warning, "!!! FAULT PROFILE ON: {Fault} — {Weakness} This server is deliberately vulnerable; never expose it.")]
     public static partial void FaultOn(ILogger log, string fault, string weakness);
 
-    [LoggerMessage(15, LogLevel.Warning, "!!! length-timing-leak: {Nanoseconds} ns on every packet whose unauthenticated layout is impossible; the busy wait's calibrated overhead is {Overhead:F0} ns, so a leak below that costs that.")]
-    public static partial void TimingLeakOn(ILogger log, long nanoseconds, double overhead);
+    [LoggerMessage(15, LogLevel.Warning, "!!! length-timing-leak: {Nanoseconds} ns more on every packet whose unauthenticated layout is impossible (calibrated: a clock spin costs {Overhead:F0} ns beyond its target, taken off each wait of 500 ns or more; shorter waits count {PerNanosecond:F2} loop iterations a nanosecond).")]
+    public static partial void TimingLeakOn(ILogger log, long nanoseconds, double overhead, double perNanosecond);
 
     [LoggerMessage(12, LogLevel.Warning, "!!! LAB CLOCK ON: POST /lab/clock?advance=SECONDS moves this server's clock forward. For the replay lab only; never expose it.")]
     public static partial void LabClockOn(ILogger log);

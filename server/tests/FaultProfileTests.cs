@@ -55,12 +55,30 @@ public sealed class FaultProfileTests
     [InlineData(1_000)]
     [InlineData(100_000)]
     [InlineData(5_000_000)]
-    public void The_calibrated_delay_waits_at_least_its_size_less_its_calibrated_overhead(long nanoseconds)
+    public void The_calibrated_delay_spins_at_least_its_size_less_its_calibrated_overhead(long nanoseconds)
     {
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         CalibratedDelay.Spin(nanoseconds);
         double elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalNanoseconds;
         Assert.True(elapsed >= nanoseconds - CalibratedDelay.OverheadNanoseconds, $"{elapsed} ns for {nanoseconds} ns");
+    }
+
+    /// <summary>
+    /// Below the clock threshold the delay counts loop iterations: ten thousand waits of 400 ns take 4 ms when the loop
+    /// runs as fast as at its calibration; the bound below leaves a quarter for a faster core (a lower bound again: a
+    /// loop optimised away would take nothing).
+    /// </summary>
+    [Fact]
+    public void The_counted_delay_below_the_clock_threshold_is_not_optimised_away()
+    {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        for (int i = 0; i < 10_000; i++)
+        {
+            CalibratedDelay.Spin(CalibratedDelay.ClockThresholdNanoseconds - 100);
+        }
+
+        double elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        Assert.True(elapsed >= 3.0, $"{elapsed} ms for 10,000 waits of 400 ns");
     }
 
     /// <summary>
