@@ -40,6 +40,19 @@ dotnet test Testbed.sln -c Release --no-build --filter "Category!=Performance" -
 echo "== browser performance, alone (wall-clock and CPU time: nothing else may share the cores while it measures)"
 dotnet test client/tests -c Release --no-build --filter "Category=Performance" --logger "trx;LogFileName=performance.trx" --results-directory "$results" || status=$?
 
+echo "== constant time in process (dudect-style, docs/timing.md): the decryptor, with a planted early exit as control"
+# Exit 3 means a control was not seen, so the run could not judge (not a leak): it measures once more.
+measured=$(mktemp -d)
+for attempt in 1 2; do
+    ct=0
+    dotnet run --project conformance -c Release --no-build -- lab constant-time --measurements 1000000 --out "$measured" || ct=$?
+    [ "$ct" -eq 3 ] && [ "$attempt" -eq 1 ] && { echo "constant-time: the run could not judge (exit 3); measuring again"; continue; }
+    break
+done
+cp "$measured"/report.md "$results/constant-time.md" 2>/dev/null || true
+rm -rf "$measured"
+[ "$ct" -eq 0 ] || status=$ct
+
 echo "== vectors command over the shipped vectors"
 dotnet run --project conformance -c Release --no-build -- vectors || status=$?
 

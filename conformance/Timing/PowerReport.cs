@@ -45,7 +45,9 @@ internal static class PowerReport
         text.AppendLine("# Timing detector: power against planted leaks, false positives on the clean server");
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"- **Runs:** {runs.Count}, in {took.TotalMinutes:F1} min, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
-        text.AppendLine(CultureInfo.InvariantCulture, $"- **Each run:** {study.Plan with { Pairs = study.PairBudgets.Max() }} (its pair budget as in the table)");
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"- **Each run:** its pair budget (the table's columns) or {study.Plan.Duration.TotalSeconds:G} s, after {study.Plan.WarmUpPairs:N0} warm-up pairs, "
+            + $"over {study.Plan.Connections} new connection(s), with a seed of its own; one reference server per leak size");
         text.AppendLine(CultureInfo.InvariantCulture, $"- **Verdict:** α = {study.Alpha} (docs/timing.md); the leak is `length-timing-leak=N` on the reference server, in process, loopback");
         text.AppendLine(CultureInfo.InvariantCulture, $"- **Machine:** {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
         text.AppendLine();

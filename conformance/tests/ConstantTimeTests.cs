@@ -6,7 +6,7 @@ using Testbed.Protocol.Envelope;
 namespace Testbed.Conformance.Tests;
 
 /// <summary>
-/// The constant-time check's parts that can be checked without timing anything (docs/constant-time.md): its
+/// The constant-time check's parts that can be checked without timing anything (docs/timing.md, "Constant time in process"): its
 /// statistic, its planted leak, its inputs and its command line. No test here measures time.
 /// </summary>
 public sealed class ConstantTimeTests

@@ -155,6 +155,7 @@ public sealed class TimingStatisticsTests
         (long[] a, long[] b) = Noisy(3, n, shift);
         TimingAnalysisResult result = TimingAnalysis.Analyze(a, b, new TimingAnalysisOptions());
         Assert.True(result.Leak, result.Summary);
+        Assert.True(result.Sign.P < 0.0005 && result.Sign.Positives > result.Sign.Negatives, result.Summary);
         Assert.True(result.Wilcoxon.P < 0.0005 && result.Wilcoxon.Z > 0, result.Summary);
         Assert.InRange(shift, result.MedianOfDifferences.Low, result.MedianOfDifferences.High);
         Assert.Equal(result.MedianOfDifferences.HalfWidth, result.SmallestDetectableNs);
@@ -162,8 +163,26 @@ public sealed class TimingStatisticsTests
     }
 
     /// <summary>
+    /// The shape that made the paired clause use the sign test: most differences sit in a narrow peak that moved (+10
+    /// ns, 10,000 pairs) and a heavy tail goes the other way (−1,000 ns, 4,142 pairs). The signed ranks of the tail
+    /// outweigh the peak's, so W+ and W− balance (50,005,000 against 50,000,153) and Wilcoxon's test sees nothing,
+    /// while the median moved and most signs say so: the sign test and the median's interval find it.
+    /// </summary>
+    [Fact]
+    public void A_moved_peak_against_a_heavy_tail_is_found_by_the_sign_test_where_signed_ranks_balance()
+    {
+        long[] d = [.. Enumerable.Repeat(10L, 10_000), .. Enumerable.Repeat(-1000L, 4_142)];
+        long[] a = [.. d.Select(_ => 30_000L)];
+        long[] b = [.. d.Select(x => 30_000L + x)];
+        TimingAnalysisResult result = TimingAnalysis.Analyze(a, b, new TimingAnalysisOptions());
+        Assert.True(result.Wilcoxon.P > 0.5, result.Summary);
+        Assert.True(result.Sign.P < result.Alpha / 2 && result.MedianOfDifferences.ExcludesZero, result.Summary);
+        Assert.True(result.Leak, result.Summary);
+    }
+
+    /// <summary>
     /// One request in ten of class B takes a slow path (+5 µs) and one in ten a fast one (−5 µs): the median does not
-    /// move, so the Wilcoxon clause stays quiet, but the outer deciles do, and the decile test alone finds the leak, below
+    /// move, so the paired clause stays quiet, but the outer deciles do, and the decile test alone finds the leak, below
     /// the median and above it.
     /// </summary>
     [Fact]
@@ -176,7 +195,7 @@ public sealed class TimingStatisticsTests
             b[i + 1] -= 5 * NoiseScale;
         }
         TimingAnalysisResult result = TimingAnalysis.Analyze(a, b, new TimingAnalysisOptions());
-        Assert.False(result.Wilcoxon.P < result.Alpha / 2 && result.MedianOfDifferences.ExcludesZero, result.Summary);
+        Assert.False(result.Sign.P < result.Alpha / 2 && result.MedianOfDifferences.ExcludesZero, result.Summary);
         Assert.True(result.Leak, result.Summary);
         Assert.True(result.Deciles.Rows.Take(4).Any(r => r.Significant) && result.Deciles.Rows.Skip(5).Any(r => r.Significant), result.Summary);
         Assert.All(result.Deciles.Rows.Where(r => r.Significant), r => Assert.True(Math.Abs(r.Difference) > r.Threshold));

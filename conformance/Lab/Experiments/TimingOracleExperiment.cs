@@ -22,8 +22,8 @@ internal sealed class TimingOracleExperiment() : LabExperiment(
         + "the same with message_data_length far beyond the packet (so the length is wrong too). The packets go straight to the server "
         + "(not through the proxy, whose own delay would add noise) on a few persistent TCP connections, in pairs of one packet of each "
         + "class sent back to back in an order drawn at random, each timed from just before its send to just after its answer on a "
-        + "blocking socket; a warm-up is discarded. The attack worked when the answers differ, or when the times do: a Wilcoxon "
-        + "signed-rank test on the paired differences with a bootstrapped interval of their median that excludes 0, or an RTLF-style "
+        + "blocking socket; a warm-up is discarded. The attack worked when the answers differ, or when the times do: a sign "
+        + "test on the paired differences with a bootstrapped interval of their median that excludes 0, or an RTLF-style "
         + "decile test, each at α/2, so that a server without a leak is called leaky at most at rate α (docs/timing.md).",
     // At its default size (1 µs), which the quick plan finds in every run here (docs/timing.md has the power curve).
     "length-timing-leak")

@@ -17,7 +17,7 @@ internal static class TimingCases
             $"the attack's two classes (random msg_key; the ciphertext decrypts under it to a valid layout, or to one with an impossible "
             + $"length), in randomly ordered pairs on {SamplingPlan.Quick.Connections} persistent connections, {SamplingPlan.Quick}",
             $"every refusal the same answer (§2.4: one response for every failure), and no timing difference at α = {TimingSettings.DefaultAlpha}: "
-            + "neither the Wilcoxon signed-rank test with the bootstrapped median interval nor the RTLF-style decile test finds one",
+            + "neither the sign test on the paired differences with the bootstrapped median interval nor the RTLF-style decile test finds one",
             async c =>
             {
                 // A session answered first: the key is one the server knows, so both classes really are decrypted.
@@ -50,7 +50,7 @@ internal static class TimingCases
             MeasuresTime = true,
             Passes = $"the quick plan ({SamplingPlan.Quick}) runs to its end on connections of its own (the probe's transport for a WebSocket "
                 + "or HTTP target), every sample gets an answer within 5 s, every answer is the same (transport error -404 from the "
-                + $"reference server), and the analysis at α = {TimingSettings.DefaultAlpha} finds no leak: not both a Wilcoxon signed-rank "
+                + $"reference server), and the analysis at α = {TimingSettings.DefaultAlpha} finds no leak: not both a sign-test "
                 + "p below α/2 and a bootstrapped median-difference interval that excludes 0, and no decile of the RTLF-style test past "
                 + "its bound (docs/timing.md). Silence or a closed connection (nothing to time) or two different answers (an error "
                 + "oracle) fails; so does a leak, with its size and interval in the evidence. The case runs alone, after the others. "

@@ -3,7 +3,7 @@ using Testbed.Protocol.Envelope;
 namespace Testbed.Conformance.Timing.ConstantTime;
 
 /// <summary>
-/// The class pairs the check measures (docs/constant-time.md): two judged against the real decryptor, the planted
+/// The class pairs the check measures (docs/timing.md, "Constant time in process"): two judged against the real decryptor, the planted
 /// leak on the second one's inputs, and the shape control.
 /// </summary>
 internal static class ClassPairs

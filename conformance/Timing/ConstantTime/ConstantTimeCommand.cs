@@ -8,7 +8,7 @@ namespace Testbed.Conformance.Timing.ConstantTime;
 /// <summary>
 /// <c>lab constant-time</c>: the dudect-style check that <see cref="MessageEnvelope.TryDecrypt"/> takes the same time
 /// for inputs an attacker must not be able to tell apart (docs/protocol.md §2.4, §7), measured in process, with a
-/// planted early-exit comparator and the public shape early exit as controls (docs/constant-time.md).
+/// planted early-exit comparator and the public shape early exit as controls (docs/timing.md, "Constant time in process").
 /// </summary>
 internal static class ConstantTimeCommand
 {

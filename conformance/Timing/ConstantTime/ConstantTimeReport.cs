@@ -81,7 +81,7 @@ internal static class ConstantTimeReport
             }
         }
 
-        md.AppendLine().AppendLine("Method, classes and how to read the figures: docs/constant-time.md.");
+        md.AppendLine().AppendLine("Method, classes and how to read the figures: docs/timing.md, \"Constant time in process\".");
         return md.ToString();
     }
 

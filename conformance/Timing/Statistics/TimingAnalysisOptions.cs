@@ -4,7 +4,7 @@ namespace Testbed.Conformance.Timing.Statistics;
 /// <param name="Alpha">
 /// The family-wise false-positive rate the verdict is held to: under the null hypothesis (classes A and B take the
 /// same time) <see cref="TimingAnalysisResult.Leak"/> is true with probability at most <paramref name="Alpha"/>
-/// (docs/timing.md, "Timing statistics"). It is split by Bonferroni: <c>Alpha/2</c> to the Wilcoxon test with its
+/// (docs/timing.md, "Timing statistics"). It is split by Bonferroni: <c>Alpha/2</c> to the sign test with its
 /// median interval, <c>Alpha/2</c> to the nine-decile test.
 /// </param>
 /// <param name="BootstrapReplicates">

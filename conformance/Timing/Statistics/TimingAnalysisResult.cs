@@ -13,12 +13,12 @@ namespace Testbed.Conformance.Timing.Statistics;
 /// this could not have been told from zero by this run.
 /// </param>
 /// <param name="Leak">
-/// The verdict: (Wilcoxon p &lt; Alpha/2 and the median-of-differences interval excludes 0) or the decile test flags
+/// The verdict: (sign test p &lt; Alpha/2 and the median-of-differences interval excludes 0) or the decile test flags
 /// a decile. Each half is a test at Alpha/2, so by Bonferroni the verdict is a false positive with probability at most
 /// Alpha.
 /// </param>
 /// <param name="Summary">
-/// One line for a report, e.g. "leak: median difference +98 ns [71, 125] at 99.95%; Wilcoxon p = 3e-12;
+/// One line for a report, e.g. "leak: median difference +98 ns [71, 125] at 99.95%; sign p = 1e-15; Wilcoxon p = 3e-12;
 /// deciles 1-9 differ; smallest detectable 27 ns".
 /// </param>
 public sealed record TimingAnalysisResult(
