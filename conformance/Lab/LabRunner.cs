@@ -38,6 +38,14 @@ internal static class LabRunner
                 result.Notes.Add($"The experiment stopped before it finished: {e.Message}");
                 result.Stopped = true;
             }
+            catch (IOException e)
+            {
+                // The server closed a connection the experiment still needed (lab matrix --every-fault once met this
+                // for resend-header against reordering-tolerated, and the whole matrix ended with "the tool failed
+                // unexpectedly"): the run cannot decide, and says why, and the matrix goes on.
+                result.Notes.Add($"The experiment stopped before it finished: a connection failed ({e.Message}).");
+                result.Stopped = true;
+            }
             finally
             {
                 NoteTheMovedClock(lab, result);

@@ -158,8 +158,22 @@ public sealed class TimingStatisticsTests
         Assert.True(result.Sign.P < 0.0005 && result.Sign.Positives > result.Sign.Negatives, result.Summary);
         Assert.True(result.Wilcoxon.P < 0.0005 && result.Wilcoxon.Z > 0, result.Summary);
         Assert.InRange(shift, result.MedianOfDifferences.Low, result.MedianOfDifferences.High);
-        Assert.Equal(result.MedianOfDifferences.HalfWidth, result.SmallestDetectableNs);
+        Assert.True(result.SmallestDetectableNs >= result.MedianOfDifferences.HalfWidth, result.Summary);
         Assert.StartsWith("leak: median difference +", result.Summary, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Many equal differences at the median collapse its interval to a point ([0, 0]); the smallest detectable
+    /// difference is then the step to the nearest other difference, never 0.
+    /// </summary>
+    [Fact]
+    public void A_median_interval_collapsed_on_ties_does_not_claim_a_smallest_detectable_difference_of_zero()
+    {
+        long[] d = [.. Enumerable.Repeat(-7L, 400), .. Enumerable.Repeat(0L, 1_200), .. Enumerable.Repeat(7L, 400)];
+        TimingAnalysisResult result = TimingAnalysis.Analyze([.. d.Select(_ => 1000L)], [.. d.Select(x => 1000L + x)], new TimingAnalysisOptions());
+        Assert.Equal(0, result.MedianOfDifferences.HalfWidth);
+        Assert.Equal(7, result.SmallestDetectableNs);
+        Assert.EndsWith("smallest detectable 7 ns", result.Summary, StringComparison.Ordinal);
     }
 
     /// <summary>

@@ -66,15 +66,42 @@ public static class TimingAnalysis
         // sign test is the stronger of the two (a planted 300 ns moved the median of 20,000 differences by 191 ns
         // [140, 250] while the signed ranks, swamped by the tails, stayed above α/2). Wilcoxon is still reported.
         bool leak = (sign.P < options.Alpha / 2 && medianOfDifferences.ExcludesZero) || deciles.Significant;
-        string summary = Summarize(leak, medianOfDifferences, sign, wilcoxon, deciles);
+        double smallestDetectable = Math.Max(medianOfDifferences.HalfWidth, StepAtTheMedian(sortedD));
+        string summary = Summarize(leak, medianOfDifferences, smallestDetectable, sign, wilcoxon, deciles);
         return new TimingAnalysisResult(a.Length, options.Alpha, sign, wilcoxon, medianOfDifferences, differenceOfMedians, deciles,
-            medianOfDifferences.HalfWidth, leak, summary);
+            smallestDetectable, leak, summary);
+    }
+
+    /// <summary>
+    /// The gap from the median difference to the nearest different value, below or above. With millions of pairs
+    /// the median's interval can collapse onto a run of equal differences (a 756,024-pair run here had [0, 0]): the
+    /// data then cannot place a shift finer than this step, so the smallest detectable difference is never reported
+    /// below it.
+    /// </summary>
+    private static double StepAtTheMedian(long[] sortedD)
+    {
+        int k = OrderStatisticBootstrap.Rank(sortedD.Length, 0.5) - 1;
+        long median = sortedD[k];
+        int below = Array.FindLastIndex(sortedD, k, x => x < median);
+        int above = Array.FindIndex(sortedD, k, x => x > median);
+        long step = long.MaxValue;
+        if (below >= 0)
+        {
+            step = median - sortedD[below];
+        }
+
+        if (above >= 0)
+        {
+            step = Math.Min(step, sortedD[above] - median);
+        }
+
+        return step == long.MaxValue ? 0 : step;
     }
 
     /// <summary>
     /// The median of the paired differences, whose replicates are the median of a resample of the pairs: one
     /// <see cref="OrderStatisticBootstrap"/> draw each. Resampling pairs keeps their correlation, so this interval is
-    /// the sharp one and sets <see cref="TimingAnalysisResult.SmallestDetectableNs"/>.
+    /// the sharp one and sets <see cref="TimingAnalysisResult.SmallestDetectableNs"/> (with <see cref="StepAtTheMedian"/>).
     /// </summary>
     private static ConfidenceInterval MedianOfDifferences(long[] sortedD, double confidence, int replicates, Random random)
     {
@@ -104,7 +131,8 @@ public static class TimingAnalysis
     }
 
     /// <summary>The one-line verdict: "leak: median difference +98 ns [71, 125] at 99.95%; sign p = 1e-15; Wilcoxon p = 3e-12; ...".</summary>
-    private static string Summarize(bool leak, ConfidenceInterval median, SignTestResult sign, WilcoxonResult wilcoxon, DecileTestResult deciles)
+    private static string Summarize(bool leak, ConfidenceInterval median, double smallestDetectable, SignTestResult sign, WilcoxonResult wilcoxon,
+        DecileTestResult deciles)
     {
         var c = CultureInfo.InvariantCulture;
         int[] flagged = [.. deciles.Rows.Where(r => r.Significant).Select(r => r.Decile)];
@@ -116,7 +144,7 @@ public static class TimingAnalysis
         };
         return string.Create(c,
             $"{(leak ? "leak" : "no leak")}: median difference {median.Estimate:+0;-0;0} ns [{median.Low:0}, {median.High:0}] at {median.Confidence * 100:0.###}%; "
-            + $"sign p = {sign.P:g2}; Wilcoxon p = {wilcoxon.P:g2}; {decileText}; smallest detectable {median.HalfWidth:0} ns");
+            + $"sign p = {sign.P:g2}; Wilcoxon p = {wilcoxon.P:g2}; {decileText}; smallest detectable {smallestDetectable:0} ns");
     }
 
     /// <summary>Ascending decile numbers as ranges: [1, 2, 3, 5, 7, 8] reads "1-3, 5, 7-8".</summary>

@@ -9,8 +9,9 @@ namespace Testbed.Conformance.Timing.Statistics;
 /// <param name="DifferenceOfMedians">median(b) − median(a), with its bootstrap interval at confidence 1 − Alpha/2.</param>
 /// <param name="Deciles">RTLF's decile test at family-wise rate Alpha/2.</param>
 /// <param name="SmallestDetectableNs">
-/// The half-width of <paramref name="MedianOfDifferences"/>' interval: a shift of the median difference smaller than
-/// this could not have been told from zero by this run.
+/// The half-width of <paramref name="MedianOfDifferences"/>' interval, but never less than the step from the median
+/// difference to the nearest different one: a shift of the median difference smaller than this could not have been
+/// told from zero by this run.
 /// </param>
 /// <param name="Leak">
 /// The verdict: (sign test p &lt; Alpha/2 and the median-of-differences interval excludes 0) or the decile test flags
