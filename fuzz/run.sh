@@ -1,13 +1,26 @@
 #!/usr/bin/env bash
 # Fuzzes one target with AFL++ for SECONDS (default 60) on a fresh machine or an old one:
-#   fuzz/run.sh TARGET [SECONDS]       (fuzz/run.sh list shows the targets)
+#   fuzz/run.sh TARGET [SECONDS] [--jobs N]       (fuzz/run.sh list shows the targets)
+# With --jobs N, AFL++'s parallel mode: one main instance (-M main) and N-1 secondaries (-S sec2 ...) sharing the
+# sync directory .work/TARGET/findings, each on a core of its own (AFL++ binds each to a free core).
 # Installs afl++ (apt-get) and the SharpFuzz instrumentation tool (into fuzz/.tools) when missing, builds, instruments
 # Testbed.Protocol.dll after the build, writes the seed corpus and dictionary, runs afl-fuzz, prints execs/s, paths
 # and crashes, and copies each new crash, minimized, into fuzz/regressions/TARGET/. Exit 1 when a new crash was found.
 set -euo pipefail
 cd "$(dirname "$0")"
-target=${1:?usage: fuzz/run.sh TARGET [SECONDS]}
-seconds=${2:-60}
+usage="usage: fuzz/run.sh TARGET [SECONDS] [--jobs N]"
+target=${1:?$usage}
+shift
+seconds=60
+jobs=1
+while [ $# -gt 0 ]; do
+    case $1 in
+        --jobs) jobs=${2:-}; shift 2 || { echo "fuzz/run.sh: --jobs needs a number; $usage" >&2; exit 2; } ;;
+        *) seconds=$1; shift ;;
+    esac
+done
+[[ $seconds =~ ^[1-9][0-9]*$ ]] || { echo "fuzz/run.sh: SECONDS must be a positive whole number, not '$seconds'; $usage" >&2; exit 2; }
+[[ $jobs =~ ^[1-9][0-9]*$ ]] && [ "$jobs" -le 64 ] || { echo "fuzz/run.sh: --jobs must be 1 to 64, not '$jobs'; $usage" >&2; exit 2; }
 out=.work/$target
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
@@ -36,18 +49,37 @@ dict=(); [ -s "$out/dict" ] && dict=(-x "$out/dict")
 .tools/sharpfuzz $bin/Testbed.Protocol.dll >/dev/null 2>&1 || true
 .tools/sharpfuzz $bin/testbed-server.dll Testbed.Server >/dev/null 2>&1 || true   # for the dispatch target
 
-echo "== afl-fuzz $target for $seconds s"
-AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
-    afl-fuzz -i "$out/corpus" -o "$out/findings" "${dict[@]}" -t 10000 -m none -V "$seconds" \
-    -- dotnet $bin/Testbed.Fuzz.dll run "$target" >"$out/afl.log" 2>&1 || { tail -20 "$out/afl.log"; exit 2; }
+fuzz() { # ROLE LOG: one afl-fuzz instance; ROLE is empty (a lone instance), -M main or -S secK
+    AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
+        afl-fuzz -i "$out/corpus" -o "$out/findings" $1 "${dict[@]}" -t 10000 -m none -V "$seconds" \
+        -- dotnet $bin/Testbed.Fuzz.dll run "$target" >"$2" 2>&1 || { tail -20 "$2"; return 2; }
+}
 
-stats=$out/findings/default/fuzzer_stats
-execs=$(sed -n 's/^execs_done *: *//p' "$stats"); rate=$(sed -n 's/^execs_per_sec *: *//p' "$stats")
-paths=$(sed -n 's/^corpus_count *: *//p' "$stats"); crashes=$(sed -n 's/^saved_crashes *: *//p' "$stats")
+echo "== afl-fuzz $target for $seconds s on $jobs core(s)"
+if [ "$jobs" -eq 1 ]; then
+    fuzz "" "$out/afl.log" || exit 2
+else
+    pids=()
+    fuzz "-M main" "$out/afl-main.log" & pids+=($!)
+    for k in $(seq 2 "$jobs"); do
+        sleep 1 # the main instance claims its core first
+        fuzz "-S sec$k" "$out/afl-sec$k.log" & pids+=($!)
+    done
+    failed=0
+    for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+    [ "$failed" -eq 0 ] || exit 2
+fi
+
+# Summed over the instances (one, or the main and its secondaries); paths are the main instance's corpus, which
+# imports what the secondaries find.
+sum() { cat "$out"/findings/*/fuzzer_stats | sed -n "s/^$1 *: *//p" | awk '{s += $1} END {printf "%.0f", s}'; }
+execs=$(sum execs_done); rate=$(sum execs_per_sec); crashes=$(sum saved_crashes)
+lead=$out/findings/default; [ "$jobs" -eq 1 ] || lead=$out/findings/main
+paths=$(sed -n 's/^corpus_count *: *//p' "$lead/fuzzer_stats")
 echo "$target: $execs execs, $rate execs/s, $paths paths, $crashes crashes in $seconds s"
 
 new=0
-for crash in "$out"/findings/default/crashes/id:*; do
+for crash in "$out"/findings/*/crashes/id:*; do
     [ -e "$crash" ] || continue
     mkdir -p "regressions/$target"
     name=regressions/$target/$(sha256sum "$crash" | cut -c1-16)
