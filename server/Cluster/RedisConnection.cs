@@ -1,0 +1,62 @@
+using StackExchange.Redis;
+
+namespace Testbed.Server.Cluster;
+
+/// <summary>
+/// The node's connection to the cluster's Redis (--Testbed:Redis, StackExchange.Redis configuration syntax). A node
+/// starts even while Redis is down and reconnects on its own; until Redis answers, every message is refused with 20,
+/// as nothing can be proved fresh (docs/cluster.md, "When Redis fails"). Each time the connection is made or restored
+/// the node marks the epoch, which is a no-op unless Redis has lost its state.
+/// </summary>
+internal sealed class RedisConnection : IDisposable
+{
+    private readonly ILogger _log;
+    private readonly string _endpoint;
+
+    public RedisConnection(string configuration, Protocol.Sessions.AdmissionPolicy policy, TimeProvider clock, ILogger log)
+    {
+        _log = log;
+        ConfigurationOptions options = ConfigurationOptions.Parse(configuration);
+        options.AbortOnConnectFail = false;   // start anyway, refuse until it answers
+        options.ConnectTimeout = 2000;
+        options.SyncTimeout = 1000;           // a claim waits at most this long before the message is refused
+        options.ConnectRetry = 1;
+        _endpoint = string.Join(",", options.EndPoints.Select(e => e.ToString()));
+        Multiplexer = ConnectionMultiplexer.Connect(options);
+        Ledger = new RedisReplayLedger(Multiplexer, policy);
+        Multiplexer.ConnectionRestored += (_, _) =>
+        {
+            MarkEpoch(clock);
+            ClusterLog.RedisConnected(_log, _endpoint);
+        };
+        Multiplexer.ConnectionFailed += (_, e) => ClusterLog.RedisLost(_log, _endpoint, e.FailureType.ToString());
+        if (Multiplexer.IsConnected)
+        {
+            MarkEpoch(clock);
+            ClusterLog.RedisConnected(_log, _endpoint);
+        }
+        else
+        {
+            ClusterLog.RedisLost(_log, _endpoint, "not reachable at start-up");
+        }
+    }
+
+    public IConnectionMultiplexer Multiplexer { get; }
+
+    public RedisReplayLedger Ledger { get; }
+
+    public void Dispose() => Multiplexer.Dispose();
+
+    private void MarkEpoch(TimeProvider clock)
+    {
+        try
+        {
+            Ledger.MarkEpoch(clock.GetUtcNow());
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            ClusterLog.RedisLost(_log, _endpoint, e.Message);
+        }
+    }
+}
+
