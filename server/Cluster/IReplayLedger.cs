@@ -14,5 +14,6 @@ internal interface IReplayLedger
     /// <param name="msgId">The message's msg_id.</param>
     /// <param name="keyCreatedAt">When the key was made: a key made after the shared state was lost lost nothing to it.</param>
     /// <param name="now">The node's clock, which becomes the loss's floor when it finds the state lost.</param>
-    ReplayClaim Claim(long authKeyId, long sessionId, long msgId, DateTimeOffset keyCreatedAt, DateTimeOffset now);
+    /// <param name="failure">For <see cref="ReplayClaim.Unavailable"/>: why the ledger could not be asked.</param>
+    ReplayClaim Claim(long authKeyId, long sessionId, long msgId, DateTimeOffset keyCreatedAt, DateTimeOffset now, out string? failure);
 }

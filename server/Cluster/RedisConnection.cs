@@ -19,7 +19,9 @@ internal sealed class RedisConnection : IDisposable
         ConfigurationOptions options = ConfigurationOptions.Parse(configuration);
         options.AbortOnConnectFail = false;   // start anyway, refuse until it answers
         options.ConnectTimeout = 2000;
-        options.SyncTimeout = 1000;           // a claim waits at most this long before the message is refused
+        // A claim waits at most this long before its message is refused. Generous: on a loaded 2-core machine a claim
+        // queued behind a burst has taken over 1 s (a RedisTimeoutException seen in a conformance run across 3 nodes).
+        options.SyncTimeout = 5000;
         options.ConnectRetry = 1;
         _endpoint = string.Join(",", options.EndPoints.Select(e => e.ToString()));
         Multiplexer = ConnectionMultiplexer.Connect(options);

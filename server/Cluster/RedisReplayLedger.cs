@@ -39,8 +39,9 @@ internal sealed class RedisReplayLedger : IReplayLedger
     public void MarkEpoch(DateTimeOffset now) =>
         _redis.GetDatabase().StringSet(EpochKey, Hex(MsgId.FromTime(now)), when: When.NotExists);
 
-    public ReplayClaim Claim(long authKeyId, long sessionId, long msgId, DateTimeOffset keyCreatedAt, DateTimeOffset now)
+    public ReplayClaim Claim(long authKeyId, long sessionId, long msgId, DateTimeOffset keyCreatedAt, DateTimeOffset now, out string? failure)
     {
+        failure = null;
         RedisResult result;
         try
         {
@@ -50,10 +51,11 @@ internal sealed class RedisReplayLedger : IReplayLedger
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
+            failure = $"{e.GetType().Name}: {e.Message}";
             return ReplayClaim.Unavailable;
         }
 
-        return (string?)result switch
+        ReplayClaim claim = (string?)result switch
         {
             "fresh" => ReplayClaim.Fresh,
             "duplicate" => ReplayClaim.Duplicate,
@@ -62,6 +64,8 @@ internal sealed class RedisReplayLedger : IReplayLedger
             "forgotten" => ReplayClaim.Forgotten,
             _ => ReplayClaim.Unavailable,
         };
+        failure = claim == ReplayClaim.Unavailable ? $"the claim script answered '{result}'" : null;
+        return claim;
     }
 
     /// <summary>

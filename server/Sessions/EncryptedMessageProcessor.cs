@@ -349,8 +349,10 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
     /// reached this node, so a packet captured on its way to another node would pass it. Without a ledger (one node,
     /// or the per-node-replay-state fault) this node's window is the whole truth.
     /// </summary>
-    private AdmissionVerdict ClaimAcrossCluster(MessageContext context, in EnvelopeHeader header, AdmissionVerdict passed) =>
-        ledger?.Claim(context.AuthKeyId, header.SessionId, header.MsgId, context.StoredKey.CreatedAt, context.Now) switch
+    private AdmissionVerdict ClaimAcrossCluster(MessageContext context, in EnvelopeHeader header, AdmissionVerdict passed)
+    {
+        string? failure = null;
+        return ledger?.Claim(context.AuthKeyId, header.SessionId, header.MsgId, context.StoredKey.CreatedAt, context.Now, out failure) switch
         {
             null or Cluster.ReplayClaim.Fresh => passed,
             Cluster.ReplayClaim.Duplicate => new AdmissionVerdict(AdmissionAction.Duplicate, null, "msg_id already processed (by a node of the cluster)"),
@@ -359,8 +361,10 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
             Cluster.ReplayClaim.BelowWindow => new AdmissionVerdict(AdmissionAction.Refuse, BadMsgCode.MessageTooOld, "msg_id below the cluster's replay window"),
             Cluster.ReplayClaim.Forgotten => new AdmissionVerdict(AdmissionAction.Refuse, BadMsgCode.MessageTooOld,
                 "msg_id from before the cluster's shared state was lost (Redis restarted empty)"),
-            _ => new AdmissionVerdict(AdmissionAction.Refuse, BadMsgCode.MessageTooOld, "the cluster's shared replay state is unreachable: freshness cannot be proved"),
+            _ => new AdmissionVerdict(AdmissionAction.Refuse, BadMsgCode.MessageTooOld,
+                $"the cluster's shared replay state cannot be asked ({failure}): freshness cannot be proved"),
         };
+    }
 
     /// <summary>
     /// A message already processed is never processed again, but its answer is given again (docs/protocol.md §3.6):
