@@ -152,8 +152,9 @@ public static class ServerApp
         // Made now, not on first use: sessions refuse msg_ids from before the registry existed (a restart forgets them).
         app.Services.GetRequiredService<SessionRegistry>();
 
-        // Connected now, not on first use: the connection marks the cluster's epoch (docs/cluster.md).
-        app.Services.GetService<Cluster.RedisConnection>();
+        // Connected now, not on first use: the connection marks the cluster's epoch, and pushes from other nodes must
+        // arrive before this node's first session asks for anything (docs/cluster.md).
+        app.Services.GetService<Cluster.ClusterPushes>();
         app.UseWebSockets();
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = ClientFiles.Provider });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = ClientFiles.Provider });

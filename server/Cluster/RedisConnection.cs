@@ -3,7 +3,8 @@ using StackExchange.Redis;
 namespace Testbed.Server.Cluster;
 
 /// <summary>
-/// The node's connection to the cluster's Redis (--Testbed:Redis, StackExchange.Redis configuration syntax). A node
+/// The node's connections to the cluster's Redis (--Testbed:Redis, StackExchange.Redis configuration syntax): the
+/// multiplexed one for delivery across nodes and for noticing a lost and restored Redis, and the ledger's own. A node
 /// starts even while Redis is down and reconnects on its own; until Redis answers, every message is refused with 20,
 /// as nothing can be proved fresh (docs/cluster.md, "When Redis fails"). Each time the connection is made or restored
 /// the node marks the epoch, which is a no-op unless Redis has lost its state.
@@ -24,8 +25,8 @@ internal sealed class RedisConnection : IDisposable
         options.SyncTimeout = 5000;
         options.ConnectRetry = 1;
         _endpoint = string.Join(",", options.EndPoints.Select(e => e.ToString()));
+        Ledger = new RedisReplayLedger(new RespConnectionPool(options.EndPoints[0], options.Password, TimeSpan.FromMilliseconds(options.SyncTimeout)), policy);
         Multiplexer = ConnectionMultiplexer.Connect(options);
-        Ledger = new RedisReplayLedger(Multiplexer, policy);
         Multiplexer.ConnectionRestored += (_, _) =>
         {
             MarkEpoch(clock);
@@ -47,7 +48,11 @@ internal sealed class RedisConnection : IDisposable
 
     public RedisReplayLedger Ledger { get; }
 
-    public void Dispose() => Multiplexer.Dispose();
+    public void Dispose()
+    {
+        Multiplexer.Dispose();
+        Ledger.Dispose();
+    }
 
     private void MarkEpoch(TimeProvider clock)
     {
@@ -55,7 +60,7 @@ internal sealed class RedisConnection : IDisposable
         {
             Ledger.MarkEpoch(clock.GetUtcNow());
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (IOException e)
         {
             ClusterLog.RedisLost(_log, _endpoint, e.Message);
         }

@@ -1,5 +1,6 @@
 using System.Globalization;
-using StackExchange.Redis;
+using System.Security.Cryptography;
+using System.Text;
 using Testbed.Protocol.Messages;
 using Testbed.Protocol.Sessions;
 
@@ -9,53 +10,70 @@ namespace Testbed.Server.Cluster;
 /// The cluster's replay ledger in Redis: each session's window a sorted set, claimed through one Lua script
 /// (claim-msg-id.lua), so a check and its record are one round trip and one atomic step. The script's policy follows
 /// the node's <see cref="AdmissionPolicy"/>, so the replay fault profiles weaken the cluster as they weaken one node.
+/// Claims go over the ledger's own blocking connections (<see cref="RespConnection"/>), on the caller's thread.
 /// </summary>
-internal sealed class RedisReplayLedger : IReplayLedger
+internal sealed class RedisReplayLedger : IReplayLedger, IDisposable
 {
     private const string EpochKey = "tb:epoch";
-    // Sent as EVALSHA once Redis knows it; the client falls back to EVAL when a restarted Redis has forgotten it.
     private static readonly string ClaimScript = LoadScript();
 
-    private readonly IConnectionMultiplexer _redis;
-    private readonly int _capacity;
-    private readonly string _policy;
-    private readonly long _windowSeconds;
+    // Sent as EVALSHA; a Redis that does not know the script yet (new, or restarted) answers NOSCRIPT, and the claim
+    // is sent again as EVAL, which also caches it.
+    private static readonly string ClaimScriptSha = Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(ClaimScript)));
 
-    public RedisReplayLedger(IConnectionMultiplexer redis, AdmissionPolicy policy)
+    private readonly RespConnectionPool _pool;
+    private readonly string _capacity;
+    private readonly string _policy;
+    private readonly string _windowSeconds;
+
+    public RedisReplayLedger(RespConnectionPool pool, AdmissionPolicy policy)
     {
-        _redis = redis;
-        _capacity = policy.WindowCapacity;
+        _pool = pool;
+        _capacity = policy.WindowCapacity.ToString(CultureInfo.InvariantCulture);
         _policy = (policy.AcceptDuplicates ? "d" : "") + (policy.StrictOrder ? "s" : "")
             + (policy.RefuseBelowWindow && !policy.IgnoreTimeWindow ? "b" : "");
 
         // A window is needed while its newest id can still pass the time window (§3.4); twice that, as for the floors.
-        _windowSeconds = (long)(2 * (policy.MaxPast + policy.MaxFuture)).TotalSeconds;
+        _windowSeconds = ((long)(2 * (policy.MaxPast + policy.MaxFuture)).TotalSeconds).ToString(CultureInfo.InvariantCulture);
     }
 
     /// <summary>
     /// Sets the epoch unless one is set: called whenever a node (re)connects, so that after Redis lost its state the
     /// epoch is the moment it came back, before any key made since (such a key lost nothing and is not floored).
     /// </summary>
-    public void MarkEpoch(DateTimeOffset now) =>
-        _redis.GetDatabase().StringSet(EpochKey, Hex(MsgId.FromTime(now)), when: When.NotExists);
+    /// <exception cref="IOException">Redis cannot be reached.</exception>
+    public void MarkEpoch(DateTimeOffset now) => _pool.Use(c => c.Call("SET", EpochKey, Hex(MsgId.FromTime(now)), "NX"));
 
     public ReplayClaim Claim(long authKeyId, long sessionId, long msgId, DateTimeOffset keyCreatedAt, DateTimeOffset now, out string? failure)
     {
         failure = null;
-        RedisResult result;
+        string[] keysAndArguments =
+        [
+            "2", WindowKey(authKeyId, sessionId), EpochKey,
+            Hex(msgId), Hex(MsgId.FromTime(keyCreatedAt)), Hex(MsgId.FromTime(now)), _capacity, _policy, _windowSeconds,
+        ];
+        string? answer;
         try
         {
-            result = _redis.GetDatabase().ScriptEvaluate(ClaimScript,
-                [WindowKey(authKeyId, sessionId), EpochKey],
-                [Hex(msgId), Hex(MsgId.FromTime(keyCreatedAt)), Hex(MsgId.FromTime(now)), _capacity, _policy, _windowSeconds]);
+            answer = _pool.Use(connection =>
+            {
+                try
+                {
+                    return connection.Call(["EVALSHA", ClaimScriptSha, .. keysAndArguments]);
+                }
+                catch (RespErrorException e) when (e.Kind == "NOSCRIPT")
+                {
+                    return connection.Call(["EVAL", ClaimScript, .. keysAndArguments]);
+                }
+            });
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (Exception e) when (e is IOException or RespErrorException)
         {
-            failure = $"{e.GetType().Name}: {e.Message}";
+            failure = e.Message;
             return ReplayClaim.Unavailable;
         }
 
-        ReplayClaim claim = (string?)result switch
+        ReplayClaim claim = answer switch
         {
             "fresh" => ReplayClaim.Fresh,
             "duplicate" => ReplayClaim.Duplicate,
@@ -64,16 +82,17 @@ internal sealed class RedisReplayLedger : IReplayLedger
             "forgotten" => ReplayClaim.Forgotten,
             _ => ReplayClaim.Unavailable,
         };
-        failure = claim == ReplayClaim.Unavailable ? $"the claim script answered '{result}'" : null;
+        failure = claim == ReplayClaim.Unavailable ? $"the claim script answered '{answer}'" : null;
         return claim;
     }
+
+    public void Dispose() => _pool.Dispose();
 
     /// <summary>
     /// One session's window. The braces are a Redis Cluster hash tag: every key of one auth key lands on one shard
     /// (docs/cluster.md, "Scaling model").
     /// </summary>
-    private static RedisKey WindowKey(long authKeyId, long sessionId) =>
-        $"tb:{{{Hex(authKeyId)}}}:w:{Hex(sessionId)}";
+    private static string WindowKey(long authKeyId, long sessionId) => $"tb:{{{Hex(authKeyId)}}}:w:{Hex(sessionId)}";
 
     private static string Hex(long value) => value.ToString("x16", CultureInfo.InvariantCulture);
 
