@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Stops a cluster that cluster/up.sh started, and removes its directory.
+#   cluster/down.sh [--keep] DIR
+# In order: HAProxy (no new connections), the nodes, Redis, PostgreSQL; each SIGTERM, then SIGKILL after 10 s. Then
+# DIR is removed, unless --keep. Only a directory up.sh made (it holds .testbed-cluster) is touched. Whatever part is
+# not running is skipped, so it also cleans up after an up.sh that failed half way (up.sh calls it so).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=cluster/node-process.sh
+. "$here/node-process.sh"
+usage="usage: cluster/down.sh [--keep] DIR"
+keep=false
+[ "${1:-}" = --keep ] && { keep=true; shift; }
+dir=${1:?$usage}
+[ -f "$dir/.testbed-cluster" ] || { echo "cluster/down.sh: $dir is not a cluster directory (no .testbed-cluster in it); $usage" >&2; exit 2; }
+
+"$here/engines/haproxy.sh" stop "$dir/haproxy"
+for pidfile in "$dir"/node*.pid; do
+    [ -e "$pidfile" ] || continue
+    k=${pidfile##*/node}
+    node_stop "$dir" "${k%.pid}"
+done
+"$here/engines/redis.sh" stop "$dir/redis"
+[ -d "$dir/postgres" ] && "$here/engines/postgres.sh" stop "$dir/postgres"
+if $keep; then echo "cluster stopped; $dir kept"; else rm -rf "$dir" && echo "cluster stopped; $dir removed"; fi
