@@ -58,8 +58,10 @@ fail() {
     echo "cluster/up.sh: $1; stopped what was started, $dir kept for its logs" >&2
     exit 1
 }
+trap 'fail "interrupted"' INT TERM
+# Each step's stderr goes to $errors, and last_error is the one line a failed step wrote there. A function is called in
+# a subshell for it: a redirection on the call itself would hold for the trap too, and send fail's line into the file.
 errors=$dir/up.err
-# last_error: the one line a failed step wrote to stderr.
 last_error() { tail -1 "$errors"; }
 
 "$here/engines/install.sh" 2>"$errors" || { cat "$errors" >&2; exit 2; }
@@ -84,12 +86,12 @@ for k in $(seq "$nodes"); do
 done
 # Node 1 makes the RSA key and the salt secret; the others start with copies, so that all nodes are one server to a client.
 node_start "$dir" 1
-node_wait "$dir" 1 "$(node_http 1)" 2>"$errors" || fail "$(last_error)"
+(node_wait "$dir" 1 "$(node_http 1)") 2>"$errors" || fail "$(last_error)"
 for k in $(seq 2 "$nodes"); do
     cp -p "$dir"/node1/{server-key.pem,server-public.pem,salt-secret.bin} "$dir/node$k/"
     node_start "$dir" "$k"
 done
-for k in $(seq 2 "$nodes"); do node_wait "$dir" "$k" "$(node_http "$k")" 2>"$errors" || fail "$(last_error)"; done
+for k in $(seq 2 "$nodes"); do (node_wait "$dir" "$k" "$(node_http "$k")") 2>"$errors" || fail "$(last_error)"; done
 
 mkdir -p "$dir/haproxy"
 backends=()
