@@ -35,7 +35,7 @@ ports=("$front_http" "$front_tcp" "$stats" "$postgres_port" "$redis_port")
 for k in $(seq "$nodes"); do ports+=("$(node_http "$k")" "$(node_tcp "$k")"); done
 for port in "${ports[@]}"; do
     # A connection accepted means a listener: another cluster, or anything else, would share or steal the port.
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    if listening "$port"; then
         echo "cluster/up.sh: port $port on 127.0.0.1 is in use (ports $base-$((base + 10 * nodes + 1))); stop what holds it or choose another --base-port" >&2
         exit 1
     fi
@@ -64,7 +64,7 @@ trap 'fail "interrupted"' INT TERM
 errors=$dir/up.err
 last_error() { tail -1 "$errors"; }
 
-"$here/engines/install.sh" 2>"$errors" || { cat "$errors" >&2; exit 2; }
+timeout 900 "$here/engines/install.sh" 2>"$errors" || { cat "$errors" >&2; exit 2; }
 if [ ! -f "$node_dll" ]; then
     echo "building the server (Release)"
     timeout 900 dotnet build "$here/../server/Testbed.Server.csproj" -c Release -nologo -v quiet >"$dir/build.log" 2>&1 \
@@ -101,7 +101,7 @@ for k in $(seq "$nodes"); do backends+=("$(node_tcp "$k"):$(node_http "$k")"); d
 # The fronts accept once a connection through each reaches a node: /server-info over HTTP, a TCP connect for MTProto.
 for tries in $(seq 20 -1 0); do
     curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$front_http/server-info" \
-        && (exec 3<>"/dev/tcp/127.0.0.1/$front_tcp") 2>/dev/null && break
+        && listening "$front_tcp" && break
     [ "$tries" -gt 0 ] || fail "HAProxy's fronts 127.0.0.1:$front_http and :$front_tcp did not answer within 10 s"
     sleep 0.5
 done

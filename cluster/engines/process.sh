@@ -1,6 +1,10 @@
 # shellcheck shell=bash
-# Stopping a process of the cluster by its pid file, sourced by the engine and node scripts. Each checks that the pid
-# still names the program it should (a pid is reused once its process is gone), and every wait is bounded.
+# Processes of the cluster, sourced by the engine and node scripts: whether a port is taken, and stopping a process by
+# its pid file. Each stop checks that the pid still names the program it should (a pid is reused once its process is
+# gone), and every wait is bounded.
+
+# listening PORT: something accepts connections on 127.0.0.1:PORT.
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # is_running PIDFILE PROGRAM: the pid file names a live process whose command line holds PROGRAM.
 is_running() {
