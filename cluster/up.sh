@@ -41,6 +41,9 @@ for port in "${ports[@]}"; do
     fi
 done
 
+# install.sh says in one line what failed and what to run by hand; only its time limit needs a line of its own.
+timeout 900 "$here/engines/install.sh" || { [ $? -ne 124 ] || echo "cluster/up.sh: cluster/engines/install.sh took over 15 min; run it by hand" >&2; exit 2; }
+
 if [ -z "$dir" ]; then
     dir=$(mktemp -d "${TMPDIR:-/tmp}/testbed-cluster.XXXXXX")
 elif [ -e "$dir" ] && [ -n "$(ls -A "$dir")" ]; then
@@ -64,7 +67,6 @@ trap 'fail "interrupted"' INT TERM
 errors=$dir/up.err
 last_error() { tail -1 "$errors"; }
 
-timeout 900 "$here/engines/install.sh" 2>"$errors" || { cat "$errors" >&2; exit 2; }
 if [ ! -f "$node_dll" ]; then
     echo "building the server (Release)"
     timeout 900 dotnet build "$here/../server/Testbed.Server.csproj" -c Release -nologo -v quiet >"$dir/build.log" 2>&1 \
@@ -119,7 +121,7 @@ rm -f "$errors"
 cat <<SUMMARY
 cluster up: $nodes nodes behind HAProxy (round robin, no stickiness)
   MTProto TCP  127.0.0.1:$front_tcp     HTTP/WebSocket  http://127.0.0.1:$front_http (/api, /apiws, /server-info)
-  nodes        $(for k in $(seq "$nodes"); do printf 'node%s tcp %s http %s  ' "$k" "$(node_tcp "$k")" "$(node_http "$k")"; done)
+  nodes        $(for k in $(seq "$nodes"); do printf 'node%s tcp %s http %s, ' "$k" "$(node_tcp "$k")" "$(node_http "$k")"; done | sed 's/, $//')
   PostgreSQL   127.0.0.1:$postgres_port     Redis 127.0.0.1:$redis_port     HAProxy status http://127.0.0.1:$stats/stats
   settings     $dir/cluster.env
   stop with    cluster/down.sh $dir
