@@ -28,7 +28,7 @@ node_of_request() {
 }
 
 # requests COUNT: the nodes that answered COUNT requests, in order, space-separated.
-requests() { local _; for _ in $(seq "$1"); do printf '%s ' "$(node_of_request)"; done; }
+requests() { local _ answers=(); for _ in $(seq "$1"); do answers+=("$(node_of_request)"); done; echo "${answers[*]}"; }
 
 # state K: node K's states in HAProxy's two backends, MTProto TCP then HTTP (UP, DOWN, "UP 1/2"…), from its status
 # page; the two are checked apart, so one may change before the other.
@@ -52,7 +52,7 @@ for k in $(seq "$NODES"); do
     counts="$counts $(ss -Htn state established "( sport = :${!port} )" | wc -l)"
 done
 for fd in "${held[@]}"; do exec {fd}>&-; done
-[ "$(tr -d ' 1' <<<"$counts")" = "" ] || fail "TCP front: $NODES connections held open landed on the nodes as$counts, not one each"
+[ "$counts" = "$(printf ' 1%.0s' $(seq "$NODES"))" ] || fail "TCP front: $NODES connections held open landed on the nodes as$counts, not one each"
 echo "TCP front: $NODES connections, one on each node"
 
 "$here/node.sh" "$dir" kill "$victim"
