@@ -31,6 +31,9 @@ internal static class ServerInfo
             http = "/api",
             webSocket = "/apiws",
         },
+        // Which node answered, and whether it shares its sessions' replay windows with a cluster (docs/cluster.md).
+        node = settings.NodeName,
+        cluster = settings.Redis is not null,
         faults = settings.Faults,
         acceptLegacyRsa = settings.AcceptLegacyRsa,
         encryptedSessions = new

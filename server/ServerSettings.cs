@@ -117,6 +117,9 @@ public sealed class ServerSettings
     /// </summary>
     public string? Redis { get; set; }
 
+    /// <summary>This node's name in a cluster (cluster/up.sh names them node1, node2...), shown in /server-info; null for one server.</summary>
+    public string? NodeName { get; set; }
+
     /// <summary>The DC id this server serves.</summary>
     public int DataCenter { get; set; } = 1;
 

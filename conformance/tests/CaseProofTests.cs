@@ -1,3 +1,4 @@
+using Testbed.Server.Tests;
 using System.Text;
 using Testbed.Conformance.Harness;
 using Testbed.Conformance.ServerSuite;

@@ -1,3 +1,4 @@
+using Testbed.Server.Tests;
 using Testbed.Conformance.ClientSuite;
 using Testbed.Conformance.ClientSuite.Shim;
 using Testbed.Conformance.Harness;

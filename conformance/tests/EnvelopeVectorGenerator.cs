@@ -1,3 +1,4 @@
+using Testbed.Server.Tests;
 using System.Buffers.Binary;
 using System.Text.Json;
 using System.Text.Json.Nodes;

@@ -1,3 +1,4 @@
+using Testbed.Server.Tests;
 using Testbed.Conformance.Vectors;
 
 namespace Testbed.Conformance.Tests;

@@ -1,3 +1,4 @@
+using Testbed.Server.Tests;
 using System.Text.Json.Nodes;
 
 namespace Testbed.Conformance.Tests;

@@ -1,4 +1,4 @@
-namespace Testbed.Conformance.Tests;
+namespace Testbed.Server.Tests;
 
 /// <summary>Where the repository's folders are, found from the test binaries upwards.</summary>
 internal static class RepositoryPaths
@@ -6,6 +6,8 @@ internal static class RepositoryPaths
     public static string Root { get; } = FindRoot();
 
     public static string Vectors => Path.Combine(Root, "vectors");
+
+    public static string Cluster => Path.Combine(Root, "cluster");
 
     private static string FindRoot()
     {

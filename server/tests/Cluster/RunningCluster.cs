@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using Testbed.Protocol.Handshake;
+
+namespace Testbed.Server.Tests.Cluster;
+
+/// <summary>
+/// A real cluster for the tests: cluster/up.sh's three nodes on PostgreSQL and Redis behind HAProxy, in a temporary
+/// directory, taken down by cluster/down.sh. Killing and restarting a node or Redis goes through the same scripts a
+/// user would run (docs/cluster.md).
+/// </summary>
+public sealed class RunningCluster : IAsyncDisposable
+{
+    private static readonly TimeSpan ScriptLimit = TimeSpan.FromMinutes(3);
+    private readonly Dictionary<string, string> _environment;
+
+    private RunningCluster(string directory, Dictionary<string, string> environment, RsaPublicKey publicKey)
+    {
+        Directory = directory;
+        _environment = environment;
+        PublicKey = publicKey;
+    }
+
+    /// <summary>The cluster's directory (engines, nodes' data directories and logs, cluster.env).</summary>
+    public string Directory { get; }
+
+    /// <summary>The server key every node shares.</summary>
+    public RsaPublicKey PublicKey { get; }
+
+    /// <summary>HAProxy's MTProto TCP front (round robin over the nodes).</summary>
+    public int FrontTcp => Port("FRONT_TCP");
+
+    /// <summary>HAProxy's HTTP/WebSocket front.</summary>
+    public int FrontHttp => Port("FRONT_HTTP");
+
+    /// <summary>Node <paramref name="k"/>'s own MTProto TCP port (1-based).</summary>
+    public int NodeTcp(int k) => Port($"NODE{k}_TCP");
+
+    /// <summary>Node <paramref name="k"/>'s own HTTP port (1-based).</summary>
+    public int NodeHttp(int k) => Port($"NODE{k}_HTTP");
+
+    /// <summary>Brings a cluster up; <paramref name="nodeArguments"/> go to every node (--fault NAME).</summary>
+    public static async Task<RunningCluster> StartAsync(params string[] nodeArguments)
+    {
+        string directory = System.IO.Directory.CreateTempSubdirectory("testbed-cluster-test-").FullName;
+        // Ports of its own (up.sh takes B to B+91), below the range the kernel hands out as ephemeral ports (32768 up).
+        int basePort = 20_000 + Random.Shared.Next(0, 120) * 100;
+        await RunAsync("up.sh", ["--dir", directory, "--base-port", basePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--", "--Testbed:HandshakeMessagesPerMinute=1000", "--Testbed:LabClock=true", .. nodeArguments]);
+        Dictionary<string, string> environment = File.ReadAllLines(Path.Combine(directory, "cluster.env"))
+            .Where(line => line.Contains('=', StringComparison.Ordinal) && !line.StartsWith('#'))
+            .Select(line => line.Split('=', 2))
+            .ToDictionary(pair => pair[0], pair => pair[1]);
+        RsaPublicKey key = RsaPublicKey.FromPem(await File.ReadAllTextAsync(Path.Combine(directory, "node1", "server-public.pem")));
+        return new RunningCluster(directory, environment, key);
+    }
+
+    /// <summary>kill -9 of node <paramref name="k"/>.</summary>
+    public Task KillNodeAsync(int k) => RunAsync("node.sh", [Directory, "kill", $"{k}"]);
+
+    /// <summary>Starts node <paramref name="k"/> again and waits until it answers.</summary>
+    public Task StartNodeAsync(int k) => RunAsync("node.sh", [Directory, "start", $"{k}"]);
+
+    /// <summary>kill -9 of Redis: everything it held is gone (it keeps nothing on disk).</summary>
+    public Task KillRedisAsync() => RunAsync("engines/redis.sh", ["kill", Path.Combine(Directory, "redis")]);
+
+    /// <summary>Starts an empty Redis on the same port.</summary>
+    public Task StartRedisAsync() => RunAsync("engines/redis.sh", ["start", Path.Combine(Directory, "redis"), _environment["REDIS"].Split(':')[1]]);
+
+    public async ValueTask DisposeAsync() => await RunAsync("down.sh", [Directory]);
+
+    private int Port(string name) => int.Parse(_environment[name], System.Globalization.CultureInfo.InvariantCulture);
+
+    private static async Task RunAsync(string script, string[] arguments)
+    {
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(RepositoryPaths.Cluster, script));
+        arguments.ToList().ForEach(start.ArgumentList.Add);
+        using Process process = Process.Start(start)!;
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        Task<string> errors = process.StandardError.ReadToEndAsync();
+        using var limit = new CancellationTokenSource(ScriptLimit);
+        await process.WaitForExitAsync(limit.Token);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"cluster/{script} {string.Join(' ', arguments)} failed (exit {process.ExitCode}): "
+                + $"{(await errors).Trim()} {(await output).Trim()}");
+        }
+    }
+}
