@@ -20,13 +20,13 @@ public sealed class AuthKeyStoreTests
             string path = Path.Combine(directory, "testbed.db");
             var created = new DateTimeOffset(2026, 12, 2, 5, 0, 0, TimeSpan.Zero).AddMilliseconds(600);
             var now = created.AddMinutes(1);
-            var store = new AuthKeyStore(new Database(path));
+            var store = new AuthKeyStore(new SqliteDatabase(path));
             Assert.True(store.TryAdd(42, new byte[256], 1, created, null, 7));
             Assert.Equal(created, store.Load(42, now)!.CreatedAt);
             Assert.True(store.TryAdd(43, new byte[256], 1, created.AddSeconds(2), null, 7));
             Assert.Equal(created.AddMilliseconds(1400), store.Load(43, now)!.CreatedAt); // a later second is not remembered
 
-            var afterRestart = new AuthKeyStore(new Database(path));
+            var afterRestart = new AuthKeyStore(new SqliteDatabase(path));
             Assert.Equal(created.AddMilliseconds(-600), afterRestart.Load(42, now)!.CreatedAt);
         }
         finally
