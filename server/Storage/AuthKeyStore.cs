@@ -80,7 +80,8 @@ public sealed class AuthKeyStore(Database database)
     {
         using DbConnection connection = database.Open();
         using DbCommand update = connection.CreateCommand();
-        update.CommandText = "UPDATE auth_keys SET key = zeroblob(256), expires_at = 0 WHERE id = @id AND (expires_at IS NULL OR expires_at > 0);";
+        update.CommandText = "UPDATE auth_keys SET key = @zeros, expires_at = 0 WHERE id = @id AND (expires_at IS NULL OR expires_at > 0);";
+        update.AddParameter("@zeros", new byte[256]); // a parameter, not SQLite's zeroblob(256), which PostgreSQL lacks
         update.AddParameter("@id", id);
         return update.ExecuteNonQuery() == 1;
     }
