@@ -59,6 +59,7 @@ public abstract class ChatStorageTests(TestStorage storage) : IDisposable
         Assert.Equal((messageId, "before restart", true), (message.Get<long>("id"), Clients.Text(message, "text"), message.Get<bool>("delivered")));
         await using MtProtoClient aliceAgain = MtProtoClient.Resume(await Clients.TransportAsync(server, "http"), aliceKey);
         Assert.Equal(aliceId, (await Clients.WithinPatience(aliceAgain.InvokeAsync(Clients.Call("chat.getSelf")))).Get<long>("id"));
+        AssertStoredHere(aliceAgain.AuthKey.Id, aliceId, messageId);
     }
 
     [Fact]
@@ -85,11 +86,15 @@ public abstract class ChatStorageTests(TestStorage storage) : IDisposable
         await using MtProtoClient bobAgain = MtProtoClient.Resume(await Tcp(), bobKey);
         TlObject history = await Clients.WithinPatience(bobAgain.InvokeAsync(Clients.Call("chat.getHistory", aliceId, 0L, 10)));
         Assert.Equal(messageId, Assert.Single(history.Get<object?[]>("messages").Cast<TlObject>()).Get<long>("id"));
+        AssertStoredHere(bobAgain.AuthKey.Id, aliceId, messageId);
+    }
 
-        // ... and it was this store the process used: the key and the message are in it.
+    /// <summary>That the server used this test's store, not one of its own: the key and the message are in it.</summary>
+    private void AssertStoredHere(long authKeyId, long userId, long messageId)
+    {
         Database database = storage.Open();
-        Assert.True(new AuthKeyStore(database).Contains(bobAgain.AuthKey.Id));
-        Assert.Equal(messageId, Assert.Single(new ChatStore(database).Since(aliceId, 0, 10)).Id);
+        Assert.True(new AuthKeyStore(database).Contains(authKeyId));
+        Assert.Equal(messageId, Assert.Single(new ChatStore(database).Since(userId, 0, 10)).Id);
     }
 
     public void Dispose()
