@@ -53,6 +53,16 @@ public sealed class PostgresFixture : IDisposable
         Admin($"DROP DATABASE {new NpgsqlConnectionStringBuilder(connectionString).Database} WITH (FORCE);");
     }
 
+    /// <summary>How many sessions PostgreSQL has open to the database of <paramref name="connectionString"/>.</summary>
+    public long SessionsOf(string connectionString)
+    {
+        using var connection = new NpgsqlConnection(AdminConnection);
+        connection.Open();
+        using var command = new NpgsqlCommand("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = @name;", connection);
+        command.Parameters.AddWithValue("@name", new NpgsqlConnectionStringBuilder(connectionString).Database!);
+        return (long)command.ExecuteScalar()!;
+    }
+
     public void Dispose()
     {
         NpgsqlConnection.ClearAllPools();
