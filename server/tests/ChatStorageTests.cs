@@ -9,13 +9,13 @@ namespace Testbed.Server.Tests;
 /// Chat users and messages on each backend: the store's SQL itself, and a server (in process, then a process killed
 /// with SIGKILL) that keeps them across a restart.
 /// </summary>
-public abstract class ChatStorageTests(TestStorage storage) : IDisposable
+public abstract class ChatStorageTests(TestStorage storage) : StorageTest(storage)
 {
     [Fact]
     public void A_message_is_stored_once_per_random_id_and_read_back_in_order_after_a_restart()
     {
         var now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
-        var store = new ChatStore(storage.Open());
+        var store = new ChatStore(Storage.Open());
         ChatUser alice = store.Register(1, "alice", now), bob = store.Register(2, "bob", now);
         Assert.Equal(alice.Id, store.Register(1, "alice2", now).Id); // renamed, the same user
         (ChatMessage first, bool created) = store.Send(alice.Id, bob.Id, 7, "hi", now);
@@ -24,7 +24,7 @@ public abstract class ChatStorageTests(TestStorage storage) : IDisposable
         ChatMessage second = store.Send(bob.Id, alice.Id, 7, "hello", now).Message; // the same random_id from another sender
         store.MarkDelivered(first.Id);
 
-        var afterRestart = new ChatStore(storage.Open());
+        var afterRestart = new ChatStore(Storage.Open());
         Assert.Equal([(alice.Id, "alice2"), (bob.Id, "bob")], afterRestart.AllUsers(10).Select(u => (u.Id, u.Name)));
         Assert.Equal(bob, afterRestart.FindByAuthKey(2));
         Assert.Equal([second, first with { Delivered = true }], afterRestart.History(alice.Id, bob.Id, 0, 10));
@@ -38,7 +38,7 @@ public abstract class ChatStorageTests(TestStorage storage) : IDisposable
     {
         byte[] aliceKey, bobKey;
         long aliceId, bobId, messageId;
-        await using RunningServer server = await RunningServer.StartAsync(storage.ServerArguments);
+        await using RunningServer server = await RunningServer.StartAsync(Storage.ServerArguments);
         await using (MtProtoClient alice = await Clients.ConnectAsync(server))
         await using (MtProtoClient bob = await Clients.ConnectAsync(server))
         {
@@ -65,7 +65,7 @@ public abstract class ChatStorageTests(TestStorage storage) : IDisposable
     [Fact]
     public async Task An_answered_message_survives_a_kill_9_of_the_server_process()
     {
-        await using ServerProcess server = await ServerProcess.StartAsync(storage.ServerArguments);
+        await using ServerProcess server = await ServerProcess.StartAsync(Storage.ServerArguments);
         using var http = new HttpClient();
         var serverKey = Testbed.Protocol.Handshake.RsaPublicKey.FromPem(await http.GetStringAsync(new Uri($"http://127.0.0.1:{server.HttpPort}/server-key.pem")));
         async Task<IPacketTransport> Tcp() =>
@@ -92,15 +92,9 @@ public abstract class ChatStorageTests(TestStorage storage) : IDisposable
     /// <summary>That the server used this test's store, not one of its own: the key and the message are in it.</summary>
     private void AssertStoredHere(long authKeyId, long userId, long messageId)
     {
-        Database database = storage.Open();
+        Database database = Storage.Open();
         Assert.True(new AuthKeyStore(database).Contains(authKeyId));
         Assert.Equal(messageId, Assert.Single(new ChatStore(database).Since(userId, 0, 10)).Id);
-    }
-
-    public void Dispose()
-    {
-        storage.Dispose();
-        GC.SuppressFinalize(this);
     }
 }
 
