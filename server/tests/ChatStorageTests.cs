@@ -66,15 +66,11 @@ public abstract class ChatStorageTests(TestStorage storage) : StorageTest(storag
     public async Task An_answered_message_survives_a_kill_9_of_the_server_process()
     {
         await using ServerProcess server = await ServerProcess.StartAsync(Storage.ServerArguments);
-        using var http = new HttpClient();
-        var serverKey = Testbed.Protocol.Handshake.RsaPublicKey.FromPem(await http.GetStringAsync(new Uri($"http://127.0.0.1:{server.HttpPort}/server-key.pem")));
-        async Task<IPacketTransport> Tcp() =>
-            await TcpPacketTransport.ConnectAsync("127.0.0.1", server.TcpPort, Testbed.Protocol.Transport.TransportFraming.Intermediate);
 
         byte[] bobKey;
         long aliceId, messageId;
-        await using (MtProtoClient alice = await MtProtoClient.ConnectAsync(await Tcp(), serverKey))
-        await using (MtProtoClient bob = await MtProtoClient.ConnectAsync(await Tcp(), serverKey))
+        await using (MtProtoClient alice = await Clients.ConnectAsync(server))
+        await using (MtProtoClient bob = await Clients.ConnectAsync(server))
         {
             aliceId = await Clients.RegisterAsync(alice, "alice");
             long bobId = await Clients.RegisterAsync(bob, "bob");
@@ -83,7 +79,7 @@ public abstract class ChatStorageTests(TestStorage storage) : StorageTest(storag
             await server.KillAndRestartAsync(); // right after the answer: no shutdown code runs
         }
 
-        await using MtProtoClient bobAgain = MtProtoClient.Resume(await Tcp(), bobKey);
+        await using MtProtoClient bobAgain = MtProtoClient.Resume(await Clients.TcpAsync(server), bobKey);
         TlObject history = await Clients.WithinPatience(bobAgain.InvokeAsync(Clients.Call("chat.getHistory", aliceId, 0L, 10)));
         Assert.Equal(messageId, Assert.Single(history.Get<object?[]>("messages").Cast<TlObject>()).Get<long>("id"));
         AssertStoredHere(bobAgain.AuthKey.Id, aliceId, messageId);

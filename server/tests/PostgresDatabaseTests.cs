@@ -1,4 +1,6 @@
 using System.Data.Common;
+using Testbed.Protocol.Client;
+using Testbed.Protocol.Tl;
 using Testbed.Server.Storage;
 
 namespace Testbed.Server.Tests;
@@ -55,6 +57,28 @@ public sealed class PostgresDatabaseTests(PostgresFixture postgres) : IDisposabl
 
         Assert.Equal(0, postgres.SessionsOf(_storage.ConnectionString));
         Assert.True(keys.Contains(1));
+    }
+
+    /// <summary>
+    /// The point of the backend: two server processes on one database serve each other's clients. A key made with one
+    /// works on the other, and a message sent through one is in the other's history. (A live update is pushed only
+    /// by the node the recipient is connected to; the other node's client fetches it, as after new_session_created.)
+    /// </summary>
+    [Fact]
+    public async Task Two_server_processes_on_one_database_serve_each_others_keys_and_messages()
+    {
+        await using ServerProcess first = await ServerProcess.StartAsync(_storage.ServerArguments);
+        await using ServerProcess second = await ServerProcess.StartAsync(_storage.ServerArguments);
+        await using MtProtoClient alice = await Clients.ConnectAsync(first);
+        await using MtProtoClient bob = await Clients.ConnectAsync(second);
+        long aliceId = await Clients.RegisterAsync(alice, "alice");
+        long bobId = await Clients.RegisterAsync(bob, "bob");
+        long messageId = (await alice.InvokeAsync(Clients.Call("chat.sendMessage", bobId, 1L, Clients.Text("across nodes")))).Get<long>("id");
+
+        TlObject history = await Clients.WithinPatience(bob.InvokeAsync(Clients.Call("chat.getHistory", aliceId, 0L, 10)));
+        Assert.Equal(messageId, Assert.Single(history.Get<object?[]>("messages").Cast<TlObject>()).Get<long>("id"));
+        await using MtProtoClient aliceOnSecond = MtProtoClient.Resume(await Clients.TcpAsync(second), alice.AuthKey.Bytes.ToArray());
+        Assert.Equal(aliceId, (await Clients.WithinPatience(aliceOnSecond.InvokeAsync(Clients.Call("chat.getSelf")))).Get<long>("id"));
     }
 
     public void Dispose() => _storage.Dispose();
