@@ -31,14 +31,15 @@ internal sealed class BenchServer : IAsyncDisposable
 
     public RsaPublicKey PublicKey => _app.Services.GetRequiredService<ServerKeyStore>().Key.PublicKey;
 
-    public static async Task<BenchServer> StartAsync()
+    /// <summary>Starts the server; <paramref name="settings"/> are added to its command line (--Testbed:Redis=…).</summary>
+    public static async Task<BenchServer> StartAsync(params string[] settings)
     {
         string data = Directory.CreateTempSubdirectory("testbed-bench-").FullName;
         int http = FreePort(), tcp = FreePort();
         WebApplication app = ServerApp.Build(
         [
             $"--Testbed:DataDirectory={data}", $"--Testbed:HttpEndpoint=127.0.0.1:{http}", $"--Testbed:TcpEndpoint=127.0.0.1:{tcp}",
-            "--Testbed:HandshakeMessagesPerMinute=1000000", "--Logging:LogLevel:Default=Warning",
+            "--Testbed:HandshakeMessagesPerMinute=1000000", "--Logging:LogLevel:Default=Warning", .. settings,
         ]);
         await app.StartAsync();
         return new BenchServer(app, data, http, tcp);

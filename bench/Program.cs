@@ -9,6 +9,12 @@ if (args is ["session-memory"])
     return;
 }
 
+if (args is ["cluster-costs", .. var costArguments])
+{
+    await Testbed.Bench.ClusterCosts.RunAsync(costArguments, Console.Out);
+    return;
+}
+
 // Shorter than BenchmarkDotNet's default job (which would take ~20 min here on 2 cores) while keeping
 // enough iterations for a stable median; pass --job default for the full treatment.
 var config = DefaultConfig.Instance

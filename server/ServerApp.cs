@@ -118,14 +118,17 @@ public static class ServerApp
         builder.Services.AddSingleton(_ => new ServerSaltSchedule(SaltSecret.LoadOrCreate(settings.DataDirectory)));
         builder.Services.AddSingleton(behaviour);
         builder.Services.AddSingleton(MemoryBounds.From(settings));
-        builder.Services.AddSingleton(services => new SessionRegistry(behaviour.Admission with
+        AdmissionPolicy admission = behaviour.Admission with
         {
             CheckMsgIdLowBits = !behaviour.Violates(Faults.Violations.MsgIdViolations.LowBitsUnchecked),
             MaxPast = behaviour.Violates(Faults.Violations.MsgIdViolations.PastWindowNarrowed) ? Faults.Violations.MsgIdViolations.NarrowedMaxPast : behaviour.Admission.MaxPast,
             MaxFuture = behaviour.Violates(Faults.Violations.MsgIdViolations.FutureWindowNarrowed) ? Faults.Violations.MsgIdViolations.NarrowedMaxFuture : behaviour.Admission.MaxFuture,
             IgnoredSeqNoRefusals = Faults.Violations.SeqNoViolations.RefusalsNotMade(behaviour),
             LateMessagesOrderedBySeqNo = behaviour.Violates(Faults.Violations.SeqNoViolations.LateOrderedBySeqNo),
-        }, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<MemoryBounds>()));
+        };
+        bool sharedHistory = Cluster.ClusterServices.Add(builder.Services, settings, behaviour, admission);
+        builder.Services.AddSingleton(services => new SessionRegistry(admission, services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<MemoryBounds>(), sharedHistory));
         builder.Services.AddSingleton<SessionDelivery>();
         builder.Services.AddSingleton<ChatStore>();
         builder.Services.AddSingleton<ChatService>();
@@ -148,6 +151,10 @@ public static class ServerApp
 
         // Made now, not on first use: sessions refuse msg_ids from before the registry existed (a restart forgets them).
         app.Services.GetRequiredService<SessionRegistry>();
+
+        // Connected now, not on first use: the connection marks the cluster's epoch, and pushes from other nodes must
+        // arrive before this node's first session asks for anything (docs/cluster.md).
+        app.Services.GetService<Cluster.ClusterPushes>();
         app.UseWebSockets();
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = ClientFiles.Provider });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = ClientFiles.Provider });

@@ -129,6 +129,13 @@ public sealed class ServerSettings
     /// <summary>How long an unfinished handshake is remembered (600 s); a lower value lets tests see it expire.</summary>
     public int PendingHandshakeSeconds { get; set; } = 600;
 
+    /// <summary>
+    /// The cluster's Redis, in StackExchange.Redis configuration syntax (<c>127.0.0.1:6379</c>): when set, the node
+    /// shares the sessions' replay windows with every node on the same Redis (docs/cluster.md). Unset (the default):
+    /// one node, everything in its own memory.
+    /// </summary>
+    public string? Redis { get; set; }
+
     /// <summary>The DC id this server serves.</summary>
     public int DataCenter { get; set; } = 1;
 

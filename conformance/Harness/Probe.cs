@@ -31,7 +31,7 @@ internal sealed class Probe : IAsyncDisposable
         Session = session;
     }
 
-    public Target Target { get; }
+    public Target Target { get; private set; }
 
     public IPacketTransport Transport { get; private set; }
 
@@ -206,6 +206,13 @@ internal sealed class Probe : IAsyncDisposable
         await Transport.DisposeAsync().ConfigureAwait(false);
         _pendingReceive = null;
         Transport = await Target.ConnectAsync(cancel).ConfigureAwait(false);
+    }
+
+    /// <summary>Moves the session to a new connection to another server: another node of the same cluster.</summary>
+    public async Task MoveToAsync(Target other, CancellationToken cancel)
+    {
+        Target = other;
+        await ReconnectAsync(cancel).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()

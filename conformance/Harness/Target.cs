@@ -34,6 +34,15 @@ internal sealed record Target(Uri Address, TransportFraming Framing, RsaPublicKe
     /// </summary>
     public HandshakeException? KeyFailure { get; init; }
 
+    /// <summary>
+    /// Every address of the target's cluster, when several were given (--target repeated; docs/cluster.md): each case
+    /// runs against one of them in turn (<see cref="ForCase"/>), and MID-015 replays from one to another. Empty for one server.
+    /// </summary>
+    public IReadOnlyList<Uri> Cluster { get; init; } = [];
+
+    /// <summary>The target case number <paramref name="index"/> of a run uses: the cluster's addresses in turn.</summary>
+    public Target ForCase(int index) => Cluster.Count < 2 ? this : this with { Address = Cluster[index % Cluster.Count] };
+
     /// <summary>"tcp", "websocket" or "http".</summary>
     public string Transport => Address.Scheme switch
     {

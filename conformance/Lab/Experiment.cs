@@ -97,6 +97,13 @@ internal abstract class LabExperiment(string name, string title, string fault, s
     /// <summary>What the experiment does, step by step, for the report.</summary>
     public string Procedure { get; } = procedure;
 
+    /// <summary>
+    /// Whether the experiment needs several nodes of one cluster (--target and --node): such an experiment is left
+    /// out of runs against one server (<c>lab run all</c> without --node, <c>lab matrix</c>) and run by ./test.sh
+    /// against the cluster it brings up (docs/cluster.md).
+    /// </summary>
+    public virtual bool NeedsCluster => false;
+
     public abstract Task RunAsync(LabSession lab, ExperimentResult result, CancellationToken cancel);
 }
 

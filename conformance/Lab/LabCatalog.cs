@@ -13,7 +13,11 @@ internal static class LabCatalog
         new ResendHeaderExperiment(),
         new TimingOracleExperiment(),
         new PaddingExtensionExperiment(),
+        new CrossNodeReplayExperiment(),
     ];
+
+    /// <summary>The experiments that run against one server: all but those that need a cluster.</summary>
+    public static IReadOnlyList<LabExperiment> SingleServer { get; } = [.. All.Where(e => !e.NeedsCluster)];
 
     /// <summary>The fault profiles that weaken the message layer (the handshake's are the conformance catalogue's business).</summary>
     public static string[] MessageLayerFaults { get; } =

@@ -52,7 +52,7 @@ internal static class LabCommand
         {
             TextWriter console = parse.InvocationConfiguration.Output, error = parse.InvocationConfiguration.Error;
             string chosen = parse.GetValue(name)!;
-            LabExperiment[] experiments = chosen == "all" ? [.. LabCatalog.All] : LabCatalog.Find(chosen) is { } one ? [one] : [];
+            LabExperiment[] experiments = chosen == "all" ? [.. targetOptions.HasNodes(parse) ? LabCatalog.All : LabCatalog.SingleServer] : LabCatalog.Find(chosen) is { } one ? [one] : [];
             if (experiments.Length == 0)
             {
                 error.WriteLine($"error: no experiment '{chosen}'; known: {string.Join(", ", LabCatalog.All.Select(e => e.Name))}, all");
@@ -118,11 +118,11 @@ internal static class LabCommand
         command.SetAction(async (parse, cancel) =>
         {
             string root = parse.GetValue(output)!;
-            string[] faults = parse.GetValue(every) ? LabCatalog.MessageLayerFaults : [.. LabCatalog.All.SelectMany(e => e.Faults).Distinct()];
+            string[] faults = parse.GetValue(every) ? LabCatalog.MessageLayerFaults : [.. LabCatalog.SingleServer.SelectMany(e => e.Faults).Distinct()];
             var table = new StringBuilder("| experiment | clean server | " + string.Join(" | ", faults.Select(f => $"`{f}`")) + " |\n");
             table.AppendLine("|---|---|" + string.Concat(faults.Select(_ => "---|")));
             bool expected = true, inconclusive = false;
-            foreach (LabExperiment experiment in LabCatalog.All)
+            foreach (LabExperiment experiment in LabCatalog.SingleServer)
             {
                 var cells = new List<string>();
                 foreach (string? fault in faults.Prepend(null))

@@ -168,6 +168,39 @@ internal sealed class LabSession : IAsyncDisposable
         throw new LabException($"{function.Combinator.Name} got no rpc_result; the server sent {string.Join("; ", seen)}");
     }
 
+    /// <summary>
+    /// Sends <paramref name="packet"/> on a new connection of the attacker's own straight to <paramref name="node"/>
+    /// (intermediate framing), and opens with <paramref name="probe"/>'s key whatever comes back until 1.5 s pass
+    /// without a packet or the node closes the connection.
+    /// </summary>
+    public async Task<List<Reply>> InjectOnNewConnectionAsync(DnsEndPoint node, Probe probe, byte[] packet, CancellationToken cancel)
+    {
+        Target target = Direct with { Address = new Uri($"tcp://{node.Host}:{node.Port}"), Obfuscated = false };
+        await using Protocol.Client.IPacketTransport attacker = await target.ConnectAsync(cancel);
+        await attacker.SendAsync(packet, cancel);
+        var replies = new List<Reply>();
+        using var quiet = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        try
+        {
+            while (true)
+            {
+                quiet.CancelAfter(TimeSpan.FromMilliseconds(1500));
+                if (await attacker.ReceiveAsync(quiet.Token) is not { } answer)
+                {
+                    break;
+                }
+
+                replies.Add(probe.Open(answer));
+            }
+        }
+        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+        {
+            // Quiet for long enough: everything the node had to say has arrived.
+        }
+
+        return replies;
+    }
+
     /// <summary>Decrypts a captured packet with the key (the experimenter's view, never the proxy's): its header, or null.</summary>
     public EnvelopeHeader? OpenHeader(byte[] packet, PacketDirection direction)
     {

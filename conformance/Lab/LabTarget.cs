@@ -31,6 +31,9 @@ internal sealed class LabTarget : IAsyncDisposable
     /// <summary>The MTProto TCP endpoint.</summary>
     public DnsEndPoint Tcp { get; }
 
+    /// <summary>The other nodes of the target's cluster (--node), for the experiments that need a cluster.</summary>
+    public IReadOnlyList<DnsEndPoint> Nodes { get; private init; } = [];
+
     /// <summary>The server's HTTP base (for the lab clock), when known.</summary>
     public Uri? Http { get; }
 
@@ -105,8 +108,11 @@ internal sealed class LabTarget : IAsyncDisposable
     }
 
     /// <summary>Any server: its TCP endpoint, its key, and its HTTP base if it has one.</summary>
-    public static LabTarget External(DnsEndPoint tcp, Uri? http, RsaPublicKey key) =>
-        new(tcp, http, key, $"tcp://{tcp.Host}:{tcp.Port}");
+    public static LabTarget External(DnsEndPoint tcp, Uri? http, RsaPublicKey key, IReadOnlyList<DnsEndPoint>? nodes = null) =>
+        new(tcp, http, key, $"tcp://{tcp.Host}:{tcp.Port}" + string.Concat((nodes ?? []).Select(n => $" + tcp://{n.Host}:{n.Port}")))
+        {
+            Nodes = nodes ?? [],
+        };
 
     /// <summary>Stops the reference server and starts it again on the same data directory and ports (a fresh lab clock).</summary>
     public async Task RestartAsync()

@@ -15,6 +15,11 @@ internal sealed class LabTargetOptions
 
     public Option<string?> Target { get; } = new("--target") { Description = "Any server instead: tcp://host:port (intermediate framing)" };
 
+    public Option<string[]> Nodes { get; } = new("--node")
+    {
+        Description = "With --target: another node of the same cluster, tcp://host:port (repeatable), for cross-node-replay",
+    };
+
     public Option<string?> RsaKey { get; } = new("--rsa-key") { Description = "With --target: the server's RSA public key (PEM file)" };
 
     public Option<string?> ServerInfo { get; } = new("--server-info")
@@ -28,6 +33,7 @@ internal sealed class LabTargetOptions
         ArgumentNullException.ThrowIfNull(command);
         command.Options.Add(Fault);
         command.Options.Add(Target);
+        command.Options.Add(Nodes);
         command.Options.Add(RsaKey);
         command.Options.Add(ServerInfo);
     }
@@ -45,15 +51,21 @@ internal sealed class LabTargetOptions
             return await LabTarget.StartReferenceAsync(parse.GetValue(Fault));
         }
 
-        Uri uri = Harness.Target.ParseAddress(address, out string? problem) ?? throw new TargetProblem(problem!);
-        if (uri.Scheme != "tcp")
-        {
-            throw new ArgumentException("the lab's experiments run over MTProto TCP: --target tcp://host:port");
-        }
-
+        DnsEndPoint tcp = TcpEndpoint("--target", address);
+        DnsEndPoint[] nodes = [.. (parse.GetValue(Nodes) ?? []).Select(node => TcpEndpoint("--node", node))];
         RsaPublicKey key = await ServerKeyLoader.LoadAsync(parse.GetValue(RsaKey), parse.GetValue(ServerInfo), cancel);
         Uri? http = parse.GetValue(ServerInfo) is { } serverInfo ? new Uri(new Uri(serverInfo), "/") : null;
-        return LabTarget.External(new DnsEndPoint(uri.Host, uri.Port), http, key);
+        return LabTarget.External(tcp, http, key, nodes);
+    }
+
+    /// <summary>Whether the command was given other nodes of a cluster (the experiments that need one run only then).</summary>
+    public bool HasNodes(ParseResult parse) => parse.GetValue(Nodes) is { Length: > 0 };
+
+    private static DnsEndPoint TcpEndpoint(string option, string address)
+    {
+        Uri uri = Harness.Target.ParseAddress(address, out string? problem) ?? throw new TargetProblem(problem!);
+        return uri.Scheme == "tcp" ? new DnsEndPoint(uri.Host, uri.Port)
+            : throw new ArgumentException($"the lab's experiments run over MTProto TCP: {option} tcp://host:port");
     }
 
     /// <summary>Whether <paramref name="e"/> is a failure a lab command reports as one line with exit 2 (usage, connection, refusal).</summary>

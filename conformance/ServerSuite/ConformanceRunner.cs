@@ -39,7 +39,7 @@ internal static class ConformanceRunner
         var results = new CaseResult[cases.Count];
         async Task RunAt(int index)
         {
-            results[index] = await RunOneAsync(target, cases[index], () => sharedKey.Value, expectations, cancel).ConfigureAwait(false);
+            results[index] = await RunOneAsync(target.ForCase(index), cases[index], () => sharedKey.Value, expectations, cancel).ConfigureAwait(false);
             progress?.Invoke(results[index]);
         }
 

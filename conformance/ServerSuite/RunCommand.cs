@@ -16,7 +16,11 @@ internal static class RunCommand
 {
     public static Command Create()
     {
-        var target = new Option<string>("--target") { Description = "tcp://host:port, ws://host:port/apiws or http://host:port/api", Required = true };
+        var target = new Option<string[]>("--target")
+        {
+            Description = "tcp://host:port, ws://host:port/apiws or http://host:port/api; repeated: the nodes of one cluster, the cases spread over them",
+            Required = true,
+        };
         var framing = new Option<string>("--framing") { Description = "TCP and WebSocket framing: abridged, intermediate, padded, full, obfuscated-abridged, obfuscated-intermediate, obfuscated-padded", DefaultValueFactory = _ => "intermediate" };
         var rsaKey = new Option<string?>("--rsa-key") { Description = "The server's RSA public key (PEM file)" };
         var serverInfo = new Option<string?>("--server-info") { Description = "A /server-info URL that names the key (as the reference server serves it)" };
@@ -39,11 +43,13 @@ internal static class RunCommand
             {
                 // The local file first: a wrong --expect is reported before any connection is made.
                 Expectations expectations = await reports.ReadExpectationsAsync(parse, cancel);
-                Target resolved = await ResolveTargetAsync(parse.GetValue(target)!, parse.GetValue(framing)!, parse.GetValue(rsaKey),
+                string[] addresses = parse.GetValue(target)!;
+                Target resolved = await ResolveTargetAsync(addresses[0], parse.GetValue(framing)!, parse.GetValue(rsaKey),
                     parse.GetValue(serverInfo), parse.GetValue(dc), cancel) with
                 {
                     HandshakeExpiry = parse.GetValue(expiry) is int seconds ? TimeSpan.FromSeconds(seconds) : null,
                     IncludeFloods = parse.GetValue(floods),
+                    Cluster = addresses.Length > 1 ? ClusterAddresses(addresses) : [],
                 };
                 ConformanceCase[] cases = [.. filters.Select(parse, ConformanceCatalog.All)];
                 if (cases.Length == 0)
@@ -65,7 +71,7 @@ internal static class RunCommand
                 IReadOnlyList<CaseResult> results = await ConformanceRunner.RunAsync(resolved, cases, expectations, parse.GetValue(jobs),
                     r => progress.Advance($"{r.Case.Id} {r.Verdict}"), cancel);
                 progress.Finish();
-                var report = new RunReport(parse.GetValue(target)!, started, clock.Elapsed, results);
+                var report = new RunReport(string.Join(" ", addresses), started, clock.Elapsed, results);
                 report.WriteConsole(output);
                 await reports.WriteAsync(parse, report, cancel);
                 return Verdict(report, results, error);
@@ -125,6 +131,15 @@ internal static class RunCommand
         {
             throw TargetProblem.From(uri, e);
         }
+    }
+
+    /// <summary>The addresses of one cluster's nodes: each a usable target, all on one transport (one key, one framing serve them all).</summary>
+    private static Uri[] ClusterAddresses(string[] addresses)
+    {
+        Uri[] uris = [.. addresses.Select(a => Target.ParseAddress(a, out string? problem) ?? throw new TargetProblem(problem!))];
+        return uris.Any(u => u.Scheme != uris[0].Scheme)
+            ? throw new TargetProblem($"the --target addresses of one cluster must share a scheme: {string.Join(", ", addresses)}")
+            : uris;
     }
 
     /// <summary>

@@ -34,9 +34,15 @@ public sealed class FaultZooTests
         ["g-b-range-unchecked"] = (["HSK-009"], []),
         ["resends-reuse-header"] = (["SVC-010", "SVC-015"], []),
         ["unsafe-dh-prime"] = (["HSK-008"], []), // the other cases that need a key are not applicable: "no auth key: the handshake failed HSK-008"
+        // One node is unchanged by it (no case can fail); XND-001 and the lab's cross-node-replay find it on the cluster
+        // ./test.sh brings up (docs/cluster.md), so the zoo, which runs one server, does not run it.
+        ["per-node-replay-state"] = ([], []),
     };
 
-    public static TheoryData<string> Faults() => [.. FaultCatalog.All.Select(f => f.Name)];
+    /// <summary>The faults that weaken only a cluster: the zoo's one server cannot show them.</summary>
+    private static readonly string[] ClusterOnly = ["per-node-replay-state"];
+
+    public static TheoryData<string> Faults() => [.. FaultCatalog.All.Select(f => f.Name).Except(ClusterOnly)];
 
     [Fact]
     public async Task The_clean_reference_server_passes_every_case_in_every_run()
@@ -44,8 +50,8 @@ public sealed class FaultZooTests
         foreach ((int run, IReadOnlyList<CaseResult> results) in await RunTwiceAsync([]))
         {
             Assert.True(results.All(r => r.Verdict != Verdict.Fail), $"run {run}: {Failures(results)}");
-            Assert.True(results.All(r => r.Verdict != Verdict.NotApplicable || r.Case.Id is "TRN-007" or "SVC-011"),
-                $"run {run}: only the WebSocket and HTTP cases are not applicable over TCP with every option on");
+            Assert.True(results.All(r => r.Verdict != Verdict.NotApplicable || r.Case.Id is "TRN-007" or "SVC-011" or "MID-015"),
+                $"run {run}: only the WebSocket and HTTP cases, and the cluster's, are not applicable over TCP to one server with every option on");
         }
     }
 

@@ -11,7 +11,7 @@ namespace Testbed.Conformance.Tests;
 /// </summary>
 public sealed class LabTests
 {
-    public static TheoryData<string> Experiments => [.. LabCatalog.All.Select(e => e.Name)];
+    public static TheoryData<string> Experiments => [.. LabCatalog.SingleServer.Select(e => e.Name)];
 
     [Theory]
     [MemberData(nameof(Experiments))]

@@ -22,6 +22,10 @@ public sealed class ViolationTests
         // With AES-IGE a pasted last block garbles only the last plaintext block, which is padding: to any server the
         // same as ENV-003's flipped bit, so ENV-003's violation (msg_key unchecked) is ENV-015's too.
         ["ENV-015"] = "ENV-003's violation (msg_key unchecked): ViolationTests.ENV_015_fails_against_msg_key_unchecked",
+
+        // A cluster's fault: one server cannot show it, so ./test.sh runs the case across the nodes of the cluster it
+        // brings up, clean (it must pass) and with the fault (it must fail; conformance/expectations/per-node-replay-state.txt).
+        ["MID-015"] = "fault profile `per-node-replay-state`, on the 3-node cluster ./test.sh brings up (docs/cluster.md)",
     };
 
     public static TheoryData<string> Violations() => [.. ViolationCatalog.All.Select(v => v.CaseId)];

@@ -104,7 +104,7 @@ internal sealed class ChatService(ChatStore store, SessionDelivery delivery, Tim
         byte[] update = _codec.Serialize(new TlObject(_schema["chat.updateNewMessage"], Message(message)));
         afterwards.Add(() =>
         {
-            delivery.Push(peer.AuthKeyId, update, () => store.MarkDelivered(message.Id));
+            delivery.Push(peer.AuthKeyId, update, new PushReceipt(message.Id, store.MarkDelivered));
             if (peer.Id != me.Id)
             {
                 delivery.Push(me.AuthKeyId, update, exceptSessionId: sessionId); // the sender's other sessions

@@ -54,6 +54,11 @@ public static class FaultCatalog
             "An unacknowledged server message is re-sent with its original msg_id and seq_no, re-encrypted: two ciphertexts share a header.",
             "Albrecht, Mareková, Paterson, Stepanovs, Four Attacks and a Proof for Telegram, IEEE S&P 2022, attack 2",
             (b, _) => b with { ResendsReuseHeader = true }),
+        new("per-node-replay-state",
+            "The naive cluster: each node keeps its sessions' replay windows in its own memory while the nodes share one database, "
+            + "so a packet captured on its way to one node is processed again by another. Needs a cluster (--Testbed:Redis); one node is unchanged.",
+            "MTProto msg_id rules (a session's msg_ids are processed once) across the front-ends of one DC; this testbed's cross-node-replay lab experiment",
+            (b, _) => b with { PerNodeReplayState = true }),
         new("length-timing-leak",
             "MAC-first like the clean server, with the same -404 for every failure, but a packet whose unauthenticated plaintext "
             + "(decrypted under the msg_key it carries) has an impossible length or padding costs the given extra time, spent "

@@ -18,6 +18,12 @@ public sealed record ServerBehaviour
     public bool LayoutCheckedBeforeMsgKey { get; init; }
 
     /// <summary>
+    /// per-node-replay-state: a cluster node keeps its sessions' replay windows in its own memory even when the
+    /// cluster's Redis is configured (the naive cluster; docs/cluster.md). On a single node it changes nothing.
+    /// </summary>
+    public bool PerNodeReplayState { get; init; }
+
+    /// <summary>
     /// length-timing-leak: the extra time, in nanoseconds, spent on a packet whose unauthenticated plaintext has an
     /// impossible layout, before the ordinary MAC-first path refuses it as it refuses every other (0: none).
     /// </summary>

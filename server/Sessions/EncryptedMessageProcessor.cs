@@ -27,7 +27,8 @@ internal readonly record struct EncryptedOutcome(int TransportError, string Even
 /// it has passed the checks, never a transport error for the whole packet (§4.3).
 /// </summary>
 internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegistry sessions, SessionDelivery delivery,
-    ServiceMessageHandler handler, ServerSaltSchedule salts, ServerBehaviour behaviour, TimeProvider clock, MemoryBounds? bounds = null)
+    ServiceMessageHandler handler, ServerSaltSchedule salts, ServerBehaviour behaviour, TimeProvider clock, MemoryBounds? bounds = null,
+    Cluster.IReplayLedger? ledger = null)
 {
     // The salt the handshake gives a new key is accepted for this long after its creation (docs/protocol.md §3.5).
     private static readonly TimeSpan InitialSaltLifetime = TimeSpan.FromMinutes(30);
@@ -247,6 +248,8 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
 
         if (!behaviour.Violates(MsgIdViolations.ContainerMsgIdNotRecorded))
         {
+            // Claimed last, as it is recorded last: its inner messages, each claimed on its own, have lower ids (§3.8).
+            ClaimAcrossCluster(context, header, verdict);
             session.Admission.Record(header);
         }
 
@@ -294,6 +297,11 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
             verdict = new AdmissionVerdict(AdmissionAction.Refuse, BadMsgCode.EvenSeqNoExpected, "msgs_ack refused (violation)");
         }
 
+        if (verdict.Action == AdmissionAction.Process)
+        {
+            verdict = ClaimAcrossCluster(context, header, verdict);
+        }
+
         switch (verdict.Action)
         {
             case AdmissionAction.Refuse or AdmissionAction.BadSalt:
@@ -333,6 +341,29 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
         return refusal is null
             ? new EncryptedOutcome(0, "message_processed", verdict.Reason)
             : new EncryptedOutcome(0, "message_ignored", refusal);
+    }
+
+    /// <summary>
+    /// The cluster's word on a message this node's own checks passed (docs/cluster.md, "Shared replay state"): whether
+    /// any node has processed its msg_id, claimed for this node when none has. This node's window knows only what
+    /// reached this node, so a packet captured on its way to another node would pass it. Without a ledger (one node,
+    /// or the per-node-replay-state fault) this node's window is the whole truth.
+    /// </summary>
+    private AdmissionVerdict ClaimAcrossCluster(MessageContext context, in EnvelopeHeader header, AdmissionVerdict passed)
+    {
+        string? failure = null;
+        return ledger?.Claim(context.AuthKeyId, header.SessionId, header.MsgId, context.StoredKey.CreatedAt, context.Now, out failure) switch
+        {
+            null or Cluster.ReplayClaim.Fresh => passed,
+            Cluster.ReplayClaim.Duplicate => new AdmissionVerdict(AdmissionAction.Duplicate, null, "msg_id already processed (by a node of the cluster)"),
+            Cluster.ReplayClaim.OutOfOrder => new AdmissionVerdict(AdmissionAction.Refuse, BadMsgCode.MsgIdTooLow,
+                "msg_id below one a node of the cluster already processed (strict order)"),
+            Cluster.ReplayClaim.BelowWindow => new AdmissionVerdict(AdmissionAction.Refuse, BadMsgCode.MessageTooOld, "msg_id below the cluster's replay window"),
+            Cluster.ReplayClaim.Forgotten => new AdmissionVerdict(AdmissionAction.Refuse, BadMsgCode.MessageTooOld,
+                "msg_id from before the cluster's shared state was lost (Redis restarted empty)"),
+            _ => new AdmissionVerdict(AdmissionAction.Refuse, BadMsgCode.MessageTooOld,
+                $"the cluster's shared replay state cannot be asked ({failure}): freshness cannot be proved"),
+        };
     }
 
     /// <summary>

@@ -6,6 +6,7 @@ namespace Testbed.Server.Sessions;
 /// <summary>
 /// Sends server messages on sessions: the due messages after a client's packet, and updates pushed by the chat layer
 /// to every session of an auth key, live or not (a session without a connection gets them when its client returns).
+/// In a cluster a push also goes to the other nodes (<see cref="Forward"/>), which hold the key's other sessions.
 /// Thread-safe; takes each session's lock in turn, never two at once.
 /// </summary>
 internal sealed class SessionDelivery(SessionRegistry sessions, ServerSaltSchedule salts, ServerBehaviour behaviour, TimeProvider clock)
@@ -18,21 +19,38 @@ internal sealed class SessionDelivery(SessionRegistry sessions, ServerSaltSchedu
         session.SendDue(salts.Current(session.AuthKeyId, now), now, behaviour);
 
     /// <summary>
-    /// Queues a content-related message (kept until acknowledged) on every session of the key and sends it where a
-    /// connection can carry it; an HTTP session's waiting request is woken instead.
+    /// Where a push goes besides this node's sessions: the cluster's other nodes (Cluster.ClusterPushes), or nowhere.
+    /// Arguments: the key, the update, the receipt's id, the session to skip.
+    /// </summary>
+    public Action<long, byte[], long?, long?>? Forward { get; set; }
+
+    /// <summary>Pushes an update to every session of the key, on this node and, in a cluster, on the others.</summary>
+    /// <param name="authKeyId">The recipient's auth key.</param>
+    /// <param name="body">The serialized update.</param>
+    /// <param name="receipt">Recorded when the first session on this node acknowledges it.</param>
+    /// <param name="exceptSessionId">A session that already has it (the sender's own).</param>
+    public void Push(long authKeyId, byte[] body, PushReceipt? receipt = null, long? exceptSessionId = null)
+    {
+        PushHere(authKeyId, body, receipt, exceptSessionId);
+        Forward?.Invoke(authKeyId, body, receipt?.Id, exceptSessionId);
+    }
+
+    /// <summary>
+    /// Queues a content-related message (kept until acknowledged) on every session of the key this node holds and
+    /// sends it where a connection can carry it; an HTTP session's waiting request is woken instead.
     /// </summary>
     /// <param name="authKeyId">The recipient's auth key.</param>
     /// <param name="body">The serialized update.</param>
-    /// <param name="onAcknowledged">Called when the first session acknowledges it.</param>
+    /// <param name="receipt">Recorded when the first session acknowledges it.</param>
     /// <param name="exceptSessionId">A session that already has it (the sender's own).</param>
-    public void Push(long authKeyId, byte[] body, Action? onAcknowledged = null, long? exceptSessionId = null)
+    public void PushHere(long authKeyId, byte[] body, PushReceipt? receipt = null, long? exceptSessionId = null)
     {
         int acknowledged = 0;
-        Action? once = onAcknowledged is null ? null : () =>
+        Action? once = receipt is null ? null : () =>
         {
             if (Interlocked.Exchange(ref acknowledged, 1) == 0)
             {
-                onAcknowledged();
+                receipt.Record(receipt.Id);
             }
         };
         DateTimeOffset now = clock.GetUtcNow();

@@ -31,12 +31,21 @@ internal sealed class SessionRegistry
     // The floors in the order they were raised, to drop them once the time window refuses all below them.
     private readonly Queue<(long AuthKeyId, long Floor)> _floorsByAge = new();
 
-    // Every session's history before this instance started is lost.
+    // Every session's history before this instance started is lost, unless it lives outside the process.
     private readonly DateTimeOffset _started;
+    private readonly bool _historyShared;
     private readonly Lock _lock = new();
 
-    public SessionRegistry(AdmissionPolicy policy, TimeProvider clock, MemoryBounds? bounds = null)
+    /// <param name="policy">The admission rules.</param>
+    /// <param name="clock">The server's clock.</param>
+    /// <param name="bounds">The memory bounds.</param>
+    /// <param name="historyShared">
+    /// Whether the sessions' processed msg_ids are also kept outside this process (a cluster's replay ledger in Redis),
+    /// so a restart of this process loses none of them and its start is no floor.
+    /// </param>
+    public SessionRegistry(AdmissionPolicy policy, TimeProvider clock, MemoryBounds? bounds = null, bool historyShared = false)
     {
+        _historyShared = historyShared;
         _policy = policy;
         _clock = clock;
         _bounds = bounds ?? MemoryBounds.Default;
@@ -77,7 +86,7 @@ internal sealed class SessionRegistry
                     EvictLeastRecentlyUsedOf(authKeyId, sessions);
                 }
 
-                long startFloor = keyCreatedAt < _started ? MsgId.FromTime(_started) : 0;
+                long startFloor = keyCreatedAt < _started && !_historyShared ? MsgId.FromTime(_started) : 0;
                 long forgottenBelow = Math.Max(startFloor, _forgotten.GetValueOrDefault(authKeyId) + 1);
                 sessions[sessionId] = session = new ServerSession(authKeyId, key, sessionId, _policy, _clock, forgottenBelow);
                 _recency.Set((authKeyId, sessionId), session, now);

@@ -105,7 +105,8 @@ internal sealed class ReplayExperiment() : LabExperiment(
         }
     }
 
-    private static async Task<(long PingId, byte[] Captured, HashSet<long> Answered)> PingAsync(LabSession lab, Probe probe, CancellationToken cancel)
+    /// <summary>A ping through the proxy, answered: its ping_id, the packet the proxy captured, and the pongs' msg_ids.</summary>
+    internal static async Task<(long PingId, byte[] Captured, HashSet<long> Answered)> PingAsync(LabSession lab, Probe probe, CancellationToken cancel)
     {
         long pingId = RandomNumberGenerator.GetInt32(int.MaxValue) + 1L;
         Reply first = await probe.SendAsync(Probe.Ping(pingId), cancel);
@@ -113,10 +114,12 @@ internal sealed class ReplayExperiment() : LabExperiment(
         return (pingId, captured, [.. PongIds(first, pingId)]);
     }
 
-    private static IEnumerable<long> PongIds(Reply reply, long pingId) =>
+    /// <summary>The msg_ids of the pongs for <paramref name="pingId"/> in a reply.</summary>
+    internal static IEnumerable<long> PongIds(Reply reply, long pingId) =>
         reply.Messages.Where(m => m.Body.Combinator.Name == "pong" && m.Body.Get<long>("ping_id") == pingId).Select(m => m.MsgId);
 
-    private static void Judge(ExperimentResult result, string name, long pingId, HashSet<long> answered, List<Reply> replies)
+    /// <summary>Processed again when a pong for the ping arrived under a msg_id not already seen for it; else refused.</summary>
+    internal static void Judge(ExperimentResult result, string name, long pingId, HashSet<long> answered, List<Reply> replies)
     {
         long[] fresh = [.. replies.SelectMany(r => PongIds(r, pingId)).Where(id => !answered.Contains(id)).Distinct()];
         string seen = replies.Count == 0 ? "no answer" : string.Join("; ", replies.Select(r => r.ToString()));

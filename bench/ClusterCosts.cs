@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using StackExchange.Redis;
+using Testbed.Protocol.Client;
+using Testbed.Protocol.Tl;
+using Testbed.Protocol.Transport;
+
+namespace Testbed.Bench;
+
+/// <summary>
+/// What the cluster's shared state costs a message (docs/cluster.md, "Scaling model"): encrypted ping round trips
+/// through a node whose replay windows live in Redis against the in-memory single node, both in this process, in
+/// the same run, interleaved in blocks so that drift of the machine falls on both. It reports round trips per second
+/// with one session and with <see cref="ConcurrentSessions"/>, the latency at the median and p99, and the Redis
+/// commands each ping cost (Redis's own INFO commandstats, before and after).
+/// Redis is started by cluster/engines/redis.sh in a temporary directory and stopped at the end.
+/// Run: <c>dotnet run -c Release --project bench -- cluster-costs [PINGS]</c> (default 20,000 per server).
+/// </summary>
+internal static class ClusterCosts
+{
+    private const int Blocks = 10;
+    private const int WarmUp = 1000;
+    private const int ConcurrentSessions = 16;
+
+    public static async Task RunAsync(string[] args, TextWriter output)
+    {
+        int pings = args.Length > 0 && int.TryParse(args[0], out int n) && n >= Blocks ? n : 20_000;
+        await using var redis = await RedisProcess.StartAsync();
+        await using BenchServer memory = await BenchServer.StartAsync();
+        await using BenchServer shared = await BenchServer.StartAsync($"--Testbed:Redis={redis.Endpoint}");
+        await using MtProtoClient onMemory = await ConnectAsync(memory);
+        await using MtProtoClient onShared = await ConnectAsync(shared);
+        await PingAsync(onMemory, WarmUp, null);
+        await PingAsync(onShared, WarmUp, null);
+
+        using ConnectionMultiplexer stats = await ConnectionMultiplexer.ConnectAsync($"{redis.Endpoint},allowAdmin=true");
+        (long RoundTrips, long Commands) before = await CommandCountAsync(stats);
+        var memoryTimes = new List<double>(pings);
+        var sharedTimes = new List<double>(pings);
+        for (int block = 0; block < Blocks; block++)
+        {
+            await PingAsync(onMemory, pings / Blocks, memoryTimes);
+            await PingAsync(onShared, pings / Blocks, sharedTimes);
+        }
+
+        // The first INFO is counted in the second reading (Redis counts a command once it has run).
+        (long RoundTrips, long Commands) after = await CommandCountAsync(stats);
+        double roundTripsPerPing = (after.RoundTrips - before.RoundTrips - 1) / (double)sharedTimes.Count;
+        double commandsPerPing = (after.Commands - before.Commands - 1) / (double)sharedTimes.Count;
+        double memoryRate = await ConcurrentRateAsync(memory, pings);
+        double sharedRate = await ConcurrentRateAsync(shared, pings);
+
+        output.WriteLine($"cluster-costs: {pings:N0} pings per server, one session, interleaved in {Blocks} blocks; then {ConcurrentSessions} sessions at once");
+        output.WriteLine("| node | round trips/s, 1 session | p50 | p99 | round trips/s, 16 sessions |");
+        output.WriteLine("|---|---|---|---|---|");
+        output.WriteLine(Row("in memory (one node)", memoryTimes, memoryRate));
+        output.WriteLine(Row("replay state in Redis", sharedTimes, sharedRate));
+        output.WriteLine($"ratio (Redis / in memory): {Rate(sharedTimes) / Rate(memoryTimes):F2} with one session, "
+            + $"{sharedRate / memoryRate:F2} with {ConcurrentSessions}; added latency: p50 {Percentile(sharedTimes, 50) - Percentile(memoryTimes, 50):F1} µs, "
+            + $"p99 {Percentile(sharedTimes, 99) - Percentile(memoryTimes, 99):F1} µs");
+        output.WriteLine($"Redis round trips per ping: {roundTripsPerPing:F2} (commands sent by the node: EVALSHA, EVAL, PUBLISH...); "
+            + $"commands Redis ran per ping: {commandsPerPing:F2} (with those the claim script runs); INFO commandstats over the single-session pings");
+    }
+
+    private static string Row(string name, List<double> times, double concurrentRate) =>
+        $"| {name} | {Rate(times):N0} | {Percentile(times, 50):F1} µs | {Percentile(times, 99):F1} µs | {concurrentRate:N0} |";
+
+    private static double Rate(List<double> microseconds) => 1e6 / microseconds.Average();
+
+    private static double Percentile(List<double> values, int percentile)
+    {
+        double[] sorted = [.. values.Order()];
+        return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(percentile / 100.0 * sorted.Length) - 1)];
+    }
+
+    private static async Task<MtProtoClient> ConnectAsync(BenchServer server) => await MtProtoClient.ConnectAsync(
+        await TcpPacketTransport.ConnectAsync("127.0.0.1", server.TcpPort, TransportFraming.Intermediate), server.PublicKey);
+
+    private static async Task PingAsync(MtProtoClient client, int count, List<double>? times)
+    {
+        var ping = new TlObject(TlSchema.MTProto["ping"], 1L);
+        for (int i = 0; i < count; i++)
+        {
+            long started = Stopwatch.GetTimestamp();
+            await client.RequestAsync(ping);
+            times?.Add(Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+        }
+    }
+
+    /// <summary>Round trips per second with <see cref="ConcurrentSessions"/> sessions pinging at once, each on its own key and connection.</summary>
+    private static async Task<double> ConcurrentRateAsync(BenchServer server, int pings)
+    {
+        MtProtoClient[] clients = await Task.WhenAll(Enumerable.Range(0, ConcurrentSessions).Select(_ => ConnectAsync(server)));
+        try
+        {
+            await Task.WhenAll(clients.Select(c => PingAsync(c, 100, null)));
+            long started = Stopwatch.GetTimestamp();
+            await Task.WhenAll(clients.Select(c => PingAsync(c, pings / ConcurrentSessions, null)));
+            return pings / ConcurrentSessions * ConcurrentSessions / Stopwatch.GetElapsedTime(started).TotalSeconds;
+        }
+        finally
+        {
+            foreach (MtProtoClient client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Commands Redis has run, from INFO commandstats ("cmdstat_NAME:calls=N,usec=..."): all of them, and the round
+    /// trips among them (every command but those a script runs, which Redis counts as well). Scripts call only GET,
+    /// SET, ZSCORE, ZCARD, ZRANGE, ZADD, ZREMRANGEBYRANK and EXPIRE, which the node never sends itself.
+    /// </summary>
+    private static async Task<(long RoundTrips, long Commands)> CommandCountAsync(ConnectionMultiplexer redis)
+    {
+        string[] inScripts = ["get", "set", "zscore", "zcard", "zrange", "zadd", "zremrangebyrank", "expire"];
+        IGrouping<string, KeyValuePair<string, string>>[] info = await redis.GetServer(redis.GetEndPoints()[0]).InfoAsync("commandstats");
+        (string Name, long Calls)[] counts = [.. info.SelectMany(g => g).Select(pair => (pair.Key["cmdstat_".Length..],
+            long.Parse(pair.Value.Split(',')[0].Split('=')[1], System.Globalization.CultureInfo.InvariantCulture)))];
+        return (counts.Where(c => !inScripts.Contains(c.Name)).Sum(c => c.Calls), counts.Sum(c => c.Calls));
+    }
+}

@@ -1,0 +1,32 @@
+using Testbed.Protocol.Sessions;
+using Testbed.Server.Faults;
+
+namespace Testbed.Server.Cluster;
+
+/// <summary>The cluster's shared state, registered when --Testbed:Redis is set (docs/cluster.md).</summary>
+internal static class ClusterServices
+{
+    /// <summary>
+    /// Registers the Redis connection, delivery across nodes, and the replay ledger. Returns whether the sessions' history outlives this
+    /// process: with the ledger it lives in Redis, so a restarted node has lost nothing and needs no start floor
+    /// (docs/protocol.md §3.4); the ledger's epoch takes that floor's place for a Redis that lost its state.
+    /// </summary>
+    public static bool Add(IServiceCollection services, ServerSettings settings, ServerBehaviour behaviour, AdmissionPolicy admission)
+    {
+        if (settings.Redis is not { } redis)
+        {
+            return false;
+        }
+
+        services.AddSingleton(provider => new RedisConnection(redis, admission, provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<ILoggerFactory>().CreateLogger("Testbed.Cluster")));
+        services.AddSingleton<ClusterPushes>();
+        if (behaviour.PerNodeReplayState)
+        {
+            return false;
+        }
+
+        services.AddSingleton<IReplayLedger>(provider => provider.GetRequiredService<RedisConnection>().Ledger);
+        return true;
+    }
+}

@@ -1,0 +1,69 @@
+using StackExchange.Redis;
+
+namespace Testbed.Server.Cluster;
+
+/// <summary>
+/// The node's connections to the cluster's Redis (--Testbed:Redis, StackExchange.Redis configuration syntax): the
+/// multiplexed one for delivery across nodes and for noticing a lost and restored Redis, and the ledger's own. A node
+/// starts even while Redis is down and reconnects on its own; until Redis answers, every message is refused with 20,
+/// as nothing can be proved fresh (docs/cluster.md, "When Redis fails"). Each time the connection is made or restored
+/// the node marks the epoch, which is a no-op unless Redis has lost its state.
+/// </summary>
+internal sealed class RedisConnection : IDisposable
+{
+    private readonly ILogger _log;
+    private readonly string _endpoint;
+
+    public RedisConnection(string configuration, Protocol.Sessions.AdmissionPolicy policy, TimeProvider clock, ILogger log)
+    {
+        _log = log;
+        ConfigurationOptions options = ConfigurationOptions.Parse(configuration);
+        options.AbortOnConnectFail = false;   // start anyway, refuse until it answers
+        options.ConnectTimeout = 2000;
+        // A claim waits at most this long before its message is refused. Generous: on a loaded 2-core machine a claim
+        // queued behind a burst has taken over 1 s (a RedisTimeoutException seen in a conformance run across 3 nodes).
+        options.SyncTimeout = 5000;
+        options.ConnectRetry = 1;
+        _endpoint = string.Join(",", options.EndPoints.Select(e => e.ToString()));
+        Ledger = new RedisReplayLedger(new RespConnectionPool(options.EndPoints[0], options.Password, TimeSpan.FromMilliseconds(options.SyncTimeout)), policy);
+        Multiplexer = ConnectionMultiplexer.Connect(options);
+        Multiplexer.ConnectionRestored += (_, _) =>
+        {
+            MarkEpoch(clock);
+            ClusterLog.RedisConnected(_log, _endpoint);
+        };
+        Multiplexer.ConnectionFailed += (_, e) => ClusterLog.RedisLost(_log, _endpoint, e.FailureType.ToString());
+        if (Multiplexer.IsConnected)
+        {
+            MarkEpoch(clock);
+            ClusterLog.RedisConnected(_log, _endpoint);
+        }
+        else
+        {
+            ClusterLog.RedisLost(_log, _endpoint, "not reachable at start-up");
+        }
+    }
+
+    public IConnectionMultiplexer Multiplexer { get; }
+
+    public RedisReplayLedger Ledger { get; }
+
+    public void Dispose()
+    {
+        Multiplexer.Dispose();
+        Ledger.Dispose();
+    }
+
+    private void MarkEpoch(TimeProvider clock)
+    {
+        try
+        {
+            Ledger.MarkEpoch(clock.GetUtcNow());
+        }
+        catch (IOException e)
+        {
+            ClusterLog.RedisLost(_log, _endpoint, e.Message);
+        }
+    }
+}
+
