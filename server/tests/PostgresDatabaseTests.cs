@@ -61,8 +61,8 @@ public sealed class PostgresDatabaseTests(PostgresFixture postgres) : IDisposabl
 
     /// <summary>
     /// The point of the backend: two server processes on one database serve each other's clients. A key made with one
-    /// works on the other, and a message sent through one is in the other's history. (A live update is pushed only
-    /// by the node the recipient is connected to; the other node's client fetches it, as after new_session_created.)
+    /// works on the other, and a message sent through one is in the other's history. (Without Redis, as here, a live
+    /// update is pushed only by the node the recipient is connected to; docs/cluster.md.)
     /// </summary>
     [Fact]
     public async Task Two_server_processes_on_one_database_serve_each_others_keys_and_messages()
