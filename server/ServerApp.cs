@@ -83,7 +83,7 @@ public static class ServerApp
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<TimeProvider>(settings.LabClock ? new LabClock() : TimeProvider.System);
         builder.Services.AddSingleton(_ => new ServerKeyStore(settings.DataDirectory));
-        builder.Services.AddSingleton(_ => new Database(Path.Combine(settings.DataDirectory, "testbed.db")));
+        builder.Services.AddSingleton(_ => OpenDatabase(settings));
         builder.Services.AddSingleton<AuthKeyStore>();
         builder.Services.AddSingleton(services => new SecurityEventLog(settings.DataDirectory, services.GetRequiredService<TimeProvider>(),
             services.GetRequiredService<ILogger<SecurityEventLog>>(), settings.SecurityLogMaxBytes, settings.SecurityLogFiles));
@@ -244,6 +244,38 @@ public static class ServerApp
         }
     }
 
+    /// <summary>
+    /// The storage backend the settings choose (docs/server.md, "Storage backends"). A PostgreSQL that cannot be
+    /// reached, or refuses the login or the database, is reported in one line: made when Kestrel's handlers are, before
+    /// the server listens. The connection string is not repeated: it may hold a password.
+    /// </summary>
+    /// <exception cref="ServerStartupException">PostgreSQL cannot be used.</exception>
+    private static Database OpenDatabase(ServerSettings settings)
+    {
+        if (!settings.UsesPostgres)
+        {
+            return new SqliteDatabase(Path.Combine(settings.DataDirectory, "testbed.db"));
+        }
+
+        try
+        {
+            return new PostgresDatabase(settings.PostgresConnection!);
+        }
+        catch (Npgsql.NpgsqlException e)
+        {
+            var where = new Npgsql.NpgsqlConnectionStringBuilder(settings.PostgresConnection);
+            string reason = e switch
+            {
+                Npgsql.PostgresException refusal => refusal.MessageText,
+                { InnerException: System.Net.Sockets.SocketException socket } => $"{e.Message}: {socket.Message}",
+                _ => e.Message,
+            };
+            throw new ServerStartupException(
+                $"cannot use the PostgreSQL database {where.Database} on {where.Host}:{where.Port}: {reason.TrimEnd('.')}. Check that it runs and takes this login, or fix --Testbed:PostgresConnection.",
+                isSetting: false, e);
+        }
+    }
+
     private static void Announce(WebApplication app, ServerSettings settings)
     {
         ServerKeyStore keys = app.Services.GetRequiredService<ServerKeyStore>();
@@ -252,7 +284,7 @@ public static class ServerApp
         ServerEndpoints endpoints = app.Services.GetRequiredService<ServerEndpoints>();
         ServerLog.ListeningHttp(log, endpoints.Http.Url, endpoints.Http.Bound.ToString());
         ServerLog.ListeningTcp(log, endpoints.Tcp.Url);
-        ServerLog.DataDirectory(log, Path.GetFullPath(settings.DataDirectory), database.SchemaVersion);
+        ServerLog.DataDirectory(log, Path.GetFullPath(settings.DataDirectory), database.Description, database.SchemaVersion);
         ServerLog.Fingerprint(log, keys.FingerprintHex, keys.Generated ? " (generated now)" : "");
         if (settings.LabClock)
         {

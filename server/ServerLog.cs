@@ -32,8 +32,8 @@ internal static partial class ServerLog
     [LoggerMessage(8, LogLevel.Information, "MTProto TCP on {Url} (abridged, intermediate, padded intermediate, full; the first three obfuscated too)")]
     public static partial void ListeningTcp(ILogger log, string url);
 
-    [LoggerMessage(9, LogLevel.Information, "Data directory: {DataDirectory} (SQLite schema version {Version})")]
-    public static partial void DataDirectory(ILogger log, string dataDirectory, int version);
+    [LoggerMessage(9, LogLevel.Information, "Data directory: {DataDirectory} ({Storage}, schema version {Version})")]
+    public static partial void DataDirectory(ILogger log, string dataDirectory, string storage, int version);
 
     [LoggerMessage(10, LogLevel.Information, "RSA key fingerprint: {Fingerprint}{Generated}")]
     public static partial void Fingerprint(ILogger log, string fingerprint, string generated);

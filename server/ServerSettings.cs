@@ -6,8 +6,27 @@ namespace Testbed.Server;
 /// </summary>
 public sealed class ServerSettings
 {
-    /// <summary>Where the SQLite database and the RSA key live.</summary>
+    private const string SqliteStorage = "sqlite";
+    private const string PostgresStorage = "postgres";
+
+    /// <summary>Where the SQLite database (unless <see cref="Storage"/> is postgres), the RSA key and the security log live.</summary>
     public string DataDirectory { get; set; } = "data";
+
+    /// <summary>
+    /// Where auth keys, chat users and messages are kept: <c>sqlite</c> (the default), a file in
+    /// <see cref="DataDirectory"/> and no set-up, or <c>postgres</c>, the PostgreSQL at <see cref="PostgresConnection"/>,
+    /// which several server processes can share (docs/server.md, "Storage backends").
+    /// </summary>
+    public string Storage { get; set; } = SqliteStorage;
+
+    /// <summary>
+    /// The Npgsql connection string of the PostgreSQL database when <see cref="Storage"/> is postgres, such as
+    /// <c>Host=127.0.0.1;Port=5432;Username=testbed;Database=testbed</c> (what cluster/engines/postgres.sh prints).
+    /// </summary>
+    public string? PostgresConnection { get; set; }
+
+    /// <summary>Whether <see cref="Storage"/> names PostgreSQL.</summary>
+    public bool UsesPostgres => string.Equals(Storage, PostgresStorage, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>HTTP: POST /api, /apiws, /server-info, the browser client.</summary>
     public string HttpEndpoint { get; set; } = "127.0.0.1:5000";
@@ -169,6 +188,34 @@ public sealed class ServerSettings
             }
         }
 
-        return null;
+        return StorageProblem();
+    }
+
+    /// <summary>An unknown backend, or PostgreSQL without a usable connection string; null when storage can work.</summary>
+    private string? StorageProblem()
+    {
+        if (!UsesPostgres)
+        {
+            return string.Equals(Storage, SqliteStorage, StringComparison.OrdinalIgnoreCase) ? null
+                : $"--Testbed:{nameof(Storage)}='{Storage}' is not a storage backend: use {SqliteStorage} (the default) or {PostgresStorage}.";
+        }
+
+        string example = "such as Host=127.0.0.1;Port=5432;Username=testbed;Database=testbed";
+        if (string.IsNullOrWhiteSpace(PostgresConnection))
+        {
+            return $"--Testbed:{nameof(Storage)}={PostgresStorage} needs --Testbed:{nameof(PostgresConnection)}, an Npgsql connection string {example}.";
+        }
+
+        try
+        {
+            // The string is not repeated in the line: it may hold a password.
+            return string.IsNullOrEmpty(new Npgsql.NpgsqlConnectionStringBuilder(PostgresConnection).Host)
+                ? $"--Testbed:{nameof(PostgresConnection)} names no Host: it must be an Npgsql connection string {example}."
+                : null;
+        }
+        catch (ArgumentException e)
+        {
+            return $"--Testbed:{nameof(PostgresConnection)} is not an Npgsql connection string ({e.Message.TrimEnd('.')}): it must be one {example}.";
+        }
     }
 }

@@ -24,7 +24,7 @@ internal sealed class FuzzServer
     private FuzzServer()
     {
         string directory = CreateDataDirectory();
-        var database = new Database(Path.Combine(directory, "fuzz.db"));
+        var database = new SqliteDatabase(Path.Combine(directory, "fuzz.db"));
         _database = database;
         var keys = new AuthKeyStore(database);
         keys.TryAdd(FuzzInputs.AuthKey.Id, FuzzInputs.AuthKey.Bytes.ToArray(), 1, DateTimeOffset.UtcNow, null, 0);
@@ -63,13 +63,13 @@ internal sealed class FuzzServer
             return outcome;
         }
 
-        using (Microsoft.Data.Sqlite.SqliteConnection connection = _database.Open())
-        using (Microsoft.Data.Sqlite.SqliteCommand restore = connection.CreateCommand())
+        using (System.Data.Common.DbConnection connection = _database.Open())
+        using (System.Data.Common.DbCommand restore = connection.CreateCommand())
         {
             // AuthKeyStore.Destroy empties the row and expires it (an id is never reused by a handshake); the harness owns this database.
-            restore.CommandText = "UPDATE auth_keys SET key = $key, expires_at = NULL WHERE id = $id;";
-            restore.Parameters.AddWithValue("$key", FuzzInputs.AuthKey.Bytes.ToArray());
-            restore.Parameters.AddWithValue("$id", FuzzInputs.AuthKey.Id);
+            restore.CommandText = "UPDATE auth_keys SET key = @key, expires_at = NULL WHERE id = @id;";
+            restore.AddParameter("@key", FuzzInputs.AuthKey.Bytes.ToArray());
+            restore.AddParameter("@id", FuzzInputs.AuthKey.Id);
             restore.ExecuteNonQuery();
         }
 

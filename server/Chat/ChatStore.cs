@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Testbed.Server.Storage;
 
 namespace Testbed.Server.Chat;
@@ -10,8 +10,8 @@ internal sealed record ChatUser(long Id, long AuthKeyId, string Name);
 internal sealed record ChatMessage(long Id, long FromId, long ToId, long RandomId, int Date, string Text, bool Delivered);
 
 /// <summary>
-/// Users and messages in SQLite. Every write is one committed statement or transaction (synchronous FULL), so what
-/// an answer reports as stored survives a crash.
+/// Users and messages in the <see cref="Database"/>, SQLite or PostgreSQL. Every write is one committed statement or
+/// transaction, so what an answer reports as stored survives a crash.
 /// </summary>
 internal sealed class ChatStore(Database database)
 {
@@ -20,22 +20,22 @@ internal sealed class ChatStore(Database database)
     /// <summary>Registers the auth key's user, or renames it.</summary>
     public ChatUser Register(long authKeyId, string name, DateTimeOffset now)
     {
-        using SqliteConnection connection = database.Open();
-        using SqliteCommand upsert = connection.CreateCommand();
-        upsert.CommandText = "INSERT INTO users (auth_key_id, name, created_at) VALUES ($key, $name, $now) "
+        using DbConnection connection = database.Open();
+        using DbCommand upsert = connection.CreateCommand();
+        upsert.CommandText = "INSERT INTO users (auth_key_id, name, created_at) VALUES (@key, @name, @now) "
             + "ON CONFLICT (auth_key_id) DO UPDATE SET name = excluded.name RETURNING id;";
-        upsert.Parameters.AddWithValue("$key", authKeyId);
-        upsert.Parameters.AddWithValue("$name", name);
-        upsert.Parameters.AddWithValue("$now", now.ToUnixTimeSeconds());
+        upsert.AddParameter("@key", authKeyId);
+        upsert.AddParameter("@name", name);
+        upsert.AddParameter("@now", now.ToUnixTimeSeconds());
         return new ChatUser(Convert.ToInt64(upsert.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture), authKeyId, name);
     }
 
-    public ChatUser? FindByAuthKey(long authKeyId) => Users("WHERE auth_key_id = $p", authKeyId).FirstOrDefault();
+    public ChatUser? FindByAuthKey(long authKeyId) => Users("WHERE auth_key_id = @p", authKeyId).FirstOrDefault();
 
-    public ChatUser? Find(long userId) => Users("WHERE id = $p", userId).FirstOrDefault();
+    public ChatUser? Find(long userId) => Users("WHERE id = @p", userId).FirstOrDefault();
 
     /// <summary>Every user, in registration order (at most <paramref name="limit"/>).</summary>
-    public List<ChatUser> AllUsers(int limit) => Users("ORDER BY id LIMIT $p", limit);
+    public List<ChatUser> AllUsers(int limit) => Users("ORDER BY id LIMIT @p", limit);
 
     /// <summary>
     /// Stores a message unless the sender already sent one with this random_id; either way returns the stored one
@@ -43,18 +43,18 @@ internal sealed class ChatStore(Database database)
     /// </summary>
     public (ChatMessage Message, bool Created) Send(long fromId, long toId, long randomId, string text, DateTimeOffset now)
     {
-        using SqliteConnection connection = database.Open();
-        using SqliteTransaction transaction = connection.BeginTransaction();
-        using SqliteCommand insert = connection.CreateCommand();
+        using DbConnection connection = database.Open();
+        using DbTransaction transaction = connection.BeginTransaction();
+        using DbCommand insert = connection.CreateCommand();
         insert.Transaction = transaction;
-        insert.CommandText = "INSERT OR IGNORE INTO messages (from_id, to_id, random_id, date, text) VALUES ($from, $to, $random, $date, $text);";
-        insert.Parameters.AddWithValue("$from", fromId);
-        insert.Parameters.AddWithValue("$to", toId);
-        insert.Parameters.AddWithValue("$random", randomId);
-        insert.Parameters.AddWithValue("$date", now.ToUnixTimeSeconds());
-        insert.Parameters.AddWithValue("$text", text);
+        insert.CommandText = "INSERT INTO messages (from_id, to_id, random_id, date, text) VALUES (@from, @to, @random, @date, @text) ON CONFLICT DO NOTHING;";
+        insert.AddParameter("@from", fromId);
+        insert.AddParameter("@to", toId);
+        insert.AddParameter("@random", randomId);
+        insert.AddParameter("@date", now.ToUnixTimeSeconds());
+        insert.AddParameter("@text", text);
         bool created = insert.ExecuteNonQuery() == 1;
-        ChatMessage message = Messages(connection, transaction, "WHERE from_id = $a AND random_id = $b", fromId, randomId).Single();
+        ChatMessage message = Messages(connection, transaction, "WHERE from_id = @a AND random_id = @b", fromId, randomId).Single();
         transaction.Commit();
         return (message, created);
     }
@@ -62,36 +62,36 @@ internal sealed class ChatStore(Database database)
     /// <summary>Messages between two users with id below <paramref name="beforeId"/> (0: the newest), newest first.</summary>
     public List<ChatMessage> History(long userId, long peerId, long beforeId, int limit)
     {
-        using SqliteConnection connection = database.Open();
+        using DbConnection connection = database.Open();
         return Messages(connection, null,
-            "WHERE ((from_id = $a AND to_id = $b) OR (from_id = $b AND to_id = $a)) AND ($c = 0 OR id < $c) ORDER BY id DESC LIMIT $d",
+            "WHERE ((from_id = @a AND to_id = @b) OR (from_id = @b AND to_id = @a)) AND (@c = 0 OR id < @c) ORDER BY id DESC LIMIT @d",
             userId, peerId, beforeId, limit);
     }
 
     /// <summary>Messages to or from a user with id above <paramref name="afterId"/>, oldest first.</summary>
     public List<ChatMessage> Since(long userId, long afterId, int limit)
     {
-        using SqliteConnection connection = database.Open();
-        return Messages(connection, null, "WHERE (to_id = $a OR from_id = $a) AND id > $b ORDER BY id LIMIT $c", userId, afterId, limit);
+        using DbConnection connection = database.Open();
+        return Messages(connection, null, "WHERE (to_id = @a OR from_id = @a) AND id > @b ORDER BY id LIMIT @c", userId, afterId, limit);
     }
 
     /// <summary>Records that the recipient acknowledged the message.</summary>
     public void MarkDelivered(long messageId)
     {
-        using SqliteConnection connection = database.Open();
-        using SqliteCommand update = connection.CreateCommand();
-        update.CommandText = "UPDATE messages SET delivered = 1 WHERE id = $id;";
-        update.Parameters.AddWithValue("$id", messageId);
+        using DbConnection connection = database.Open();
+        using DbCommand update = connection.CreateCommand();
+        update.CommandText = "UPDATE messages SET delivered = TRUE WHERE id = @id;";
+        update.AddParameter("@id", messageId);
         update.ExecuteNonQuery();
     }
 
     private List<ChatUser> Users(string where, long parameter)
     {
-        using SqliteConnection connection = database.Open();
-        using SqliteCommand query = connection.CreateCommand();
+        using DbConnection connection = database.Open();
+        using DbCommand query = connection.CreateCommand();
         query.CommandText = $"SELECT id, auth_key_id, name FROM users {where};";
-        query.Parameters.AddWithValue("$p", parameter);
-        using SqliteDataReader row = query.ExecuteReader();
+        query.AddParameter("@p", parameter);
+        using DbDataReader row = query.ExecuteReader();
         var users = new List<ChatUser>();
         while (row.Read())
         {
@@ -101,22 +101,22 @@ internal sealed class ChatStore(Database database)
         return users;
     }
 
-    private static List<ChatMessage> Messages(SqliteConnection connection, SqliteTransaction? transaction, string where, params long[] parameters)
+    private static List<ChatMessage> Messages(DbConnection connection, DbTransaction? transaction, string where, params long[] parameters)
     {
-        using SqliteCommand query = connection.CreateCommand();
+        using DbCommand query = connection.CreateCommand();
         query.Transaction = transaction;
         query.CommandText = $"SELECT {MessageColumns} FROM messages {where};";
         for (int i = 0; i < parameters.Length; i++)
         {
-            query.Parameters.AddWithValue("$" + (char)('a' + i), parameters[i]);
+            query.AddParameter("@" + (char)('a' + i), parameters[i]);
         }
 
-        using SqliteDataReader row = query.ExecuteReader();
+        using DbDataReader row = query.ExecuteReader();
         var messages = new List<ChatMessage>();
         while (row.Read())
         {
             messages.Add(new ChatMessage(row.GetInt64(0), row.GetInt64(1), row.GetInt64(2), row.GetInt64(3), row.GetInt32(4), row.GetString(5),
-                row.GetInt64(6) != 0));
+                row.GetBoolean(6)));
         }
 
         return messages;

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Testbed.Server.Storage;
 
@@ -19,16 +19,16 @@ public sealed class AuthKeyStore(Database database)
     public bool TryAdd(long id, byte[] key, int? dataCenter, DateTimeOffset createdAt, DateTimeOffset? expiresAt, long initialSalt)
     {
         ArgumentNullException.ThrowIfNull(key);
-        using SqliteConnection connection = database.Open();
-        using SqliteCommand insert = connection.CreateCommand();
-        insert.CommandText = "INSERT OR IGNORE INTO auth_keys (id, key, created_at, expires_at, dc, initial_salt) "
-            + "VALUES ($id, $key, $created, $expires, $dc, $salt);";
-        insert.Parameters.AddWithValue("$salt", initialSalt);
-        insert.Parameters.AddWithValue("$id", id);
-        insert.Parameters.AddWithValue("$key", key);
-        insert.Parameters.AddWithValue("$created", createdAt.ToUnixTimeSeconds());
-        insert.Parameters.AddWithValue("$expires", (object?)expiresAt?.ToUnixTimeSeconds() ?? DBNull.Value);
-        insert.Parameters.AddWithValue("$dc", (object?)dataCenter ?? DBNull.Value);
+        using DbConnection connection = database.Open();
+        using DbCommand insert = connection.CreateCommand();
+        insert.CommandText = "INSERT INTO auth_keys (id, key, created_at, expires_at, dc, initial_salt) "
+            + "VALUES (@id, @key, @created, @expires, @dc, @salt) ON CONFLICT DO NOTHING;";
+        insert.AddParameter("@salt", initialSalt);
+        insert.AddParameter("@id", id);
+        insert.AddParameter("@key", key);
+        insert.AddParameter("@created", createdAt.ToUnixTimeSeconds());
+        insert.AddParameter("@expires", expiresAt?.ToUnixTimeSeconds());
+        insert.AddParameter("@dc", dataCenter);
         if (insert.ExecuteNonQuery() != 1)
         {
             return false;
@@ -47,10 +47,10 @@ public sealed class AuthKeyStore(Database database)
     /// <summary>Whether a key with this id exists (expired or not: an id is never reused).</summary>
     public bool Contains(long id)
     {
-        using SqliteConnection connection = database.Open();
-        using SqliteCommand query = connection.CreateCommand();
-        query.CommandText = "SELECT 1 FROM auth_keys WHERE id = $id;";
-        query.Parameters.AddWithValue("$id", id);
+        using DbConnection connection = database.Open();
+        using DbCommand query = connection.CreateCommand();
+        query.CommandText = "SELECT 1 FROM auth_keys WHERE id = @id;";
+        query.AddParameter("@id", id);
         return query.ExecuteScalar() is not null;
     }
 
@@ -60,12 +60,12 @@ public sealed class AuthKeyStore(Database database)
     /// <summary>The key with its creation time and first salt, unless absent or expired at <paramref name="now"/>.</summary>
     public StoredAuthKey? Load(long id, DateTimeOffset now)
     {
-        using SqliteConnection connection = database.Open();
-        using SqliteCommand query = connection.CreateCommand();
-        query.CommandText = "SELECT key, created_at, initial_salt, expires_at FROM auth_keys WHERE id = $id AND (expires_at IS NULL OR expires_at > $now);";
-        query.Parameters.AddWithValue("$id", id);
-        query.Parameters.AddWithValue("$now", now.ToUnixTimeSeconds());
-        using SqliteDataReader row = query.ExecuteReader();
+        using DbConnection connection = database.Open();
+        using DbCommand query = connection.CreateCommand();
+        query.CommandText = "SELECT key, created_at, initial_salt, expires_at FROM auth_keys WHERE id = @id AND (expires_at IS NULL OR expires_at > @now);";
+        query.AddParameter("@id", id);
+        query.AddParameter("@now", now.ToUnixTimeSeconds());
+        using DbDataReader row = query.ExecuteReader();
         return row.Read()
             ? new StoredAuthKey((byte[])row[0], _madeByThisProcess.GetValueOrDefault(id, DateTimeOffset.FromUnixTimeSeconds(row.GetInt64(1))),
                 row.IsDBNull(2) ? null : row.GetInt64(2), row.IsDBNull(3) ? null : DateTimeOffset.FromUnixTimeSeconds(row.GetInt64(3)))
@@ -78,10 +78,11 @@ public sealed class AuthKeyStore(Database database)
     /// </summary>
     public bool Destroy(long id)
     {
-        using SqliteConnection connection = database.Open();
-        using SqliteCommand update = connection.CreateCommand();
-        update.CommandText = "UPDATE auth_keys SET key = zeroblob(256), expires_at = 0 WHERE id = $id AND (expires_at IS NULL OR expires_at > 0);";
-        update.Parameters.AddWithValue("$id", id);
+        using DbConnection connection = database.Open();
+        using DbCommand update = connection.CreateCommand();
+        update.CommandText = "UPDATE auth_keys SET key = @zeros, expires_at = 0 WHERE id = @id AND (expires_at IS NULL OR expires_at > 0);";
+        update.AddParameter("@zeros", new byte[256]); // a parameter, not SQLite's zeroblob(256), which PostgreSQL lacks
+        update.AddParameter("@id", id);
         return update.ExecuteNonQuery() == 1;
     }
 }

@@ -1,119 +1,98 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
+using System.Globalization;
 
 namespace Testbed.Server.Storage;
 
 /// <summary>
-/// The embedded SQLite database in the data directory: WAL journal with full synchronous commits, so a committed
-/// write survives a kill -9, and versioned schema migrations applied at start-up.
+/// Where auth keys, chat users and messages are kept: SQLite in the data directory (<see cref="SqliteDatabase"/>, the
+/// default) or a PostgreSQL that several server processes share (<see cref="PostgresDatabase"/>; docs/server.md,
+/// "Storage backends"). The stores speak plain ADO.NET to either, with <c>@name</c> parameters and SQL both dialects
+/// accept; what differs (the schema's types, per-connection settings, the migration lock, the pool) is here and in
+/// the two subclasses. Every write is one committed statement or transaction, durable once it returns.
 /// </summary>
-public sealed class Database : IDisposable
+public abstract class Database : IDisposable
 {
-    /// <summary>The migrations, in order; the index + 1 is the schema version. Never edit one that has shipped.</summary>
-    private static readonly string[] Migrations =
-    [
-        """
-        CREATE TABLE auth_keys (
-            id          INTEGER PRIMARY KEY,   -- auth_key_id as the signed 64-bit value the wire carries
-            key         BLOB    NOT NULL,      -- the 256-byte auth key
-            created_at  INTEGER NOT NULL,      -- Unix seconds
-            expires_at  INTEGER,               -- Unix seconds, for temporary keys
-            dc          INTEGER
-        );
-        """,
-        """
-        ALTER TABLE auth_keys ADD COLUMN initial_salt INTEGER;  -- new_nonce[0:8] XOR server_nonce[0:8]
-        """,
-        """
-        CREATE TABLE users (
-            id           INTEGER PRIMARY KEY AUTOINCREMENT,
-            auth_key_id  INTEGER NOT NULL UNIQUE,  -- one chat user per auth key (docs/protocol.md §8)
-            name         TEXT    NOT NULL,
-            created_at   INTEGER NOT NULL
-        );
-        CREATE TABLE messages (
-            id         INTEGER PRIMARY KEY AUTOINCREMENT,
-            from_id    INTEGER NOT NULL REFERENCES users (id),
-            to_id      INTEGER NOT NULL REFERENCES users (id),
-            random_id  INTEGER NOT NULL,           -- chosen by the sender: a retried send finds its first message
-            date       INTEGER NOT NULL,
-            text       TEXT    NOT NULL,
-            delivered  INTEGER NOT NULL DEFAULT 0, -- 1 once the recipient acknowledged the update carrying it
-            UNIQUE (from_id, random_id)
-        );
-        CREATE INDEX messages_by_recipient ON messages (to_id, id);
-        """,
-    ];
+    private readonly IReadOnlyList<string> _migrations;
 
-    private readonly string _connectionString;
-
-    /// <summary>Opens (creating if needed) the database file and brings its schema up to date.</summary>
-    public Database(string path)
-    {
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true }.ToString();
-        using SqliteConnection connection = Open();
-        Execute(connection, "PRAGMA journal_mode = WAL;");
-        Migrate(connection);
-    }
+    /// <summary>Takes the backend's migrations, in order: the index + 1 is the schema version.</summary>
+    protected Database(IReadOnlyList<string> migrations) => _migrations = migrations;
 
     /// <summary>The schema version after migration.</summary>
     public int SchemaVersion { get; private set; }
 
-    /// <summary>Opens a connection with the durability settings every connection needs.</summary>
-    public SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        Execute(connection, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
-        return connection;
-    }
+    /// <summary>Which backend and where, for the start-up line: "SQLite", "PostgreSQL testbed on 127.0.0.1:5432".</summary>
+    public abstract string Description { get; }
+
+    /// <summary>Opens a pooled connection, with the settings every connection needs.</summary>
+    public abstract DbConnection Open();
+
+    /// <summary>
+    /// Closes the pooled connections not in use now (those in use are closed when given back): the pool grows to the
+    /// busiest moment's concurrency and keeps each connection's caches and descriptors until then. The server calls it
+    /// once it has gone quiet (<see cref="Transport.MemoryTrim"/>); the next use opens one again.
+    /// </summary>
+    public abstract void ReleaseIdleConnections();
 
     /// <summary>
     /// Closes the pooled connections. Without this a server started again in the same process (tests, the lab) would
     /// be handed the previous instance's open connections — to a file that may since have been replaced.
     /// </summary>
-    public void Dispose() => ReleaseIdleConnections();
+    public void Dispose()
+    {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Lets go of the pool; <paramref name="disposing"/> is false only from a finalizer, and there is none.</summary>
+    protected abstract void Dispose(bool disposing);
 
     /// <summary>
-    /// Closes the pooled connections not in use now (those in use are closed when given back): the pool grows to the
-    /// busiest moment's concurrency and keeps each connection's page cache (up to 2 MB) and descriptors until then.
-    /// The server calls it once it has gone quiet (<see cref="Transport.MemoryTrim"/>); the next use opens one again.
+    /// Brings the schema up to date: every pending migration and its bookkeeping in one transaction, after
+    /// <see cref="LockMigrations"/>, so that servers starting at once against one database apply each migration once
+    /// (the second reads the version only after the first has committed). Called by each backend's constructor.
     /// </summary>
-    public void ReleaseIdleConnections()
+    /// <exception cref="InvalidOperationException">The database is newer than this server.</exception>
+    protected void Migrate()
     {
-        using var connection = new SqliteConnection(_connectionString);
-        SqliteConnection.ClearPool(connection);
-    }
-
-    private void Migrate(SqliteConnection connection)
-    {
-        Execute(connection, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);");
-        using SqliteCommand query = connection.CreateCommand();
-        query.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations;";
-        int current = Convert.ToInt32(query.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-        if (current > Migrations.Length)
+        using DbConnection connection = Open();
+        using DbTransaction transaction = connection.BeginTransaction();
+        LockMigrations(connection, transaction);
+        Execute(connection, transaction, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL);");
+        using DbCommand query = Command(connection, transaction, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations;");
+        int current = Convert.ToInt32(query.ExecuteScalar(), CultureInfo.InvariantCulture);
+        if (current > _migrations.Count)
         {
-            throw new InvalidOperationException($"The database has schema version {current}, newer than this server ({Migrations.Length}).");
+            throw new InvalidOperationException($"The database has schema version {current}, newer than this server ({_migrations.Count}).");
         }
 
-        for (int version = current + 1; version <= Migrations.Length; version++)
+        for (int version = current + 1; version <= _migrations.Count; version++)
         {
-            using SqliteTransaction transaction = connection.BeginTransaction();
-            using SqliteCommand migrate = connection.CreateCommand();
-            migrate.Transaction = transaction;
-            // A newline first: a migration may end in a -- comment, which must not swallow the bookkeeping.
-            migrate.CommandText = Migrations[version - 1]
-                + $"\nINSERT INTO schema_migrations (version, applied_at) VALUES ({version}, unixepoch());";
-            migrate.ExecuteNonQuery();
-            transaction.Commit();
+            Execute(connection, transaction, _migrations[version - 1]);
+            using DbCommand record = Command(connection, transaction, "INSERT INTO schema_migrations (version, applied_at) VALUES (@version, @now);");
+            record.AddParameter("@version", version);
+            record.AddParameter("@now", DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+            record.ExecuteNonQuery();
         }
 
-        SchemaVersion = Migrations.Length;
+        transaction.Commit();
+        SchemaVersion = _migrations.Count;
     }
 
-    private static void Execute(SqliteConnection connection, string sql)
+    /// <summary>Makes concurrent migrations of one database wait for each other, inside <paramref name="transaction"/>.</summary>
+    protected abstract void LockMigrations(DbConnection connection, DbTransaction transaction);
+
+    /// <summary>Runs one statement (or several) without parameters.</summary>
+    protected static void Execute(DbConnection connection, DbTransaction? transaction, string sql)
     {
-        using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = sql;
+        using DbCommand command = Command(connection, transaction, sql);
         command.ExecuteNonQuery();
+    }
+
+    private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
+    {
+        DbCommand command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
     }
 }

@@ -105,33 +105,6 @@ public sealed class ChatTests : RunningServerTest
     }
 
     [Fact]
-    public async Task Users_messages_and_delivery_state_survive_a_restart()
-    {
-        byte[] aliceKey, bobKey;
-        long aliceId, bobId, messageId;
-        await using (MtProtoClient alice = await Clients.ConnectAsync(Server))
-        await using (MtProtoClient bob = await Clients.ConnectAsync(Server))
-        {
-            aliceId = await Clients.RegisterAsync(alice, "alice");
-            bobId = await Clients.RegisterAsync(bob, "bob");
-            messageId = (await alice.InvokeAsync(Clients.Call("chat.sendMessage", bobId, 1L, Clients.Text("before restart")))).Get<long>("id");
-            await Clients.NextUpdateAsync(bob, "chat.updateNewMessage");
-            await Clients.UntilAsync(alice, Clients.Call("chat.getHistory", bobId, 0L, 1), // bob's acknowledgement marks it delivered
-                history => history.Get<object?[]>("messages").Cast<TlObject>().Single().Get<bool>("delivered"));
-            (aliceKey, bobKey) = (alice.AuthKey.Bytes.ToArray(), bob.AuthKey.Bytes.ToArray());
-        }
-
-        await Server.RestartAsync();
-
-        await using MtProtoClient bobAgain = MtProtoClient.Resume(await Clients.TransportAsync(Server, "tcp"), bobKey);
-        TlObject history = await Clients.WithinPatience(bobAgain.InvokeAsync(Clients.Call("chat.getHistory", aliceId, 0L, 10)));
-        TlObject message = Assert.Single(history.Get<object?[]>("messages").Cast<TlObject>());
-        Assert.Equal((messageId, "before restart", true), (message.Get<long>("id"), Clients.Text(message, "text"), message.Get<bool>("delivered")));
-        await using MtProtoClient aliceAgain = MtProtoClient.Resume(await Clients.TransportAsync(Server, "http"), aliceKey);
-        Assert.Equal(aliceId, (await Clients.WithinPatience(aliceAgain.InvokeAsync(Clients.Call("chat.getSelf")))).Get<long>("id"));
-    }
-
-    [Fact]
     public async Task An_update_missed_while_disconnected_is_re_sent_on_the_new_connection()
     {
         await using MtProtoClient alice = await Clients.ConnectAsync(Server);
@@ -155,31 +128,5 @@ public sealed class ChatTests : RunningServerTest
         Assert.True(again.Duplicate); // same inner msg_id: the client knows it already
         Assert.NotEqual(again.MsgId, resent.Header!.Value.MsgId); // ... inside a new container with its own header
         Assert.Equal(first, again.Body);
-    }
-
-    [Fact]
-    public async Task An_answered_message_survives_a_kill_9_of_the_server_process()
-    {
-        await using ServerProcess server = await ServerProcess.StartAsync();
-        using var http = new HttpClient();
-        var serverKey = Testbed.Protocol.Handshake.RsaPublicKey.FromPem(await http.GetStringAsync(new Uri($"http://127.0.0.1:{server.HttpPort}/server-key.pem")));
-        async Task<IPacketTransport> Tcp() =>
-            await TcpPacketTransport.ConnectAsync("127.0.0.1", server.TcpPort, Testbed.Protocol.Transport.TransportFraming.Intermediate);
-
-        byte[] bobKey;
-        long aliceId, messageId;
-        await using (MtProtoClient alice = await MtProtoClient.ConnectAsync(await Tcp(), serverKey))
-        await using (MtProtoClient bob = await MtProtoClient.ConnectAsync(await Tcp(), serverKey))
-        {
-            aliceId = await Clients.RegisterAsync(alice, "alice");
-            long bobId = await Clients.RegisterAsync(bob, "bob");
-            messageId = (await alice.InvokeAsync(Clients.Call("chat.sendMessage", bobId, 1L, Clients.Text("kill -9")))).Get<long>("id");
-            bobKey = bob.AuthKey.Bytes.ToArray();
-            await server.KillAndRestartAsync(); // right after the answer: no shutdown code runs
-        }
-
-        await using MtProtoClient bobAgain = MtProtoClient.Resume(await Tcp(), bobKey);
-        TlObject history = await Clients.WithinPatience(bobAgain.InvokeAsync(Clients.Call("chat.getHistory", aliceId, 0L, 10)));
-        Assert.Equal(messageId, Assert.Single(history.Get<object?[]>("messages").Cast<TlObject>()).Get<long>("id"));
     }
 }

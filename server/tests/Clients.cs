@@ -33,6 +33,18 @@ internal static class Clients
         Action<byte[], bool>? observer = null) =>
         await MtProtoClient.ConnectAsync(await TransportAsync(server, transport), server.PublicKey, packetObserver: observer);
 
+    /// <summary>TCP (intermediate) to a server process, whose key is read from its /server-key.pem.</summary>
+    public static async Task<IPacketTransport> TcpAsync(ServerProcess server) =>
+        await TcpPacketTransport.ConnectAsync("127.0.0.1", server.TcpPort, TransportFraming.Intermediate);
+
+    /// <summary>A new auth key with a server process, over <see cref="TcpAsync(ServerProcess)"/>.</summary>
+    public static async Task<MtProtoClient> ConnectAsync(ServerProcess server)
+    {
+        using var http = new HttpClient();
+        var key = Testbed.Protocol.Handshake.RsaPublicKey.FromPem(await http.GetStringAsync(new Uri($"http://127.0.0.1:{server.HttpPort}/server-key.pem")));
+        return await MtProtoClient.ConnectAsync(await TcpAsync(server), key);
+    }
+
     public static TlObject Call(string name, params object?[] values) => new(TlSchema.Testbed[name], values);
 
     public static byte[] Text(string text) => System.Text.Encoding.UTF8.GetBytes(text);

@@ -79,6 +79,53 @@ public sealed class ServerStartupTests
         }
     }
 
+    private const string PostgresExample = "such as Host=127.0.0.1;Port=5432;Username=testbed;Database=testbed";
+
+    public static TheoryData<string[], string> StorageSettingsThatCannotWork() => new()
+    {
+        { ["--Testbed:Storage=mysql"], "error: --Testbed:Storage='mysql' is not a storage backend: use sqlite (the default) or postgres." },
+        { ["--Testbed:Storage=postgres"],
+            $"error: --Testbed:Storage=postgres needs --Testbed:PostgresConnection, an Npgsql connection string {PostgresExample}." },
+        { ["--Testbed:Storage=postgres", "--Testbed:PostgresConnection=Port=5432;Password=secret"],
+            $"error: --Testbed:PostgresConnection names no Host: it must be an Npgsql connection string {PostgresExample}." },
+        { ["--Testbed:Storage=postgres", "--Testbed:PostgresConnection=Hots=x;Password=secret"],
+            $"error: --Testbed:PostgresConnection is not an Npgsql connection string (Couldn't set hots (Parameter 'hots')): it must be one {PostgresExample}." },
+    };
+
+    [Theory]
+    [MemberData(nameof(StorageSettingsThatCannotWork))]
+    public async Task A_storage_setting_that_cannot_work_is_one_line_and_exit_2(string[] settings, string line)
+    {
+        (int exitCode, string[] output) = await ServerProcess.RunUntilExitAsync(settings);
+        AssertOneLineRefusal(output, exitCode, 2, line);
+    }
+
+    [Fact]
+    public async Task A_postgres_that_cannot_be_reached_is_one_line_naming_it_without_the_password()
+    {
+        int closed;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            closed = ((IPEndPoint)probe.LocalEndpoint).Port; // free, and nothing listens on it once the probe stops
+        }
+
+        string dataDirectory = Directory.CreateTempSubdirectory("testbed-startup-").FullName;
+        try
+        {
+            (int exitCode, string[] output) = await ServerProcess.RunUntilExitAsync($"--Testbed:DataDirectory={dataDirectory}",
+                "--Testbed:HttpEndpoint=127.0.0.1:0", "--Testbed:TcpEndpoint=127.0.0.1:0", "--Testbed:Storage=postgres",
+                $"--Testbed:PostgresConnection=Host=127.0.0.1;Port={closed};Username=testbed;Password=secret;Database=testbed");
+            AssertOneLineRefusal(output, exitCode, 1,
+                $"error: cannot use the PostgreSQL database testbed on 127.0.0.1:{closed}: Failed to connect to 127.0.0.1:{closed}: Connection refused. "
+                + "Check that it runs and takes this login, or fix --Testbed:PostgresConnection.");
+        }
+        finally
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task Normal_use_prints_the_start_up_lines_and_no_per_request_framework_lines()
     {
