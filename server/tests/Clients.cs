@@ -5,7 +5,7 @@ using Testbed.Protocol.Transport;
 namespace Testbed.Server.Tests;
 
 /// <summary>Library clients (protocol/Client) connected to a running server over a named transport.</summary>
-internal static class Clients
+internal static partial class Clients
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
@@ -32,18 +32,6 @@ internal static class Clients
     public static async Task<MtProtoClient> ConnectAsync(RunningServer server, string transport = "tcp",
         Action<byte[], bool>? observer = null) =>
         await MtProtoClient.ConnectAsync(await TransportAsync(server, transport), server.PublicKey, packetObserver: observer);
-
-    /// <summary>TCP (intermediate) to a server process, whose key is read from its /server-key.pem.</summary>
-    public static async Task<IPacketTransport> TcpAsync(ServerProcess server) =>
-        await TcpPacketTransport.ConnectAsync("127.0.0.1", server.TcpPort, TransportFraming.Intermediate);
-
-    /// <summary>A new auth key with a server process, over <see cref="TcpAsync(ServerProcess)"/>.</summary>
-    public static async Task<MtProtoClient> ConnectAsync(ServerProcess server)
-    {
-        using var http = new HttpClient();
-        var key = Testbed.Protocol.Handshake.RsaPublicKey.FromPem(await http.GetStringAsync(new Uri($"http://127.0.0.1:{server.HttpPort}/server-key.pem")));
-        return await MtProtoClient.ConnectAsync(await TcpAsync(server), key);
-    }
 
     public static TlObject Call(string name, params object?[] values) => new(TlSchema.Testbed[name], values);
 
