@@ -23,6 +23,8 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
     private const int Senders = 4;
     private const int MessagesEach = 25;
 
+    private int _moves;
+
     private RunningCluster Cluster => fixture.Cluster;
 
     [Fact]
@@ -74,6 +76,7 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
                 }
             }));
             await kill;
+            Assert.True(_moves > 0, "no sender lost its connection: the killed node served none of them, and the test showed nothing");
 
             for (int i = 0; i < Senders; i++)
             {
@@ -149,6 +152,7 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
             catch (Exception e) when (e is IOException or TimeoutException && attempt < 10)
             {
                 await Task.Delay(200);
+                Interlocked.Increment(ref _moves);
                 await sender.ReconnectAsync(await TcpPacketTransport.ConnectAsync("127.0.0.1", Cluster.FrontTcp, TransportFraming.Intermediate));
             }
         }
