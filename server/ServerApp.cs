@@ -155,6 +155,7 @@ public static class ServerApp
         // Connected now, not on first use: the connection marks the cluster's epoch, and pushes from other nodes must
         // arrive before this node's first session asks for anything (docs/cluster.md).
         app.Services.GetService<Cluster.ClusterPushes>();
+        app.Services.GetService<Cluster.ISessionDirectory>();
         app.UseWebSockets();
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = ClientFiles.Provider });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = ClientFiles.Provider });

@@ -7,7 +7,7 @@ namespace Testbed.Server.Cluster;
 internal static class ClusterServices
 {
     /// <summary>
-    /// Registers the Redis connection, delivery across nodes, and the replay ledger. Returns whether the sessions' history outlives this
+    /// Registers the Redis connection, delivery across nodes, the session directory and the replay ledger. Returns whether the sessions' history outlives this
     /// process: with the ledger it lives in Redis, so a restarted node has lost nothing and needs no start floor
     /// (docs/protocol.md §3.4); the ledger's epoch takes that floor's place for a Redis that lost its state.
     /// </summary>
@@ -21,6 +21,7 @@ internal static class ClusterServices
         services.AddSingleton(provider => new RedisConnection(redis, admission, provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILoggerFactory>().CreateLogger("Testbed.Cluster")));
         services.AddSingleton<ClusterPushes>();
+        services.AddSingleton<ISessionDirectory, RedisSessionDirectory>();
         if (behaviour.PerNodeReplayState)
         {
             return false;

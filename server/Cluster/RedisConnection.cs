@@ -25,7 +25,8 @@ internal sealed class RedisConnection : IDisposable
         options.SyncTimeout = 5000;
         options.ConnectRetry = 1;
         _endpoint = string.Join(",", options.EndPoints.Select(e => e.ToString()));
-        Ledger = new RedisReplayLedger(new RespConnectionPool(options.EndPoints[0], options.Password, TimeSpan.FromMilliseconds(options.SyncTimeout)), policy);
+        Pool = new RespConnectionPool(options.EndPoints[0], options.Password, TimeSpan.FromMilliseconds(options.SyncTimeout));
+        Ledger = new RedisReplayLedger(Pool, policy);
         Multiplexer = ConnectionMultiplexer.Connect(options);
         Multiplexer.ConnectionRestored += (_, _) =>
         {
@@ -46,12 +47,15 @@ internal sealed class RedisConnection : IDisposable
 
     public IConnectionMultiplexer Multiplexer { get; }
 
+    /// <summary>The blocking connections for the calls a packet waits on (the ledger's claims, the session directory).</summary>
+    public RespConnectionPool Pool { get; }
+
     public RedisReplayLedger Ledger { get; }
 
     public void Dispose()
     {
         Multiplexer.Dispose();
-        Ledger.Dispose();
+        Pool.Dispose();
     }
 
     private void MarkEpoch(TimeProvider clock)

@@ -12,7 +12,7 @@ namespace Testbed.Server.Cluster;
 /// the node's <see cref="AdmissionPolicy"/>, so the replay fault profiles weaken the cluster as they weaken one node.
 /// Claims go over the ledger's own blocking connections (<see cref="RespConnection"/>), on the caller's thread.
 /// </summary>
-internal sealed class RedisReplayLedger : IReplayLedger, IDisposable
+internal sealed class RedisReplayLedger : IReplayLedger
 {
     private const string EpochKey = "tb:epoch";
     private static readonly string ClaimScript = LoadScript();
@@ -85,8 +85,6 @@ internal sealed class RedisReplayLedger : IReplayLedger, IDisposable
         failure = claim == ReplayClaim.Unavailable ? $"the claim script answered '{answer}'" : null;
         return claim;
     }
-
-    public void Dispose() => _pool.Dispose();
 
     /// <summary>
     /// One session's window. The braces are a Redis Cluster hash tag: every key of one auth key lands on one shard

@@ -15,7 +15,8 @@ namespace Testbed.Server.Sessions;
 /// and functions (docs/protocol.md §8), the chat layer's functions (§9), the API wrappers real clients put around
 /// them and the help functions they call first (§9.1, §9.2). Runs under the session's lock.
 /// </summary>
-internal sealed class ServiceMessageHandler(SessionRegistry sessions, ServerSaltSchedule salts, ChatService chat, HelpService help, ServerBehaviour behaviour)
+internal sealed class ServiceMessageHandler(SessionRegistry sessions, ServerSaltSchedule salts, ChatService chat, HelpService help, ServerBehaviour behaviour,
+    Cluster.ISessionDirectory? directory = null)
 {
     /// <summary>The most msg_ids one msgs_ack, msgs_state_req or msg_resend_req may list.</summary>
     public const int MaxListedIds = 8192;
@@ -170,11 +171,13 @@ internal sealed class ServiceMessageHandler(SessionRegistry sessions, ServerSalt
     /// <summary>
     /// destroy_session: forgets another session of the same key. The current one is refused with
     /// destroy_session_none (the MTProto description leaves that case undefined; this server does not destroy itself).
+    /// In a cluster the session may live on another node: the directory forgets it on every node.
     /// </summary>
     private TlObject DestroySession(MessageContext context, long sessionId)
     {
         bool destroyed = (sessionId != context.Session.SessionId
-                && sessions.Remove(context.AuthKeyId, sessionId, keepFloor: !behaviour.Violates(MsgIdViolations.DestroyedSessionReplayable)))
+                && (sessions.Remove(context.AuthKeyId, sessionId, keepFloor: !behaviour.Violates(MsgIdViolations.DestroyedSessionReplayable))
+                    | (directory?.Destroy(context.AuthKeyId, sessionId) ?? false)))
             || behaviour.Violates(Faults.Violations.SessionViolations.UnknownSessionDestroyed);
         return new TlObject(_schema[destroyed ? "destroy_session_ok" : "destroy_session_none"], sessionId);
     }
