@@ -25,6 +25,11 @@ if ! command -v node >/dev/null 2>&1; then
     exit 2
 fi
 
+# The storage tests run on PostgreSQL as well as SQLite, and the cluster tests bring up PostgreSQL, Redis and HAProxy
+# from temporary directories: each from Debian's packages, installed when missing (one line and exit 2 if it cannot).
+echo "== engines for the storage and cluster tests (cluster/engines/install.sh: postgresql, redis-server, haproxy)"
+bash cluster/engines/install.sh
+
 results=artifacts/test-results
 rm -rf "$results"
 mkdir -p "$results"
@@ -97,6 +102,9 @@ done
 
 echo "== soak and abuse suite, scaled down (docs/soak.md; the full size: dotnet run --project soak -c Release -- --scale full)"
 dotnet run --project soak -c Release --no-build -- --scale ci --out "$results/soak-ci.md" || status=$?
+
+echo "== cluster: a clean and a naive 3-node cluster on PostgreSQL and Redis behind HAProxy (docs/cluster.md)"
+bash cluster/ci.sh "$results" || status=$?
 
 echo "== browser client unit tests (node --test, against the same vectors)"
 node --test client/test/ | tee "$results/node.tap" || status=$?

@@ -4,16 +4,6 @@ using Testbed.Protocol.Transport;
 
 namespace Testbed.Server.Tests.Cluster;
 
-/// <summary>One cluster (cluster/up.sh) for the tests of <see cref="ClusterTests"/>, brought up once and taken down after.</summary>
-public sealed class ClusterFixture : IAsyncLifetime
-{
-    public RunningCluster Cluster { get; private set; } = null!;
-
-    public async Task InitializeAsync() => Cluster = await RunningCluster.StartAsync();
-
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
-}
-
 /// <summary>
 /// The cluster as a client meets it (docs/cluster.md): chat across nodes, a node killed with kill -9 under chat load,
 /// and Redis killed and restarted empty. The tests run in order on one cluster; each leaves it whole again.

@@ -38,20 +38,35 @@ public sealed class RunningCluster : IAsyncDisposable
     /// <summary>Node <paramref name="k"/>'s own HTTP port (1-based).</summary>
     public int NodeHttp(int k) => Port($"NODE{k}_HTTP");
 
-    /// <summary>Brings a cluster up; <paramref name="nodeArguments"/> go to every node (--fault NAME).</summary>
+    /// <summary>
+    /// Brings a cluster up; <paramref name="nodeArguments"/> go to every node (--fault NAME). Test projects run at once,
+    /// each may bring up a cluster, and each takes a random block of ports: a block found taken is tried again elsewhere.
+    /// </summary>
     public static async Task<RunningCluster> StartAsync(params string[] nodeArguments)
     {
-        string directory = System.IO.Directory.CreateTempSubdirectory("testbed-cluster-test-").FullName;
-        // Ports of its own (up.sh takes B to B+91), below the range the kernel hands out as ephemeral ports (32768 up).
-        int basePort = 20_000 + Random.Shared.Next(0, 120) * 100;
-        await RunAsync("up.sh", ["--dir", directory, "--base-port", basePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--", "--Testbed:HandshakeMessagesPerMinute=1000", "--Testbed:LabClock=true", .. nodeArguments]);
-        Dictionary<string, string> environment = File.ReadAllLines(Path.Combine(directory, "cluster.env"))
-            .Where(line => line.Contains('=', StringComparison.Ordinal) && !line.StartsWith('#'))
-            .Select(line => line.Split('=', 2))
-            .ToDictionary(pair => pair[0], pair => pair[1]);
-        RsaPublicKey key = RsaPublicKey.FromPem(await File.ReadAllTextAsync(Path.Combine(directory, "node1", "server-public.pem")));
-        return new RunningCluster(directory, environment, key);
+        for (int attempt = 1; ; attempt++)
+        {
+            string directory = System.IO.Directory.CreateTempSubdirectory("testbed-cluster-test-").FullName;
+            // Ports of its own (up.sh takes B to B+91), below the range the kernel hands out as ephemeral ports (32768 up).
+            int basePort = 20_000 + Random.Shared.Next(0, 120) * 100;
+            try
+            {
+                await RunAsync("up.sh", ["--dir", directory, "--base-port", basePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    "--", "--Testbed:HandshakeMessagesPerMinute=1000", "--Testbed:LabClock=true", .. nodeArguments]);
+            }
+            catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("is in use", StringComparison.Ordinal))
+            {
+                System.IO.Directory.Delete(directory, recursive: true);
+                continue;
+            }
+
+            Dictionary<string, string> environment = File.ReadAllLines(Path.Combine(directory, "cluster.env"))
+                .Where(line => line.Contains('=', StringComparison.Ordinal) && !line.StartsWith('#'))
+                .Select(line => line.Split('=', 2))
+                .ToDictionary(pair => pair[0], pair => pair[1]);
+            RsaPublicKey key = RsaPublicKey.FromPem(await File.ReadAllTextAsync(Path.Combine(directory, "node1", "server-public.pem")));
+            return new RunningCluster(directory, environment, key);
+        }
     }
 
     /// <summary>kill -9 of node <paramref name="k"/>.</summary>
