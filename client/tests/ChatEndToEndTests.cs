@@ -25,12 +25,7 @@ public sealed class ChatEndToEndTests(BrowserFixture browser) : IAsyncLifetime
         (ChatPage alice, ChatPage bob, _, _) = await OpenPairAsync(transport);
         await using ChatPage a = alice;
         await using ChatPage b = bob;
-        await alice.SendAsync("hello bob");
-        await bob.ExpectMessagesAsync("hello bob");
-        await bob.SendAsync("hi alice");
-        await alice.SendAsync("how are you?");
-        await alice.ExpectMessagesAsync("hello bob", "hi alice", "how are you?");
-        await bob.ExpectMessagesAsync("hello bob", "hi alice", "how are you?");
+        await ChatPage.ChatBothWaysAsync(alice, bob);
 
         if (transport == "websocket")
         {

@@ -33,6 +33,20 @@ internal sealed class ChatPage(IBrowserContext context, IPage page, bool ownsCon
         return (alice, bob, aliceId, bobId);
     }
 
+    /// <summary>
+    /// Alice and Bob chat both ways, Bob answering before Alice's second message, and both end with the three messages
+    /// in one order: what each test of a deployment (one server, a cluster) checks first.
+    /// </summary>
+    public static async Task ChatBothWaysAsync(ChatPage alice, ChatPage bob)
+    {
+        await alice.SendAsync("hello bob");
+        await bob.ExpectMessagesAsync("hello bob");
+        await bob.SendAsync("hi alice");
+        await alice.SendAsync("how are you?");
+        await alice.ExpectMessagesAsync("hello bob", "hi alice", "how are you?");
+        await bob.ExpectMessagesAsync("hello bob", "hi alice", "how are you?");
+    }
+
     /// <summary>Another tab in this page's browser context: the same localStorage, its own sessionStorage.</summary>
     public async Task<ChatPage> OpenTabAsync(Uri server, string transport = "websocket")
     {

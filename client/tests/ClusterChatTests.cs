@@ -20,11 +20,6 @@ public sealed class ClusterChatTests(BrowserFixture browser, ClusterFixture clus
         (ChatPage alice, ChatPage bob, _, _) = await ChatPage.OpenPairAsync(browser.Browser, new Uri($"http://127.0.0.1:{cluster.Cluster.FrontHttp}"), transport);
         await using ChatPage a = alice;
         await using ChatPage b = bob;
-        await alice.SendAsync("hello bob");
-        await bob.ExpectMessagesAsync("hello bob");
-        await bob.SendAsync("hi alice");
-        await alice.SendAsync("how are you?");
-        await alice.ExpectMessagesAsync("hello bob", "hi alice", "how are you?");
-        await bob.ExpectMessagesAsync("hello bob", "hi alice", "how are you?");
+        await ChatPage.ChatBothWaysAsync(alice, bob);
     }
 }
