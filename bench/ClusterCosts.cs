@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using StackExchange.Redis;
 using Testbed.Protocol.Client;
+using Testbed.Protocol.Handshake;
 using Testbed.Protocol.Tl;
 using Testbed.Protocol.Transport;
 
@@ -46,8 +47,8 @@ internal static class ClusterCosts
         (long RoundTrips, long Commands) after = await CommandCountAsync(stats);
         double roundTripsPerPing = (after.RoundTrips - before.RoundTrips - 1) / (double)sharedTimes.Count;
         double commandsPerPing = (after.Commands - before.Commands - 1) / (double)sharedTimes.Count;
-        double memoryRate = await ConcurrentRateAsync(memory, pings);
-        double sharedRate = await ConcurrentRateAsync(shared, pings);
+        double memoryRate = await ConcurrentRateAsync(memory.TcpPort, memory.PublicKey, pings);
+        double sharedRate = await ConcurrentRateAsync(shared.TcpPort, shared.PublicKey, pings);
 
         output.WriteLine($"cluster-costs: {pings:N0} pings per server, one session, interleaved in {Blocks} blocks; then {ConcurrentSessions} sessions at once");
         output.WriteLine("| node | round trips/s, 1 session | p50 | p99 | round trips/s, 16 sessions |");
@@ -72,8 +73,10 @@ internal static class ClusterCosts
         return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(percentile / 100.0 * sorted.Length) - 1)];
     }
 
-    private static async Task<MtProtoClient> ConnectAsync(BenchServer server) => await MtProtoClient.ConnectAsync(
-        await TcpPacketTransport.ConnectAsync("127.0.0.1", server.TcpPort, TransportFraming.Intermediate), server.PublicKey);
+    private static Task<MtProtoClient> ConnectAsync(BenchServer server) => ConnectAsync(server.TcpPort, server.PublicKey);
+
+    private static async Task<MtProtoClient> ConnectAsync(int port, RsaPublicKey key) => await MtProtoClient.ConnectAsync(
+        await TcpPacketTransport.ConnectAsync("127.0.0.1", port, TransportFraming.Intermediate), key);
 
     private static async Task PingAsync(MtProtoClient client, int count, List<double>? times)
     {
@@ -87,9 +90,9 @@ internal static class ClusterCosts
     }
 
     /// <summary>Round trips per second with <see cref="ConcurrentSessions"/> sessions pinging at once, each on its own key and connection.</summary>
-    private static async Task<double> ConcurrentRateAsync(BenchServer server, int pings)
+    internal static async Task<double> ConcurrentRateAsync(int port, RsaPublicKey key, int pings)
     {
-        MtProtoClient[] clients = await Task.WhenAll(Enumerable.Range(0, ConcurrentSessions).Select(_ => ConnectAsync(server)));
+        MtProtoClient[] clients = await Task.WhenAll(Enumerable.Range(0, ConcurrentSessions).Select(_ => ConnectAsync(port, key)));
         try
         {
             await Task.WhenAll(clients.Select(c => PingAsync(c, 100, null)));

@@ -15,6 +15,21 @@ if (args is ["cluster-costs", .. var costArguments])
     return;
 }
 
+if (args is ["cluster-throughput", .. var throughputArguments])
+{
+    try
+    {
+        await Testbed.Bench.ClusterThroughput.RunAsync(throughputArguments, Console.Out);
+    }
+    catch (ArgumentException e)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        Environment.Exit(2);
+    }
+
+    return;
+}
+
 // Shorter than BenchmarkDotNet's default job (which would take ~20 min here on 2 cores) while keeping
 // enough iterations for a stable median; pass --job default for the full treatment.
 var config = DefaultConfig.Instance

@@ -2,7 +2,7 @@
 # Checks a running cluster's front on a quiet cluster (no other clients): round robin with no stickiness on both
 # fronts, and a node killed with kill -9 routed around and then taken back.
 #   cluster/check.sh DIR [K]     K: the node to kill and restart (default: the last)
-# 1. 2N requests to FRONT_HTTP/server-info reach each node twice (a node is known by the TCP port its /server-info names).
+# 1. 2N requests to FRONT_HTTP/server-info reach each node twice (a node is known by the name its /server-info gives).
 # 2. N connections held open on FRONT_TCP land one on each node (counted with ss at the nodes' TCP ports).
 # 3. After `node.sh DIR kill K`, 2N requests through the front all succeed (HAProxy retries a refused connection on
 #    another node), none from node K, and HAProxy's checks mark K DOWN within 5 s; after `node.sh DIR start K` they
@@ -16,15 +16,12 @@ dir=${1:?$usage}
 victim=${2:-$NODES}
 fail() { echo "cluster/check.sh: $1" >&2; exit 1; }
 
-# node_of_request: the node (1..N) that answered one GET /server-info through the front, or 0 for none.
+# node_of_request: the node (1..N) that answered one GET /server-info through the front (its "node" field, the
+# --Testbed:NodeName up.sh gave it), or 0 for none.
 node_of_request() {
-    local tcp k port
-    tcp=$(curl -fs --max-time 5 "http://127.0.0.1:$FRONT_HTTP/server-info" | grep -o '"tcp":"[^"]*"' | grep -o '[0-9]*"$' | tr -d '"') || true
-    for k in $(seq "$NODES"); do
-        port=NODE${k}_TCP
-        [ "$tcp" = "${!port}" ] && { echo "$k"; return; }
-    done
-    echo 0
+    local name
+    name=$(curl -fs --max-time 5 "http://127.0.0.1:$FRONT_HTTP/server-info" | grep -o '"node":"node[0-9]*"' | grep -o '[0-9]*') || true
+    if [[ $name =~ ^[1-9]$ ]] && [ "$name" -le "$NODES" ]; then echo "$name"; else echo 0; fi
 }
 
 # requests COUNT: the nodes that answered COUNT requests, in order, space-separated.

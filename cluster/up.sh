@@ -84,7 +84,8 @@ for k in $(seq "$nodes"); do
     mkdir -m 700 "$dir/node$k"
     printf '%s\0' "--Testbed:DataDirectory=$dir/node$k" "--Testbed:TcpEndpoint=127.0.0.1:$(node_tcp "$k")" \
         "--Testbed:HttpEndpoint=127.0.0.1:$(node_http "$k")" --Testbed:Storage=postgres "--Testbed:PostgresConnection=$postgres" \
-        "--Testbed:Redis=127.0.0.1:$redis_port" "--Testbed:NodeName=node$k" "${extra[@]}" >"$dir/node$k.args"
+        "--Testbed:Redis=127.0.0.1:$redis_port" "--Testbed:NodeName=node$k" "--Testbed:PublicTcpEndpoint=127.0.0.1:$front_tcp" \
+        "${extra[@]}" >"$dir/node$k.args"
 done
 # Node 1 makes the RSA key and the salt secret; the others start with copies, so that all nodes are one server to a client.
 node_start "$dir" 1

@@ -72,7 +72,10 @@ public static class ServerApp
             kestrel.Listen(http.Address, listen => (http.Listener = listen).Use(admission.Admit));
             kestrel.Listen(tcp.Address, listen => (tcp.Listener = listen).Use(admission.Admit).UseConnectionHandler<TcpConnectionHandler>());
         });
-        builder.Services.AddSingleton(new ServerEndpoints(http, tcp));
+        ServerEndpoint? publicTcp = settings.PublicTcpEndpoint is { } advertised
+            ? ServerEndpoint.Parse(nameof(settings.PublicTcpEndpoint), "the MTProto TCP address clients are told", "tcp", advertised)
+            : null;
+        builder.Services.AddSingleton(new ServerEndpoints(http, tcp, publicTcp));
         builder.Services.AddSingleton(ConnectionTimeouts.From(settings));
         builder.Services.AddSingleton(new Protocol.Transport.BufferBudget(settings.MaxBufferedBytes));
         builder.Services.AddSingleton(services => new MemoryTrim(services.GetRequiredService<Database>().ReleaseIdleConnections));
@@ -133,7 +136,7 @@ public static class ServerApp
         builder.Services.AddSingleton<ChatStore>();
         builder.Services.AddSingleton<ChatService>();
         builder.Services.AddSingleton(services => new Api.HelpService(settings.DataCenter,
-            () => services.GetRequiredService<ServerEndpoints>().Tcp.Bound, services.GetRequiredService<TimeProvider>()));
+            () => services.GetRequiredService<ServerEndpoints>().AdvertisedTcp, services.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ServiceMessageHandler>();
         builder.Services.AddSingleton<EncryptedMessageProcessor>();
         builder.Services.AddSingleton<PacketProcessor>();

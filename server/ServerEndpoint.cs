@@ -66,9 +66,12 @@ internal sealed record ServerEndpoint(string Setting, string Role, string Scheme
     }
 }
 
-/// <summary>The server's two listening addresses.</summary>
-internal sealed record ServerEndpoints(ServerEndpoint Http, ServerEndpoint Tcp)
+/// <summary>The server's two listening addresses, and the MTProto TCP address clients are told, if another (a balancer's).</summary>
+internal sealed record ServerEndpoints(ServerEndpoint Http, ServerEndpoint Tcp, ServerEndpoint? PublicTcp = null)
 {
+    /// <summary>The MTProto TCP address to give clients: the public one, else the one bound.</summary>
+    public IPEndPoint AdvertisedTcp => PublicTcp?.Address ?? Tcp.Bound;
+
     /// <summary>Both, in the order Kestrel binds them.</summary>
     public IReadOnlyList<ServerEndpoint> All => [Http, Tcp];
 }

@@ -26,7 +26,8 @@ internal static class ServerInfo
         dh = new { g = DhGroup.PublishedGenerator, prime = Convert.ToHexStringLower(DhGroup.PublishedPrimeBytes) },
         transports = new
         {
-            tcp = endpoints.Tcp.Bound.ToString(), // the port bound, when the setting asked for any free one (0)
+            // The port bound (when the setting asked for any free one, 0), or the balancer's in front of a cluster.
+            tcp = endpoints.AdvertisedTcp.ToString(),
             tcpFramings = new[] { "abridged", "intermediate", "padded-intermediate", "full" },
             http = "/api",
             webSocket = "/apiws",

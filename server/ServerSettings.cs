@@ -34,6 +34,13 @@ public sealed class ServerSettings
     /// <summary>The MTProto TCP transport.</summary>
     public string TcpEndpoint { get; set; } = "127.0.0.1:5001";
 
+    /// <summary>
+    /// The MTProto TCP address clients are told (help.getConfig's dc_options, /server-info) when it is not the one this
+    /// server listens on: a load balancer's in front of a cluster (cluster/up.sh sets HAProxy's), so that a client that
+    /// takes its address from there does not go past the balancer to one node. Unset: <see cref="TcpEndpoint"/>.
+    /// </summary>
+    public string? PublicTcpEndpoint { get; set; }
+
     /// <summary>The largest packet accepted on any transport: 1 MiB.</summary>
     public int MaxPacketLength { get; set; } = 1 << 20;
 

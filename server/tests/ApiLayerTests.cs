@@ -130,6 +130,21 @@ public sealed class ApiWrapperTests
             identified.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
+    /// <summary>Behind a balancer (a cluster's HAProxy), clients are told the balancer's address, not the node's own.</summary>
+    [Fact]
+    public async Task A_public_tcp_endpoint_is_what_getConfig_and_server_info_give_clients()
+    {
+        await using RunningServer server = await RunningServer.StartAsync("--Testbed:PublicTcpEndpoint=127.0.0.2:7101");
+        await using MtProtoClient client = await Clients.ConnectAsync(server);
+        TlObject config = await Clients.WithinPatience(client.InvokeAsync(WithLayer(227, Clients.Call("help.getConfig"))));
+        TlObject option = Assert.IsType<TlObject>(Assert.Single(config.Get<object?[]>("dc_options")));
+        Assert.Equal(("127.0.0.2", 7101), (Clients.Text(option, "ip_address"), option.Get<int>("port")));
+
+        using var http = new HttpClient();
+        using JsonDocument info = JsonDocument.Parse(await http.GetStringAsync(new Uri(server.HttpBase, "/server-info")));
+        Assert.Equal("127.0.0.2:7101", info.RootElement.GetProperty("transports").GetProperty("tcp").GetString());
+    }
+
     [Fact]
     public async Task GetConfig_under_a_layer_it_cannot_write_is_a_clean_rpc_error_and_getNearestDc_names_this_dc()
     {

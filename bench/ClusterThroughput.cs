@@ -1,0 +1,37 @@
+using Testbed.Protocol.Handshake;
+
+namespace Testbed.Bench;
+
+/// <summary>
+/// The throughput of a running cluster (cluster/up.sh): encrypted ping round trips per second with 16 sessions
+/// through HAProxy's front, against the same through one of its nodes directly, in the same run. On a 2-core machine
+/// that also runs the clients, three nodes, PostgreSQL, Redis and HAProxy, this shows what the cluster costs, not how
+/// it scales (docs/cluster.md, "Scaling model").
+/// Run: <c>cluster/up.sh --dir D &amp;&amp; dotnet run -c Release --project bench -- cluster-throughput D [PINGS]</c>.
+/// </summary>
+internal static class ClusterThroughput
+{
+    public static async Task RunAsync(string[] args, TextWriter output)
+    {
+        if (args.Length < 1 || !File.Exists(Path.Combine(args[0], "cluster.env")))
+        {
+            throw new ArgumentException("cluster-throughput DIR [PINGS]: DIR is a running cluster's directory (cluster/up.sh --dir DIR)");
+        }
+
+        int pings = args.Length > 1 && int.TryParse(args[1], out int n) && n > 0 ? n : 20_000;
+        Dictionary<string, string> environment = File.ReadAllLines(Path.Combine(args[0], "cluster.env"))
+            .Where(line => line.Contains('=', StringComparison.Ordinal) && !line.StartsWith('#'))
+            .Select(line => line.Split('=', 2))
+            .ToDictionary(pair => pair[0], pair => pair[1]);
+        RsaPublicKey key = RsaPublicKey.FromPem(await File.ReadAllTextAsync(Path.Combine(args[0], "node1", "server-public.pem")));
+        int Port(string name) => int.Parse(environment[name], System.Globalization.CultureInfo.InvariantCulture);
+
+        double node = await ClusterCosts.ConcurrentRateAsync(Port("NODE1_TCP"), key, pings);
+        double front = await ClusterCosts.ConcurrentRateAsync(Port("FRONT_TCP"), key, pings);
+        output.WriteLine($"cluster-throughput: {pings:N0} pings, 16 sessions, {environment["NODES"]} nodes");
+        output.WriteLine($"| path | round trips/s |");
+        output.WriteLine($"|---|---|");
+        output.WriteLine($"| node 1 directly (Redis-backed replay state) | {node:N0} |");
+        output.WriteLine($"| HAProxy's front, round robin over {environment["NODES"]} nodes | {front:N0} |");
+    }
+}
