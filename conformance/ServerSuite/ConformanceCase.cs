@@ -30,6 +30,12 @@ internal sealed record ConformanceCase(string Id, string Category, RequirementLe
     public bool MeasuresTime { get; init; }
 
     /// <summary>
+    /// Needs the nodes of a cluster (--target once per node): against one target it is not applicable, and what shows
+    /// it passing and failing is cluster/ci.sh's run against the clean and the naive cluster (docs/cluster.md).
+    /// </summary>
+    public bool NeedsCluster { get; init; }
+
+    /// <summary>
     /// The exact test the code applies for a pass, stated next to <see cref="Expects"/> so that a reader can check
     /// that the two agree: which answers pass, which fail, what must follow (a session proven alive afterwards), and
     /// what makes the case not applicable. A criterion looser than the expectation is a false pass waiting to happen.

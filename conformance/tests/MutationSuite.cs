@@ -34,7 +34,8 @@ public sealed class MutationSuite
             ConformanceCatalog.All.Where(c => c.Floods)));
 
         Assert.True(results.All(r => r.Verdict != Verdict.Fail), InProcessTargets.Failures(results));
-        string[] neverPassed = [.. ConformanceCatalog.All.Where(c => !results.Any(r => r.Case.Id == c.Id && r.Verdict == Verdict.Pass))
+        // A cluster's case cannot pass against one server; cluster/ci.sh shows it passing against the clean cluster.
+        string[] neverPassed = [.. ConformanceCatalog.All.Where(c => !c.NeedsCluster && !results.Any(r => r.Case.Id == c.Id && r.Verdict == Verdict.Pass))
             .Select(c => $"{c.Id}: {results.Last(r => r.Case.Id == c.Id).Evidence}")];
         Assert.True(neverPassed.Length == 0, $"not applicable on every transport: {string.Join("; ", neverPassed)}");
     }

@@ -136,6 +136,7 @@ internal static class MsgIdCases
         {
             Passes = NotExecutedAgainPasses("the ping", "the identical packet sent again on a new connection to another node of the cluster")
                 + " One target, or HTTP: not applicable.",
+            NeedsCluster = true,
         },
         Accepted("MID-009", "250 s in the past", -250),
         Accepted("MID-010", "20 s in the future", 20),
