@@ -114,30 +114,6 @@ internal static class MsgIdCases
         {
             Passes = NotExecutedAgainPasses("the ping", "the identical packet sent again on a new connection") + " Over HTTP: not applicable.",
         },
-        new("MID-015", "msgid", Must,
-            "A message replayed to another node of the same cluster is not executed again: replay protection spans the nodes that serve a session.",
-            "§3.4; docs/cluster.md", "with --target given once per node: a ping to one node, then its packet again to another node",
-            "no newly made pong, and the session still answers on the other node", async c =>
-            {
-                if (c.Target.Cluster.Count < 2 || c.Target.Transport == "http")
-                {
-                    return CaseOutcome.NotApplicable(c.Target.Transport == "http" ? "HTTP has no connections to move between nodes"
-                        : "one target: give each node of a cluster with --target (repeated)");
-                }
-
-                await using Probe probe = await c.WarmSessionAsync();
-                byte[] wire = probe.Seal(Probe.Ping(151), out _);
-                Reply first = await probe.ExchangeAsync(wire, c.Cancel);
-                Uri other = c.Target.Cluster.First(address => address != c.Target.Address);
-                await probe.MoveToAsync(c.Target with { Address = other }, c.Cancel);
-                Reply again = await probe.ExchangeAsync(wire, c.Cancel);
-                return await NotExecutedAgainAsync(probe, 151, first, again, c.Cancel);
-            })
-        {
-            Passes = NotExecutedAgainPasses("the ping", "the identical packet sent again on a new connection to another node of the cluster")
-                + " One target, or HTTP: not applicable.",
-            NeedsCluster = true,
-        },
         Accepted("MID-009", "250 s in the past", -250),
         Accepted("MID-010", "20 s in the future", 20),
         new("MID-011", Category, Must,
@@ -192,6 +168,30 @@ internal static class MsgIdCases
                 + "it, and then the next packet after B holds a bad_msg_notification about B's msg_id with error_code 16 or 20, and no "
                 + "pong. A pong for B (only the inner ids were counted), another code, a notification about another msg_id, a transport "
                 + "error, silence or a closed connection fails, as does the container without both pongs; -429: not applicable.",
+        },
+        new("MID-015", "msgid", Must,
+            "A message replayed to another node of the same cluster is not executed again: replay protection spans the nodes that serve a session.",
+            "§3.4; docs/cluster.md", "with --target given once per node: a ping to one node, then its packet again to another node",
+            "no newly made pong, and the session still answers on the other node", async c =>
+            {
+                if (c.Target.Cluster.Count < 2 || c.Target.Transport == "http")
+                {
+                    return CaseOutcome.NotApplicable(c.Target.Transport == "http" ? "HTTP has no connections to move between nodes"
+                        : "one target: give each node of a cluster with --target (repeated)");
+                }
+
+                await using Probe probe = await c.WarmSessionAsync();
+                byte[] wire = probe.Seal(Probe.Ping(151), out _);
+                Reply first = await probe.ExchangeAsync(wire, c.Cancel);
+                Uri other = c.Target.Cluster.First(address => address != c.Target.Address);
+                await probe.MoveToAsync(c.Target with { Address = other }, c.Cancel);
+                Reply again = await probe.ExchangeAsync(wire, c.Cancel);
+                return await NotExecutedAgainAsync(probe, 151, first, again, c.Cancel);
+            })
+        {
+            Passes = NotExecutedAgainPasses("the ping", "the identical packet sent again on a new connection to another node of the cluster")
+                + " One target, or HTTP: not applicable.",
+            NeedsCluster = true,
         },
     ];
 
