@@ -60,6 +60,8 @@ internal static class ClusterCosts
             + $"p99 {Percentile(sharedTimes, 99) - Percentile(memoryTimes, 99):F1} µs");
         output.WriteLine($"Redis round trips per ping: {roundTripsPerPing:F2} (commands sent by the node: EVALSHA, EVAL, PUBLISH...); "
             + $"commands Redis ran per ping: {commandsPerPing:F2} (with those the claim script runs); INFO commandstats over the single-session pings");
+        output.WriteLine($"Redis CPU per claim: {await MicrosecondsPerClaimAsync(stats):F1} µs (INFO commandstats, evalsha's usec_per_call): "
+            + "one Redis thread's ceiling is about 1,000,000 / that many claims a second");
     }
 
     private static string Row(string name, List<double> times, double concurrentRate) =>
@@ -107,6 +109,15 @@ internal static class ClusterCosts
                 await client.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>Redis's own time per EVALSHA, the claim: INFO commandstats' "cmdstat_evalsha:calls=N,usec=U,usec_per_call=P,...".</summary>
+    private static async Task<double> MicrosecondsPerClaimAsync(ConnectionMultiplexer redis)
+    {
+        IGrouping<string, KeyValuePair<string, string>>[] info = await redis.GetServer(redis.GetEndPoints()[0]).InfoAsync("commandstats");
+        string evalsha = info.SelectMany(g => g).First(pair => pair.Key == "cmdstat_evalsha").Value;
+        string perCall = evalsha.Split(',').First(field => field.StartsWith("usec_per_call=", StringComparison.Ordinal));
+        return double.Parse(perCall["usec_per_call=".Length..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>
