@@ -101,7 +101,7 @@ internal sealed class ChatService(ChatStore store, SessionDelivery delivery, Tim
             return message.ToId == peer.Id && message.Text == text ? Message(message) : Error(400, "RANDOM_ID_DUPLICATE");
         }
 
-        byte[] update = _codec.Serialize(new TlObject(_schema["chat.updateNewMessage"], Message(message)));
+        byte[] update = NewMessageUpdate(message);
         afterwards.Add(() =>
         {
             delivery.Push(peer.AuthKeyId, update, new PushReceipt(message.Id, store.MarkDelivered));
@@ -112,6 +112,10 @@ internal sealed class ChatService(ChatStore store, SessionDelivery delivery, Tim
         });
         return Message(message);
     }
+
+    /// <summary>chat.updateNewMessage for a stored message, serialized: what the recipient's sessions are pushed.</summary>
+    public byte[] NewMessageUpdate(ChatMessage message) =>
+        _codec.Serialize(new TlObject(_schema["chat.updateNewMessage"], Message(message)));
 
     private TlObject Page(int limit, Func<int, List<ChatMessage>> fetch) => limit is < 1 or > MaxPage
         ? Error(400, "LIMIT_INVALID")

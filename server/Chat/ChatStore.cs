@@ -75,6 +75,13 @@ internal sealed class ChatStore(Database database)
         return Messages(connection, null, "WHERE (to_id = @a OR from_id = @a) AND id > @b ORDER BY id LIMIT @c", userId, afterId, limit);
     }
 
+    /// <summary>Messages to a user that no session of theirs has acknowledged yet, oldest first.</summary>
+    public List<ChatMessage> Undelivered(long userId, int limit)
+    {
+        using DbConnection connection = database.Open();
+        return Messages(connection, null, "WHERE to_id = @a AND delivered = FALSE ORDER BY id LIMIT @b", userId, limit);
+    }
+
     /// <summary>Records that the recipient acknowledged the message.</summary>
     public void MarkDelivered(long messageId)
     {

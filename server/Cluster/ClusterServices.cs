@@ -7,7 +7,8 @@ namespace Testbed.Server.Cluster;
 internal static class ClusterServices
 {
     /// <summary>
-    /// Registers the Redis connection, delivery across nodes, the session directory and the replay ledger. Returns whether the sessions' history outlives this
+    /// Registers the Redis connection, delivery across nodes (pushes, and the undelivered updates of a session a node takes
+    /// over), the session directory and the replay ledger. Returns whether the sessions' history outlives this
     /// process: with the ledger it lives in Redis, so a restarted node has lost nothing and needs no start floor
     /// (docs/protocol.md §3.4); the ledger's epoch takes that floor's place for a Redis that lost its state.
     /// </summary>
@@ -22,6 +23,7 @@ internal static class ClusterServices
             provider.GetRequiredService<ILoggerFactory>().CreateLogger("Testbed.Cluster")));
         services.AddSingleton<ClusterPushes>();
         services.AddSingleton<ISessionDirectory, RedisSessionDirectory>();
+        services.AddSingleton<UndeliveredUpdates>();
         if (behaviour.PerNodeReplayState)
         {
             return false;

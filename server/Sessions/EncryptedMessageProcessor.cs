@@ -28,7 +28,7 @@ internal readonly record struct EncryptedOutcome(int TransportError, string Even
 /// </summary>
 internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegistry sessions, SessionDelivery delivery,
     ServiceMessageHandler handler, ServerSaltSchedule salts, ServerBehaviour behaviour, TimeProvider clock, MemoryBounds? bounds = null,
-    Cluster.IReplayLedger? ledger = null, Cluster.ISessionDirectory? directory = null)
+    Cluster.IReplayLedger? ledger = null, Cluster.ISessionDirectory? directory = null, Cluster.UndeliveredUpdates? undelivered = null)
 {
     // The salt the handshake gives a new key is accepted for this long after its creation (docs/protocol.md §3.5).
     private static readonly TimeSpan InitialSaltLifetime = TimeSpan.FromMinutes(30);
@@ -319,6 +319,7 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
             session.Outbox.Add(Serialize("new_session_created", header.MsgId, BitConverter.ToInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)),
                 behaviour.Violates(Faults.Violations.SessionViolations.NewSessionSaltNotYetValid) ? salts.Future(context.AuthKeyId, context.Now, 2)[1].Salt
                     : salts.Current(context.AuthKeyId, context.Now)), contentRelated: true, keepUntilAcked: true);
+            undelivered?.QueueOn(session);
             session.Announced = true;
         }
 

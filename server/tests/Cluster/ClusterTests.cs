@@ -31,6 +31,40 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
     }
 
     /// <summary>
+    /// An update queued for a recipient on a node that then dies reaches the recipient on the node it moves to: the
+    /// dead node's outbox is gone, and the node that takes the recipient's new session over queues what is unacknowledged.
+    /// </summary>
+    [Fact]
+    public async Task An_update_held_by_a_killed_node_reaches_its_recipient_on_another_node()
+    {
+        await using MtProtoClient alice = await ConnectAsync(Cluster.NodeTcp(1));
+        await Clients.RegisterAsync(alice, "alice");
+        byte[] bobKey;
+        long bobId;
+        await using (MtProtoClient bob = await ConnectAsync(Cluster.NodeTcp(3)))
+        {
+            bobId = await Clients.RegisterAsync(bob, "bob");
+            bobKey = bob.AuthKey.Bytes.ToArray();
+        }
+
+        // Bob's session on node 3 has no connection now: the update waits in node 3's outbox, and dies with it.
+        TlObject sent = await alice.InvokeAsync(Clients.Call("chat.sendMessage", bobId, 31L, Clients.Text("while you were away")));
+        await Cluster.KillNodeAsync(3);
+        try
+        {
+            await using MtProtoClient bobAgain = MtProtoClient.Resume(
+                await TcpPacketTransport.ConnectAsync("127.0.0.1", Cluster.NodeTcp(2), TransportFraming.Intermediate), bobKey);
+            await bobAgain.RequestAsync(new TlObject(TlSchema.MTProto["ping"], 1L)).WaitAsync(Clients.Patience);
+            TlObject pushed = (await Clients.NextUpdateAsync(bobAgain, "chat.updateNewMessage")).Get<TlObject>("message");
+            Assert.Equal(sent.Get<long>("id"), pushed.Get<long>("id"));
+        }
+        finally
+        {
+            await Cluster.StartNodeAsync(3);
+        }
+    }
+
+    /// <summary>
     /// Senders chat through HAProxy's front while node 2 is killed with kill -9. A sender whose connection died moves
     /// its session to a new connection through the front (another node) and sends again under the same random_id. In
     /// the end every message a sender got an answer for is stored once, and none twice.
