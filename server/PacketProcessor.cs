@@ -13,7 +13,8 @@ namespace Testbed.Server;
 /// handshake, encrypted ones to their session (docs/protocol.md §2–§5).
 /// </summary>
 internal sealed class PacketProcessor(HandshakeServer handshake, AuthKeyStore authKeys, HandshakeRateLimiter rateLimiter,
-    EncryptedMessageProcessor encrypted, SecurityEventLog events, TimeProvider clock, ILogger<PacketProcessor> log, Faults.ServerBehaviour behaviour)
+    EncryptedMessageProcessor encrypted, SecurityEventLog events, TimeProvider clock, ILogger<PacketProcessor> log, Faults.ServerBehaviour behaviour,
+    Cluster.ClusterHandshakeLimit? clusterLimit = null)
 {
     private readonly MsgIdGenerator _msgIds = new(clock);
 
@@ -51,7 +52,8 @@ internal sealed class PacketProcessor(HandshakeServer handshake, AuthKeyStore au
     {
         bool wellFormed = UnencryptedMessage.TryRead(payload, out long msgId, out int length, allowTrailing: mayHavePadding);
         bool query = wellFormed && HandshakeQuery.Is(payload.Slice(UnencryptedMessage.HeaderSize, length));
-        if (!rateLimiter.TryAcquire(connection.Origin.Address, query))
+        // In a cluster a handshake query must also find room in the address's budget for all nodes together.
+        if (!rateLimiter.TryAcquire(connection.Origin.Address, query) || (query && clusterLimit?.TryAcquire(connection.Origin.Address) == false))
         {
             Refuse(-429, query ? "handshake rate limit for this address" : "rate limit for other unencrypted messages from this address", connection);
             return;

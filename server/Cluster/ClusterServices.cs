@@ -8,7 +8,7 @@ internal static class ClusterServices
 {
     /// <summary>
     /// Registers the Redis connection, delivery across nodes (pushes, and the undelivered updates of a session a node takes
-    /// over), the session directory and the replay ledger. Returns whether the sessions' history outlives this
+    /// over), the session directory, the cluster-wide handshake budget and the replay ledger. Returns whether the sessions' history outlives this
     /// process: with the ledger it lives in Redis, so a restarted node has lost nothing and needs no start floor
     /// (docs/protocol.md §3.4); the ledger's epoch takes that floor's place for a Redis that lost its state.
     /// </summary>
@@ -24,6 +24,10 @@ internal static class ClusterServices
         services.AddSingleton<ClusterPushes>();
         services.AddSingleton<ISessionDirectory, RedisSessionDirectory>();
         services.AddSingleton<UndeliveredUpdates>();
+        services.AddSingleton(provider => new ClusterHandshakeLimit(provider.GetRequiredService<RedisConnection>().Pool,
+            behaviour.Violates(Faults.Violations.RobustnessViolations.HandshakeFloodUnlimited)
+                ? Faults.Violations.RobustnessViolations.UnlimitedHandshakesPerMinute : settings.HandshakeMessagesPerMinute,
+            provider.GetRequiredService<TimeProvider>()));
         if (behaviour.PerNodeReplayState)
         {
             return false;
