@@ -42,7 +42,14 @@ internal sealed class ClusterPushes
         BinaryPrimitives.WriteInt64LittleEndian(payload.AsSpan(25), receiptId ?? 0);
         BinaryPrimitives.WriteInt64LittleEndian(payload.AsSpan(33), exceptSessionId ?? 0);
         body.CopyTo(payload, HeaderLength);
-        _subscriber.Publish(Channel, payload, CommandFlags.FireAndForget);
+        try
+        {
+            _subscriber.Publish(Channel, payload, CommandFlags.FireAndForget);
+        }
+        catch (RedisException)
+        {
+            // At most once (above): the message waits in the store, and the caller's packet must not fail for it.
+        }
     }
 
     private void Receive(RedisValue message)

@@ -7,10 +7,11 @@ namespace Testbed.Server.Cluster;
 internal static class ClusterServices
 {
     /// <summary>
-    /// Registers the Redis connection, delivery across nodes (pushes, and the undelivered updates of a session a node takes
-    /// over), the session directory, the cluster-wide handshake budget and the replay ledger. Returns whether the sessions' history outlives this
-    /// process: with the ledger it lives in Redis, so a restarted node has lost nothing and needs no start floor
-    /// (docs/protocol.md §3.4); the ledger's epoch takes that floor's place for a Redis that lost its state.
+    /// Registers the Redis connection, delivery across nodes (pushes, and the undelivered updates of a session a node
+    /// takes over), the session directory, the cluster-wide handshake budget and the replay ledger. Returns whether the
+    /// sessions' history outlives this process: with the ledger it lives in Redis, so a restarted node has lost nothing
+    /// and needs no start floor (docs/protocol.md §3.4); the ledger's epoch takes that floor's place for a Redis that
+    /// lost its state.
     /// </summary>
     public static bool Add(IServiceCollection services, ServerSettings settings, ServerBehaviour behaviour, AdmissionPolicy admission)
     {

@@ -6,7 +6,7 @@ namespace Testbed.Server.Cluster;
 /// The node's connections to the cluster's Redis (--Testbed:Redis, StackExchange.Redis configuration syntax): the
 /// multiplexed one for delivery across nodes and for noticing a lost and restored Redis, and the ledger's own. A node
 /// starts even while Redis is down and reconnects on its own; until Redis answers, every message is refused with 20,
-/// as nothing can be proved fresh (docs/cluster.md, "When Redis fails"). Each time the connection is made or restored
+/// as nothing can be proved fresh (docs/cluster.md, "Shared replay state", when Redis fails). Each time the connection is made or restored
 /// the node marks the epoch, which is a no-op unless Redis has lost its state.
 /// </summary>
 internal sealed class RedisConnection : IDisposable
@@ -20,8 +20,8 @@ internal sealed class RedisConnection : IDisposable
         ConfigurationOptions options = ConfigurationOptions.Parse(configuration);
         options.AbortOnConnectFail = false;   // start anyway, refuse until it answers
         options.ConnectTimeout = 2000;
-        // A claim waits at most this long before its message is refused. Generous: on a loaded 2-core machine a claim
-        // queued behind a burst has taken over 1 s (a RedisTimeoutException seen in a conformance run across 3 nodes).
+        // A call a packet waits on (a claim, the directory, the handshake budget) waits at most this long before the
+        // message is refused. Generous: on a loaded 2-core machine a claim queued behind a burst has taken over 1 s.
         options.SyncTimeout = 5000;
         options.ConnectRetry = 1;
         _endpoint = string.Join(",", options.EndPoints.Select(e => e.ToString()));

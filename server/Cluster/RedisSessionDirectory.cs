@@ -53,14 +53,14 @@ internal sealed class RedisSessionDirectory : ISessionDirectory
         byte[] ids = new byte[16];
         BinaryPrimitives.WriteInt64LittleEndian(ids, authKeyId);
         BinaryPrimitives.WriteInt64LittleEndian(ids.AsSpan(8), sessionId);
-        _subscriber.Publish(Channel, ids, CommandFlags.FireAndForget);
         try
         {
+            _subscriber.Publish(Channel, ids, CommandFlags.FireAndForget);
             return _pool.Use(c => c.Call("SREM", SetKey(authKeyId), Hex(sessionId))) == "1";
         }
-        catch (Exception e) when (e is IOException or RespErrorException)
+        catch (Exception e) when (e is IOException or RespErrorException or RedisException)
         {
-            return false;
+            return false; // Redis unreachable: the other nodes keep the session, and destroy_session answers none
         }
     }
 
