@@ -98,6 +98,7 @@ public static class ServerApp
             DataCenters = new HashSet<int> { settings.DataCenter },
             Clock = services.GetRequiredService<TimeProvider>(),
             IsAuthKeyIdTaken = services.GetRequiredService<AuthKeyStore>().Contains,
+            PendingStore = services.GetService<IPendingHandshakeStore>(),
             CheckClientPublicValue = !behaviour.ClientPublicValueUnchecked,
             DhPrime = behaviour.DhPrime ?? DhGroup.PublishedPrime,
             PendingLifetime = behaviour.Violates(HandshakeViolations.PendingHandshakesKept) ? TimeSpan.FromHours(1) : TimeSpan.FromSeconds(settings.PendingHandshakeSeconds),

@@ -18,10 +18,13 @@ public sealed class HandshakeServer
     private readonly HandshakeServerOptions _options;
     private readonly TlCodec _codec = TlCodec.MTProto;
     private readonly TlSchema _schema = TlSchema.MTProto;
-    private readonly ConcurrentDictionary<UInt128, PendingHandshake> _byNonce = new();
-    private readonly ConcurrentDictionary<UInt128, PendingHandshake> _byServerNonce = new();
+    private readonly IPendingHandshakeStore _store;
+    private readonly Queue<DateTimeOffset> _begun = new();
+
+    // How often one step may find its handshake replaced under it before it gives up: a handshake has three steps,
+    // so more races than that are a client (or an attacker) sending many copies at once.
+    private const int MaxStepAttempts = 4;
     private readonly byte[] _primeBytes;
-    private DateTimeOffset _lastSweep;
 
     /// <summary>Creates a handshake server.</summary>
     public HandshakeServer(HandshakeServerOptions options)
@@ -33,11 +36,25 @@ public sealed class HandshakeServer
         }
 
         _options = options;
+        _store = options.PendingStore ?? new InMemoryPendingHandshakeStore(options.Clock);
         _primeBytes = BigEndianInteger.ToBytes(options.DhPrime, DhExchange.Size);
     }
 
-    /// <summary>Handshakes remembered now (unfinished, or finished and kept for identical re-sends).</summary>
-    public int PendingCount => _byServerNonce.Count;
+    /// <summary>
+    /// Handshakes this server began within the pending lifetime: those its store keeps now (unfinished, or finished
+    /// and kept for identical re-sends).
+    /// </summary>
+    public int PendingCount
+    {
+        get
+        {
+            lock (_begun)
+            {
+                ForgetExpiredBegun(_options.Clock.GetUtcNow());
+                return _begun.Count;
+            }
+        }
+    }
 
     /// <summary>Handles the message_data of one unencrypted handshake message.</summary>
     public HandshakeOutcome Handle(ReadOnlySpan<byte> messageData)
@@ -52,30 +69,36 @@ public sealed class HandshakeServer
             return Refuse($"malformed query: {e.Message}");
         }
 
-        return query.Combinator.Name switch
+        try
         {
-            "req_pq_multi" => RequestPq(query, messageData),
-            "req_pq" when _options.AnswerReqPq => RequestPq(query, messageData),
-            "req_DH_params" => WithPending(query, messageData, RequestDhParams),
-            "set_client_DH_params" => WithPending(query, messageData, SetClientDhParams),
-            _ => Refuse($"{query.Combinator.Name} is not a handshake query"),
-        };
+            return query.Combinator.Name switch
+            {
+                "req_pq_multi" => RequestPq(query, messageData),
+                "req_pq" when _options.AnswerReqPq => RequestPq(query, messageData),
+                "req_DH_params" => WithPending(query, messageData, RequestDhParams),
+                "set_client_DH_params" => WithPending(query, messageData, SetClientDhParams),
+                _ => Refuse($"{query.Combinator.Name} is not a handshake query"),
+            };
+        }
+        catch (IOException e)
+        {
+            return Refuse($"{query.Combinator.Name}: the pending handshakes cannot be reached ({e.Message})");
+        }
     }
 
     // Step 1: req_pq_multi -> resPQ with a fresh server_nonce and pq.
     private HandshakeOutcome RequestPq(TlObject query, ReadOnlySpan<byte> raw)
     {
         byte[] nonce = query.Get<byte[]>("nonce");
-        RemoveExpired();
-        if (_byNonce.TryGetValue(Key(nonce), out PendingHandshake? existing))
+        if (_store.FindServerNonce(nonce) is { } existing)
         {
-            lock (existing)
-            {
-                return (HandshakeOutcome?)existing.Replay(raw) ?? Refuse("req_pq_multi re-sent with a nonce already in use", existing);
-            }
+            // A re-sent req_pq_multi gets its resPQ again; another query with a nonce in use ends that handshake.
+            byte[] rawCopy = raw.ToArray();
+            return Step(existing, "req_pq_multi", pending =>
+                (HandshakeOutcome?)pending.Replay(rawCopy) ?? Refuse("req_pq_multi re-sent with a nonce already in use", pending));
         }
 
-        if (_byServerNonce.Count >= _options.MaxPending)
+        if (!TryBegin())
         {
             return new HandshakeTransportError(-429, $"{_options.MaxPending} handshakes pending");
         }
@@ -86,9 +109,11 @@ public sealed class HandshakeServer
         byte[] response = _codec.Serialize(new TlObject(_schema["resPQ"], _options.EchoClientNonce ? nonce : pending.ServerNonce, pending.ServerNonce,
             BigEndianInteger.ToMinimalBytes(pq), fingerprints));
         pending.Remember(raw, response);
-        _byServerNonce[Key(pending.ServerNonce)] = pending;
-        _byNonce[Key(nonce)] = pending;
-        return new HandshakeReply(response);
+
+        // Two copies of one req_pq_multi can race to two nodes: the store lets one of them begin the handshake.
+        return _store.TryAdd(nonce, pending.ServerNonce, pending.ToRecord(), _options.PendingLifetime)
+            ? new HandshakeReply(response)
+            : Refuse("req_pq_multi sent twice at once with one nonce");
     }
 
     // Step 2: req_DH_params -> server_DH_params_ok carrying g, dh_prime, g_a under the temporary key.
@@ -296,48 +321,84 @@ public sealed class HandshakeServer
 
     private HandshakeOutcome WithPending(TlObject query, ReadOnlySpan<byte> raw, Func<TlObject, PendingHandshake, HandshakeOutcome> step)
     {
-        RemoveExpired();
-        if (!_options.CheckServerNonce && !_byServerNonce.ContainsKey(Key(query.Get<byte[]>("server_nonce")))
-            && _byNonce.TryGetValue(Key(query.Get<byte[]>("nonce")), out PendingHandshake? byNonce))
+        string name = query.Combinator.Name;
+        byte[] serverNonce = query.Get<byte[]>("server_nonce");
+        if (!_options.CheckServerNonce && _store.Find(serverNonce) is null && _store.FindServerNonce(query.Get<byte[]>("nonce")) is { } byNonce)
         {
-            query = query.With("server_nonce", byNonce.ServerNonce);
+            (query, serverNonce) = (query.With("server_nonce", byNonce), byNonce);
         }
 
-        if (!_byServerNonce.TryGetValue(Key(query.Get<byte[]>("server_nonce")), out PendingHandshake? pending))
-        {
-            return Refuse($"{query.Combinator.Name}: unknown or expired server_nonce");
-        }
-
-        lock (pending)
+        byte[] rawCopy = raw.ToArray();
+        return Step(serverNonce, name, pending =>
         {
             if (pending.Created < _options.Clock.GetUtcNow() - _options.PendingLifetime)
             {
-                return Refuse($"{query.Combinator.Name}: the handshake expired", pending);
+                return Refuse($"{name}: the handshake expired", pending);
             }
 
-            if (_options.ReplayResentQueries && pending.Replay(raw) is { } replay)
+            if (_options.ReplayResentQueries && pending.Replay(rawCopy) is { } replay)
             {
                 return replay;
             }
 
             if (pending.Stage == HandshakeStage.Poisoned)
             {
-                return Refuse($"{query.Combinator.Name}: this handshake already failed");
+                return Refuse($"{name}: this handshake already failed");
             }
 
             HandshakeOutcome outcome = step(query, pending);
             switch (outcome)
             {
                 case HandshakeReply reply:
-                    pending.Remember(raw, reply.Response);
+                    pending.Remember(rawCopy, reply.Response);
                     break;
                 case HandshakeCompleted completed:
-                    pending.Remember(raw, completed.Response);
+                    pending.Remember(rawCopy, completed.Response);
                     break;
             }
 
             return outcome;
+        });
+    }
+
+    /// <summary>
+    /// Runs one step on the handshake kept under <paramref name="serverNonce"/>: reads its record, runs
+    /// <paramref name="run"/> on it, and writes it back unless another step (on this server or another node of a
+    /// cluster) replaced it meanwhile; then it runs again on the newer state, so an identical re-send that raced the
+    /// first copy gets the first copy's answer. The record is written back even when the step refused the query, since
+    /// a refusal poisons the handshake.
+    /// </summary>
+    private HandshakeOutcome Step(byte[] serverNonce, string name, Func<PendingHandshake, HandshakeOutcome> run)
+    {
+        for (int attempt = 0; attempt < MaxStepAttempts; attempt++)
+        {
+            if (_store.Find(serverNonce) is not { } stored)
+            {
+                return Refuse($"{name}: unknown or expired server_nonce");
+            }
+
+            PendingHandshake? pending = PendingHandshake.FromRecord(stored.Record);
+            CryptographicOperations.ZeroMemory(stored.Record);
+            if (pending is null)
+            {
+                return Refuse($"{name}: the stored handshake is unreadable");
+            }
+
+            try
+            {
+                HandshakeOutcome outcome = run(pending);
+                if (_store.TryReplace(serverNonce, stored.Version, pending.ToRecord()))
+                {
+                    return outcome;
+                }
+            }
+            finally
+            {
+                pending.Wipe();
+            }
         }
+
+        return Refuse($"{name}: {MaxStepAttempts} steps of this handshake raced this one");
     }
 
     private HandshakeTransportError Refuse(string reason, PendingHandshake? pending = null)
@@ -350,24 +411,28 @@ public sealed class HandshakeServer
         return new HandshakeTransportError(-404, reason);
     }
 
-    private void RemoveExpired()
+    // Counts a new handshake against MaxPending.
+    private bool TryBegin()
     {
-        // A sweep walks every pending handshake: do it at most once a second, and always when the table is full.
         DateTimeOffset now = _options.Clock.GetUtcNow();
-        if (now - _lastSweep < TimeSpan.FromSeconds(1) && _byServerNonce.Count < _options.MaxPending)
+        lock (_begun)
         {
-            return;
-        }
-
-        _lastSweep = now;
-        DateTimeOffset oldest = now - _options.PendingLifetime;
-        foreach ((UInt128 key, PendingHandshake pending) in _byServerNonce)
-        {
-            if (pending.Created < oldest && _byServerNonce.TryRemove(key, out _))
+            ForgetExpiredBegun(now);
+            if (_begun.Count >= _options.MaxPending)
             {
-                _byNonce.TryRemove(Key(pending.Nonce), out _);
-                pending.Wipe();
+                return false;
             }
+
+            _begun.Enqueue(now);
+            return true;
+        }
+    }
+
+    private void ForgetExpiredBegun(DateTimeOffset now)
+    {
+        while (_begun.TryPeek(out DateTimeOffset begun) && begun <= now - _options.PendingLifetime)
+        {
+            _begun.Dequeue();
         }
     }
 
@@ -376,7 +441,4 @@ public sealed class HandshakeServer
         (!_options.CheckFactorValues && BigEndianInteger.IsMinimal(sent)) || (!_options.CheckFactorEncoding && BigEndianInteger.Read(sent) == expected)
             ? BigEndianInteger.ToMinimalBytes(expected)
             : sent;
-
-    private static UInt128 Key(byte[] nonce) =>
-        nonce.Length == 16 ? BinaryPrimitives.ReadUInt128LittleEndian(nonce) : UInt128.MaxValue;
 }

@@ -23,8 +23,17 @@ public sealed class HandshakeServerOptions
     /// <summary>How long an unfinished (or finished, for identical re-sends) handshake is remembered: 10 minutes.</summary>
     public TimeSpan PendingLifetime { get; init; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>The most handshakes remembered at once; past it new ones get -429.</summary>
+    /// <summary>
+    /// The most handshakes this server began within one <see cref="PendingLifetime"/>; past it new ones get -429.
+    /// Every handshake is kept for that lifetime, finished or not, so it bounds what this server adds to the store.
+    /// </summary>
     public int MaxPending { get; init; } = 10_000;
+
+    /// <summary>
+    /// Where pending handshakes are kept between steps (default: this process's memory). The nodes of a cluster share
+    /// one, so that a handshake's steps may reach different nodes.
+    /// </summary>
+    public IPendingHandshakeStore? PendingStore { get; init; }
 
     /// <summary>The longest temporary key lifetime accepted (expires_in), in seconds: one day.</summary>
     public int MaxTemporaryKeySeconds { get; init; } = 86_400;

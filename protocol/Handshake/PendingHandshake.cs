@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Security.Cryptography;
+using System.Text;
 using Testbed.Protocol.Tl;
 
 namespace Testbed.Protocol.Handshake;
@@ -14,7 +15,10 @@ internal enum HandshakeStage
     Poisoned,
 }
 
-/// <summary>The server's state of one handshake, keyed by server_nonce. Used under its own lock.</summary>
+/// <summary>
+/// The server's state of one handshake, keyed by server_nonce. It lives in an <see cref="IPendingHandshakeStore"/> as a
+/// record (<see cref="ToRecord"/>) between steps, and as this object only while one step runs.
+/// </summary>
 internal sealed class PendingHandshake(byte[] nonce, byte[] serverNonce, ulong pq, uint p, uint q, DateTimeOffset created)
 {
     private readonly Dictionary<string, (byte[] Query, byte[] Response)> _answers = [];
@@ -87,4 +91,111 @@ internal sealed class PendingHandshake(byte[] nonce, byte[] serverNonce, ulong p
         CryptographicOperations.ZeroMemory(TmpIv);
         CryptographicOperations.ZeroMemory(NewNonce);
     }
+
+    /// <summary>
+    /// The whole state as bytes, for the store. It holds the DH secret and the temporary AES key: a store outside this
+    /// process must keep it confidential (the cluster's seals it, docs/cluster.md).
+    /// </summary>
+    public byte[] ToRecord()
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(RecordFormat);
+            writer.Write(Nonce);
+            writer.Write(ServerNonce);
+            writer.Write(PqValue);
+            writer.Write(P);
+            writer.Write(Q);
+            writer.Write(Created.ToUnixTimeMilliseconds());
+            writer.Write((byte)Stage);
+            WriteBytes(writer, NewNonce);
+            WriteBytes(writer, Secret.IsZero ? [] : Secret.ToByteArray(isUnsigned: true, isBigEndian: true));
+            writer.Write(TmpKey);
+            writer.Write(TmpIv);
+            WriteOptional(writer, DataCenter);
+            WriteOptional(writer, ExpiresIn);
+            writer.Write(ExpectedRetryId);
+            writer.Write(FailureReason ?? "");
+            writer.Write(_answers.Count);
+            foreach ((string constructor, (byte[] query, byte[] response)) in _answers)
+            {
+                writer.Write(constructor);
+                WriteBytes(writer, query);
+                WriteBytes(writer, response);
+            }
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>The state <see cref="ToRecord"/> wrote, or null when <paramref name="record"/> is not such a record.</summary>
+    public static PendingHandshake? FromRecord(byte[] record)
+    {
+        using var reader = new BinaryReader(new MemoryStream(record, writable: false), Encoding.UTF8);
+        try
+        {
+            if (reader.ReadByte() != RecordFormat)
+            {
+                return null;
+            }
+
+            var pending = new PendingHandshake(reader.ReadBytes(16), reader.ReadBytes(16), reader.ReadUInt64(), reader.ReadUInt32(),
+                reader.ReadUInt32(), DateTimeOffset.FromUnixTimeMilliseconds(reader.ReadInt64()))
+            {
+                Stage = (HandshakeStage)reader.ReadByte(),
+                NewNonce = ReadBytes(reader),
+                Secret = new BigInteger(ReadBytes(reader), isUnsigned: true, isBigEndian: true),
+            };
+            reader.ReadBytes(32).CopyTo(pending.TmpKey, 0);
+            reader.ReadBytes(32).CopyTo(pending.TmpIv, 0);
+            pending.DataCenter = ReadOptional(reader);
+            pending.ExpiresIn = ReadOptional(reader);
+            pending.ExpectedRetryId = reader.ReadInt64();
+            pending.FailureReason = reader.ReadString() is { Length: > 0 } reason ? reason : null;
+            for (int count = reader.ReadInt32(), i = 0; i < count; i++)
+            {
+                pending._answers[reader.ReadString()] = (ReadBytes(reader), ReadBytes(reader));
+            }
+
+            return reader.BaseStream.Position == record.Length && pending.Nonce.Length == 16 && pending.ServerNonce.Length == 16
+                ? pending : null;
+        }
+        catch (Exception e) when (e is EndOfStreamException or IOException or ArgumentException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    // The first byte of a record: a node of a newer build must not misread an older node's records mid-upgrade.
+    private const byte RecordFormat = 1;
+
+    private static void WriteBytes(BinaryWriter writer, byte[] value)
+    {
+        writer.Write(value.Length);
+        writer.Write(value);
+    }
+
+    private static byte[] ReadBytes(BinaryReader reader)
+    {
+        int length = reader.ReadInt32();
+        return length is >= 0 and <= MaxFieldBytes ? reader.ReadBytes(length) : throw new FormatException($"a field of {length} bytes");
+    }
+
+    private static void WriteOptional(BinaryWriter writer, int? value)
+    {
+        writer.Write(value.HasValue);
+        writer.Write(value ?? 0);
+    }
+
+    private static int? ReadOptional(BinaryReader reader)
+    {
+        bool present = reader.ReadBoolean();
+        int value = reader.ReadInt32();
+        return present ? value : null;
+    }
+
+    // Far above any field of a real handshake (a req_DH_params query is some 400 bytes): it only keeps a corrupt length
+    // from asking for gigabytes.
+    private const int MaxFieldBytes = 16 * 1024 * 1024;
 }

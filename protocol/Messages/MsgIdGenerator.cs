@@ -47,6 +47,18 @@ public sealed class MsgIdGenerator
         }
     }
 
+    /// <summary>
+    /// Makes every later id higher than <paramref name="msgId"/>: for a server node that takes a session over from
+    /// another, whose ids the client has already seen (docs/cluster.md, "Sessions across nodes").
+    /// </summary>
+    public void Follow(long msgId)
+    {
+        lock (_lock)
+        {
+            _last = Math.Max(_last, msgId);
+        }
+    }
+
     /// <summary>The next msg_id for <paramref name="sender"/>.</summary>
     public long Next(MsgIdSender sender)
     {

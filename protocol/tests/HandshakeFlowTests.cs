@@ -29,7 +29,8 @@ public sealed class HandshakeFlowTests
             MaxPending = maxPending,
         });
 
-    private static byte[] Reply(HandshakeOutcome outcome) => outcome switch
+    /// <summary>The answer the server sent; a refusal fails the test.</summary>
+    internal static byte[] Reply(HandshakeOutcome outcome) => outcome switch
     {
         HandshakeReply reply => reply.Response,
         HandshakeCompleted completed => completed.Response,

@@ -13,7 +13,8 @@ namespace Testbed.Server.Cluster;
 /// </summary>
 internal sealed class ClusterHandshakeLimit(RespConnectionPool pool, int handshakeMessagesPerMinute, TimeProvider clock)
 {
-    private const string CountScript = "local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('EXPIRE', KEYS[1], 120) end return n";
+    private static readonly RedisScript CountScript =
+        new("local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('EXPIRE', KEYS[1], 120) end return n");
 
     /// <summary>Counts one handshake query from <paramref name="address"/>; false when the cluster's budget for this minute is spent.</summary>
     public bool TryAcquire(IPAddress? address)
@@ -22,7 +23,7 @@ internal sealed class ClusterHandshakeLimit(RespConnectionPool pool, int handsha
         string key = $"tb:hs:{address ?? IPAddress.None}:{minute.ToString(CultureInfo.InvariantCulture)}";
         try
         {
-            string? count = pool.Use(c => c.Call("EVAL", CountScript, "1", key));
+            string? count = pool.Use(c => CountScript.Run(c, [key]));
             return long.TryParse(count, NumberStyles.Integer, CultureInfo.InvariantCulture, out long n) && n <= handshakeMessagesPerMinute;
         }
         catch (Exception e) when (e is IOException or RespErrorException)

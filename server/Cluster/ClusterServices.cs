@@ -1,4 +1,6 @@
+using Testbed.Protocol.Handshake;
 using Testbed.Protocol.Sessions;
+using Testbed.Server.Sessions;
 using Testbed.Server.Faults;
 
 namespace Testbed.Server.Cluster;
@@ -8,7 +10,8 @@ internal static class ClusterServices
 {
     /// <summary>
     /// Registers the Redis connection, delivery across nodes (pushes, and the undelivered updates of a session a node
-    /// takes over), the session directory, the cluster-wide handshake budget and the replay ledger. Returns whether the
+    /// takes over), the session directory, the pending handshakes, the cluster-wide handshake budget, the replay
+    /// ledger and the session journal (which needs the ledger's claims). Returns whether the
     /// sessions' history outlives this process: with the ledger it lives in Redis, so a restarted node has lost nothing
     /// and needs no start floor (docs/protocol.md §3.4); the ledger's epoch takes that floor's place for a Redis that
     /// lost its state.
@@ -20,11 +23,13 @@ internal static class ClusterServices
             return false;
         }
 
-        services.AddSingleton(provider => new RedisConnection(redis, admission, provider.GetRequiredService<TimeProvider>(),
+        services.AddSingleton(provider => new RedisConnection(redis, admission, provider.GetRequiredService<TimeProvider>(), settings.NodeName,
             provider.GetRequiredService<ILoggerFactory>().CreateLogger("Testbed.Cluster")));
         services.AddSingleton<ClusterPushes>();
         services.AddSingleton<ISessionDirectory, RedisSessionDirectory>();
         services.AddSingleton<UndeliveredUpdates>();
+        services.AddSingleton<IPendingHandshakeStore>(provider => new RedisPendingHandshakes(provider.GetRequiredService<RedisConnection>().Pool,
+            SaltSecret.LoadOrCreate(settings.DataDirectory)));
         services.AddSingleton(provider => new ClusterHandshakeLimit(provider.GetRequiredService<RedisConnection>().Pool,
             behaviour.Violates(Faults.Violations.RobustnessViolations.HandshakeFloodUnlimited)
                 ? Faults.Violations.RobustnessViolations.UnlimitedHandshakesPerMinute : settings.HandshakeMessagesPerMinute,
@@ -35,6 +40,7 @@ internal static class ClusterServices
         }
 
         services.AddSingleton<IReplayLedger>(provider => provider.GetRequiredService<RedisConnection>().Ledger);
+        services.AddSingleton<SessionJournal>();
         return true;
     }
 }

@@ -14,9 +14,10 @@ internal sealed class RedisConnection : IDisposable
     private readonly ILogger _log;
     private readonly string _endpoint;
 
-    public RedisConnection(string configuration, Protocol.Sessions.AdmissionPolicy policy, TimeProvider clock, ILogger log)
+    public RedisConnection(string configuration, Protocol.Sessions.AdmissionPolicy policy, TimeProvider clock, string? nodeName, ILogger log)
     {
         _log = log;
+        Instance = $"{nodeName ?? Environment.MachineName}/{Environment.ProcessId}/{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))}";
         ConfigurationOptions options = ConfigurationOptions.Parse(configuration);
         options.AbortOnConnectFail = false;   // start anyway, refuse until it answers
         options.ConnectTimeout = 2000;
@@ -26,7 +27,7 @@ internal sealed class RedisConnection : IDisposable
         options.ConnectRetry = 1;
         _endpoint = string.Join(",", options.EndPoints.Select(e => e.ToString()));
         Pool = new RespConnectionPool(options.EndPoints[0], options.Password, TimeSpan.FromMilliseconds(options.SyncTimeout));
-        Ledger = new RedisReplayLedger(Pool, policy);
+        Ledger = new RedisReplayLedger(Pool, policy, Instance);
         Multiplexer = ConnectionMultiplexer.Connect(options);
         Multiplexer.ConnectionRestored += (_, _) =>
         {
@@ -46,6 +47,12 @@ internal sealed class RedisConnection : IDisposable
     }
 
     public IConnectionMultiplexer Multiplexer { get; }
+
+    /// <summary>
+    /// This node process among the cluster's: its name, pid and a random part, so that a node restarted under the same
+    /// name is another instance (it holds none of the sessions' state the old one held).
+    /// </summary>
+    public string Instance { get; }
 
     /// <summary>The blocking connections for the calls a packet waits on (the ledger's claims, the session directory).</summary>
     public RespConnectionPool Pool { get; }

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Testbed.Protocol.Messages;
 using Testbed.Protocol.Sessions;
 
@@ -15,20 +13,18 @@ namespace Testbed.Server.Cluster;
 internal sealed class RedisReplayLedger : IReplayLedger
 {
     private const string EpochKey = "tb:epoch";
-    private static readonly string ClaimScript = LoadScript();
-
-    // Sent as EVALSHA; a Redis that does not know the script yet (new, or restarted) answers NOSCRIPT, and the claim
-    // is sent again as EVAL, which also caches it.
-    private static readonly string ClaimScriptSha = Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(ClaimScript)));
+    private static readonly RedisScript ClaimScript = RedisScript.Embedded("claim-msg-id.lua");
 
     private readonly RespConnectionPool _pool;
     private readonly string _capacity;
     private readonly string _policy;
     private readonly string _windowSeconds;
+    private readonly string _instance;
 
-    public RedisReplayLedger(RespConnectionPool pool, AdmissionPolicy policy)
+    public RedisReplayLedger(RespConnectionPool pool, AdmissionPolicy policy, string instance)
     {
         _pool = pool;
+        _instance = instance;
         _capacity = policy.WindowCapacity.ToString(CultureInfo.InvariantCulture);
         _policy = (policy.AcceptDuplicates ? "d" : "") + (policy.StrictOrder ? "s" : "")
             + (policy.RefuseBelowWindow && !policy.IgnoreTimeWindow ? "b" : "");
@@ -44,28 +40,17 @@ internal sealed class RedisReplayLedger : IReplayLedger
     /// <exception cref="IOException">Redis cannot be reached.</exception>
     public void MarkEpoch(DateTimeOffset now) => _pool.Use(c => c.Call("SET", EpochKey, Hex(MsgId.FromTime(now)), "NX"));
 
-    public ReplayClaim Claim(long authKeyId, long sessionId, long msgId, DateTimeOffset keyCreatedAt, DateTimeOffset now, out string? failure)
+    public ReplayClaim Claim(long authKeyId, long sessionId, long msgId, DateTimeOffset keyCreatedAt, DateTimeOffset now, bool holdsSessionState,
+        out string? failure)
     {
         failure = null;
-        string[] keysAndArguments =
-        [
-            "2", WindowKey(authKeyId, sessionId), EpochKey,
-            Hex(msgId), Hex(MsgId.FromTime(keyCreatedAt)), Hex(MsgId.FromTime(now)), _capacity, _policy, _windowSeconds,
-        ];
+        string[] keys = [WindowKey(authKeyId, sessionId), EpochKey, SessionJournal.Key(authKeyId, sessionId)];
         string? answer;
         try
         {
-            answer = _pool.Use(connection =>
-            {
-                try
-                {
-                    return connection.Call(["EVALSHA", ClaimScriptSha, .. keysAndArguments]);
-                }
-                catch (RespErrorException e) when (e.Kind == "NOSCRIPT")
-                {
-                    return connection.Call(["EVAL", ClaimScript, .. keysAndArguments]);
-                }
-            });
+            answer = _pool.Use(connection => ClaimScript.Run(connection, keys,
+                Hex(msgId), Hex(MsgId.FromTime(keyCreatedAt)), Hex(MsgId.FromTime(now)), _capacity, _policy, _windowSeconds,
+                _instance, holdsSessionState ? "0" : "1", SessionJournal.LifetimeSeconds));
         }
         catch (Exception e) when (e is IOException or RespErrorException)
         {
@@ -76,7 +61,9 @@ internal sealed class RedisReplayLedger : IReplayLedger
         ReplayClaim claim = answer switch
         {
             "fresh" => ReplayClaim.Fresh,
+            "fresh taken" => ReplayClaim.FreshTakenOver,
             "duplicate" => ReplayClaim.Duplicate,
+            "duplicate taken" => ReplayClaim.DuplicateTakenOver,
             "below" => ReplayClaim.BelowWindow,
             "order" => ReplayClaim.OutOfOrder,
             "forgotten" => ReplayClaim.Forgotten,
@@ -90,15 +77,7 @@ internal sealed class RedisReplayLedger : IReplayLedger
     /// One session's window. The braces are a Redis Cluster hash tag: every key of one auth key lands on one shard
     /// (docs/cluster.md, "Scaling model").
     /// </summary>
-    private static string WindowKey(long authKeyId, long sessionId) => $"tb:{{{Hex(authKeyId)}}}:w:{Hex(sessionId)}";
+    internal static string WindowKey(long authKeyId, long sessionId) => $"tb:{{{Hex(authKeyId)}}}:w:{Hex(sessionId)}";
 
-    private static string Hex(long value) => value.ToString("x16", CultureInfo.InvariantCulture);
-
-    private static string LoadScript()
-    {
-        using Stream stream = typeof(RedisReplayLedger).Assembly.GetManifestResourceStream("Testbed.Server.Cluster.claim-msg-id.lua")
-            ?? throw new InvalidOperationException("claim-msg-id.lua is not embedded in the server assembly.");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
+    internal static string Hex(long value) => value.ToString("x16", CultureInfo.InvariantCulture);
 }

@@ -27,7 +27,7 @@ internal sealed class UndeliveredUpdates(ChatStore store, ChatService chat)
         foreach (ChatMessage message in store.Undelivered(user.Id, Limit))
         {
             session.Outbox.Add(chat.NewMessageUpdate(message), contentRelated: true, keepUntilAcked: true,
-                () => store.MarkDelivered(message.Id), unprompted: true);
+                new PushReceipt(message.Id, store.MarkDelivered), unprompted: true);
         }
     }
 }

@@ -13,7 +13,29 @@
 -- ARGV[4]  the window's capacity
 -- ARGV[5]  the policy: "d" accept duplicates (a fault), "s" strict order, "b" refuse below the window and the epoch
 -- ARGV[6]  seconds the window outlives its last claim
+-- KEYS[3]  the session's journal (docs/cluster.md, "Sessions across nodes"); its field owner is the node instance that
+--          claimed the session's last message
+-- ARGV[7]  this node instance
+-- ARGV[8]  "1" when this node holds none of the session's state (it has just begun to serve it)
+-- ARGV[9]  seconds the journal outlives its last claim
+--
+-- Answers fresh or duplicate, each followed by " taken" when this node must first take the session's state over from
+-- the journal; else why the msg_id is refused: below, order, forgotten.
 local id, policy, capacity = ARGV[1], ARGV[5], tonumber(ARGV[4])
+
+-- The session is this node's from now on. It is set by the claim itself, so that a take-over costs no round trip of
+-- its own unless the session moved; a duplicate moves it too, as its answer must come from the session's state.
+-- Answers ' taken' when the session was the cluster's already but not in this node's hands.
+local function take_over()
+  local owner = redis.call('HGET', KEYS[3], 'owner')
+  redis.call('HSET', KEYS[3], 'owner', ARGV[7])
+  redis.call('EXPIRE', KEYS[3], ARGV[9])
+  if owner and (owner ~= ARGV[7] or ARGV[8] == '1') then
+    return ' taken'
+  end
+  return ''
+end
+
 local epoch = redis.call('GET', KEYS[2])
 if not epoch then
   epoch = ARGV[3]
@@ -28,7 +50,7 @@ end
 
 if redis.call('ZSCORE', KEYS[1], id) then
   if not string.find(policy, 'd', 1, true) then
-    return 'duplicate'
+    return 'duplicate' .. take_over()
   end
 else
   local count = redis.call('ZCARD', KEYS[1])
@@ -47,4 +69,4 @@ else
 end
 
 redis.call('EXPIRE', KEYS[1], ARGV[6])
-return 'fresh'
+return 'fresh' .. take_over()

@@ -28,7 +28,8 @@ internal readonly record struct EncryptedOutcome(int TransportError, string Even
 /// </summary>
 internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegistry sessions, SessionDelivery delivery,
     ServiceMessageHandler handler, ServerSaltSchedule salts, ServerBehaviour behaviour, TimeProvider clock, MemoryBounds? bounds = null,
-    Cluster.IReplayLedger? ledger = null, Cluster.ISessionDirectory? directory = null, Cluster.UndeliveredUpdates? undelivered = null)
+    Cluster.IReplayLedger? ledger = null, Cluster.ISessionDirectory? directory = null, Cluster.UndeliveredUpdates? undelivered = null,
+    Cluster.SessionJournal? journal = null)
 {
     // The salt the handshake gives a new key is accepted for this long after its creation (docs/protocol.md §3.5).
     private static readonly TimeSpan InitialSaltLifetime = TimeSpan.FromMinutes(30);
@@ -123,6 +124,11 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
             if (behaviour.Violates(ServiceViolations.MsgIdsOffServerClock))
             {
                 session.Outbox.MsgIds.ClockOffset = ServiceViolations.SkewedClock;
+            }
+
+            if (journal is not null)
+            {
+                session.Outbox.TrackChanges();
             }
 
             if (behaviour.SessionIdUnchecked)
@@ -349,15 +355,25 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
     /// The cluster's word on a message this node's own checks passed (docs/cluster.md, "Shared replay state"): whether
     /// any node has processed its msg_id, claimed for this node when none has. This node's window knows only what
     /// reached this node, so a packet captured on its way to another node would pass it. Without a ledger (one node,
-    /// or the per-node-replay-state fault) this node's window is the whole truth.
+    /// or the per-node-replay-state fault) this node's window is the whole truth. A claim that finds the session
+    /// served elsewhere restores it from the session journal first.
     /// </summary>
     private AdmissionVerdict ClaimAcrossCluster(MessageContext context, in EnvelopeHeader header, AdmissionVerdict passed)
     {
         string? failure = null;
-        return ledger?.Claim(context.AuthKeyId, header.SessionId, header.MsgId, context.StoredKey.CreatedAt, context.Now, out failure) switch
+        Cluster.ReplayClaim? claim = ledger?.Claim(context.AuthKeyId, header.SessionId, header.MsgId, context.StoredKey.CreatedAt, context.Now,
+            holdsSessionState: context.Session.Announced, out failure);
+        if (claim is Cluster.ReplayClaim.FreshTakenOver or Cluster.ReplayClaim.DuplicateTakenOver)
         {
-            null or Cluster.ReplayClaim.Fresh => passed,
-            Cluster.ReplayClaim.Duplicate => new AdmissionVerdict(AdmissionAction.Duplicate, null, "msg_id already processed (by a node of the cluster)"),
+            // The session was served elsewhere (docs/cluster.md, "Sessions across nodes"): continue it, before this
+            // message's answer (or, for a duplicate, its first answer) is queued.
+            journal?.TakeOver(context.Session);
+        }
+
+        return claim switch
+        {
+            null or Cluster.ReplayClaim.Fresh or Cluster.ReplayClaim.FreshTakenOver => passed,
+            Cluster.ReplayClaim.Duplicate or Cluster.ReplayClaim.DuplicateTakenOver => new AdmissionVerdict(AdmissionAction.Duplicate, null, "msg_id already processed (by a node of the cluster)"),
             Cluster.ReplayClaim.OutOfOrder => new AdmissionVerdict(AdmissionAction.Refuse, BadMsgCode.MsgIdTooLow,
                 "msg_id below one a node of the cluster already processed (strict order)"),
             Cluster.ReplayClaim.BelowWindow => new AdmissionVerdict(AdmissionAction.Refuse, BadMsgCode.MessageTooOld, "msg_id below the cluster's replay window"),

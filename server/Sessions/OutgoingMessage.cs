@@ -18,4 +18,10 @@ internal sealed record OutgoingMessage(long MsgId, int SeqNo, byte[] Body, bool 
 
     /// <summary>Called once when the client acknowledges it (the chat layer marks a message delivered).</summary>
     public Action? OnAcknowledged { get; init; }
+
+    /// <summary>
+    /// The id <see cref="OnAcknowledged"/> records (a chat message's), kept with the message in a cluster's session
+    /// journal so that the node that takes the session over can record it too.
+    /// </summary>
+    public long? ReceiptId { get; init; }
 }

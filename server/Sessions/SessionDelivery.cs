@@ -9,14 +9,21 @@ namespace Testbed.Server.Sessions;
 /// In a cluster a push also goes to the other nodes (<see cref="Forward"/>), which hold the key's other sessions.
 /// Thread-safe; takes each session's lock in turn, never two at once.
 /// </summary>
-internal sealed class SessionDelivery(SessionRegistry sessions, ServerSaltSchedule salts, ServerBehaviour behaviour, TimeProvider clock)
+internal sealed class SessionDelivery(SessionRegistry sessions, ServerSaltSchedule salts, ServerBehaviour behaviour, TimeProvider clock,
+    Cluster.SessionJournal? journal = null)
 {
     /// <summary>A session used this recently counts as online even without an open connection (HTTP polls).</summary>
     private static readonly TimeSpan OnlineWindow = TimeSpan.FromSeconds(60);
 
-    /// <summary>Seals and sends what is due on <paramref name="session"/>; the caller holds its lock.</summary>
-    public void SendDue(ServerSession session, DateTimeOffset now) =>
+    /// <summary>
+    /// Seals and sends what is due on <paramref name="session"/>, and in a cluster tells the session journal what
+    /// changed; the caller holds its lock.
+    /// </summary>
+    public void SendDue(ServerSession session, DateTimeOffset now)
+    {
         session.SendDue(salts.Current(session.AuthKeyId, now), now, behaviour);
+        journal?.Write(session);
+    }
 
     /// <summary>
     /// Where a push goes besides this node's sessions: the cluster's other nodes (Cluster.ClusterPushes), or nowhere.
@@ -46,12 +53,15 @@ internal sealed class SessionDelivery(SessionRegistry sessions, ServerSaltSchedu
     public void PushHere(long authKeyId, byte[] body, PushReceipt? receipt = null, long? exceptSessionId = null)
     {
         int acknowledged = 0;
-        Action? once = receipt is null ? null : () =>
+        PushReceipt? once = receipt is null ? null : receipt with
         {
-            if (Interlocked.Exchange(ref acknowledged, 1) == 0)
+            Record = id =>
             {
-                receipt.Record(receipt.Id);
-            }
+                if (Interlocked.Exchange(ref acknowledged, 1) == 0)
+                {
+                    receipt.Record(id);
+                }
+            },
         };
         DateTimeOffset now = clock.GetUtcNow();
         foreach (ServerSession session in sessions.SessionsOf(authKeyId).Where(s => s.SessionId != exceptSessionId))
@@ -67,6 +77,7 @@ internal sealed class SessionDelivery(SessionRegistry sessions, ServerSaltSchedu
                 else
                 {
                     session.HttpWaiter?.Wake();
+                    journal?.Write(session);
                 }
             }
         }

@@ -23,11 +23,16 @@ internal sealed class SessionOutbox(TimeProvider clock)
 
     private readonly List<OutgoingMessage> _messages = [];
 
+    // What a cluster's session journal has not been told yet (null on one node): messages kept until acknowledged
+    // that were added, and the msg_ids of those that left (acknowledged, or dropped when the outbox was full).
+    private List<OutgoingMessage>? _added;
+    private List<long>? _removed;
+
     /// <summary>The session's msg_id source for server messages.</summary>
     public MsgIdGenerator MsgIds { get; } = new(clock);
 
     /// <summary>The session's seq_no counter for server messages.</summary>
-    public SeqNoCounter SeqNos { get; } = new();
+    public SeqNoCounter SeqNos { get; private set; } = new();
 
     /// <summary>How many messages were dropped because the outbox was full.</summary>
     public long Dropped { get; private set; }
@@ -39,16 +44,23 @@ internal sealed class SessionOutbox(TimeProvider clock)
     /// Creates the next server message and queues it. Its msg_id is 1 mod 4 when it answers a client message and
     /// 3 mod 4 when the server sends it unprompted (a pushed update): docs/protocol.md §3.1.
     /// </summary>
-    public OutgoingMessage Add(byte[] body, bool contentRelated, bool keepUntilAcked, Action? onAcknowledged = null, bool unprompted = false)
+    public OutgoingMessage Add(byte[] body, bool contentRelated, bool keepUntilAcked, PushReceipt? receipt = null, bool unprompted = false)
     {
         var message = new OutgoingMessage(MsgIds.Next(unprompted ? MsgIdSender.ServerNotification : MsgIdSender.ServerResponse),
             SeqNos.Next(contentRelated), body, keepUntilAcked)
         {
-            OnAcknowledged = onAcknowledged,
+            OnAcknowledged = receipt is null ? null : () => receipt.Record(receipt.Id),
+            ReceiptId = receipt?.Id,
         };
         _messages.Add(message);
+        if (keepUntilAcked)
+        {
+            _added?.Add(message);
+        }
+
         if (_messages.Count > Capacity)
         {
+            Removed(_messages[0]);
             _messages.RemoveAt(0);
             Dropped++;
         }
@@ -90,6 +102,7 @@ internal sealed class SessionOutbox(TimeProvider clock)
             {
                 OutgoingMessage message = _messages[index];
                 _messages.RemoveAt(index);
+                Removed(message);
                 message.OnAcknowledged?.Invoke();
                 count++;
             }
@@ -143,6 +156,49 @@ internal sealed class SessionOutbox(TimeProvider clock)
 
         _messages.RemoveAll(m => !m.KeepUntilAcked && m.LastSent is not null);
         return due;
+    }
+
+    /// <summary>From now on, remembers what the session journal must be told (<see cref="TakeChanges"/>).</summary>
+    public void TrackChanges() => (_added, _removed) = (_added ?? [], _removed ?? []);
+
+    /// <summary>
+    /// What changed since the last call: messages kept until acknowledged that were added (and are still waiting), and
+    /// the msg_ids of those that left. Empty unless <see cref="TrackChanges"/> was called.
+    /// </summary>
+    public (List<OutgoingMessage> Added, List<long> Removed) TakeChanges()
+    {
+        if (_added is null || _removed is null || (_added.Count == 0 && _removed.Count == 0))
+        {
+            return ([], []);
+        }
+
+        (List<OutgoingMessage> added, List<long> removed) = (_added, _removed);
+        (_added, _removed) = ([], []);
+        added.RemoveAll(m => removed.Contains(m.MsgId));
+        return (added, removed);
+    }
+
+    /// <summary>
+    /// Takes over a session's state from another node (docs/cluster.md, "Sessions across nodes"): its unacknowledged
+    /// messages replace this outbox's (which are stale: the other node saw what the client acknowledged since), all
+    /// due for a re-send under their own msg_id and seq_no, and the counters continue past the other node's.
+    /// </summary>
+    public void Restore(IEnumerable<OutgoingMessage> unacknowledged, int contentRelatedSent, long lastMsgId)
+    {
+        _messages.Clear();
+        _messages.AddRange(unacknowledged.OrderBy(m => m.MsgId).TakeLast(Capacity));
+        SeqNos = new SeqNoCounter(Math.Max(contentRelatedSent, SeqNos.ContentRelatedSent));
+        MsgIds.Follow(lastMsgId);
+        _added?.Clear();
+        _removed?.Clear();
+    }
+
+    private void Removed(OutgoingMessage message)
+    {
+        if (message.KeepUntilAcked)
+        {
+            _removed?.Add(message.MsgId);
+        }
     }
 
     // msg_ids are created increasing, so the list is sorted. Not found: the complement of where it would go.

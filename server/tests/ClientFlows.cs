@@ -31,15 +31,19 @@ internal static class ClientFlows
     /// Decrypts a server packet and lists the objects in it (a container's contents, in order), read with
     /// <paramref name="codec"/> (default: the MTProto schema alone).
     /// </summary>
-    public static List<TlObject> Open(ClientSession session, byte[] packet, TlCodec? codec = null)
+    public static List<TlObject> Open(ClientSession session, byte[] packet, TlCodec? codec = null) =>
+        OpenMessages(session, packet, codec).Select(m => m.Body).ToList();
+
+    /// <summary><see cref="Open"/> with each message's msg_id and seq_no.</summary>
+    public static List<(long MsgId, int SeqNo, TlObject Body)> OpenMessages(ClientSession session, byte[] packet, TlCodec? codec = null)
     {
         Assert.True(packet.Length > 4, $"expected a message, got {Convert.ToHexString(packet)}");
         Assert.True(session.TryDecrypt(packet, out EnvelopeHeader header, out byte[] data), "the server's message does not decrypt");
         Assert.Equal(session.SessionId, header.SessionId);
         TlObject body = (codec ?? TlCodec.MTProto).Deserialize(data);
         return body.Combinator.Name == "msg_container"
-            ? body.Get<object?[]>("messages").Cast<TlObject>().Select(m => m.Get<TlObject>("body")).ToList()
-            : [body];
+            ? body.Get<object?[]>("messages").Cast<TlObject>().Select(m => (m.Get<long>("msg_id"), m.Get<int>("seqno"), m.Get<TlObject>("body"))).ToList()
+            : [(header.MsgId, header.SeqNo, body)];
     }
 
     public static byte[] Ping(long pingId) => TlCodec.MTProto.Serialize(new TlObject(TlSchema.MTProto["ping"], pingId));

@@ -1,3 +1,6 @@
+using Testbed.Protocol.Envelope;
+using Testbed.Protocol.Handshake;
+using Testbed.Protocol.Sessions;
 using Testbed.Protocol.Client;
 using Testbed.Protocol.Tl;
 using Testbed.Protocol.Transport;
@@ -8,7 +11,8 @@ namespace Testbed.Server.Tests.Cluster;
 /// The cluster as a client meets it (docs/cluster.md): chat across nodes, a node killed with kill -9 under chat load,
 /// and Redis killed and restarted empty. The tests run in order on one cluster; each leaves it whole again.
 /// </summary>
-public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+[Collection(SharedCluster.Name)]
+public sealed class ClusterTests(ClusterFixture fixture)
 {
     private const int Senders = 4;
     private const int MessagesEach = 25;
@@ -28,6 +32,62 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
         TlObject sent = await alice.InvokeAsync(Clients.Call("chat.sendMessage", bobId, 17L, Clients.Text("across nodes")));
         TlObject pushed = (await Clients.NextUpdateAsync(bob, "chat.updateNewMessage")).Get<TlObject>("message");
         Assert.Equal(sent, pushed);
+    }
+
+    /// <summary>
+    /// An HTTP client whose every request reaches another node, as through a balancer that keeps no connection: the
+    /// handshake's three steps run on three nodes (they share pending handshakes in Redis), and the session then
+    /// registers and chats with its requests spread over all three.
+    /// </summary>
+    [Fact]
+    public async Task An_http_client_whose_every_request_reaches_another_node_makes_its_key_and_chats()
+    {
+        var transport = new NodeByNodeHttpTransport([.. new[] { 1, 2, 3 }.Select(k => new Uri($"http://127.0.0.1:{Cluster.NodeHttp(k)}/api"))]);
+        await using MtProtoClient carol = await MtProtoClient.ConnectAsync(transport, Cluster.PublicKey);
+        await using MtProtoClient dave = await ConnectAsync(Cluster.NodeTcp(1));
+        await Clients.RegisterAsync(carol, "carol");
+        long daveId = await Clients.RegisterAsync(dave, "dave");
+        for (long i = 0; i < 3; i++)
+        {
+            TlObject sent = await carol.InvokeAsync(Clients.Call("chat.sendMessage", daveId, 50 + i, Clients.Text($"hop {i}")));
+            Assert.Equal(sent, (await Clients.NextUpdateAsync(dave, "chat.updateNewMessage")).Get<TlObject>("message"));
+        }
+
+        Assert.All(transport.Requests, count => Assert.True(count >= 2, $"requests per node: {string.Join(", ", transport.Requests)}"));
+    }
+
+    /// <summary>
+    /// A session that moves to another node goes on there (docs/cluster.md, "Sessions across nodes"). The client's
+    /// request is answered on node 1, and the client, without acknowledging the answer, moves to node 2 and repeats
+    /// the request there: node 2 processes nothing again, re-sends the first answer under its own msg_id, sends no
+    /// new new_session_created, and its seq_no goes on past node 1's.
+    /// </summary>
+    [Fact]
+    public async Task A_session_that_moves_to_another_node_keeps_its_answers_and_its_seq_no()
+    {
+        await using TcpPacketTransport first = await TcpPacketTransport.ConnectAsync("127.0.0.1", Cluster.NodeTcp(1), TransportFraming.Intermediate);
+        HandshakeClientDone done = await TransportHandshake.RunAsync(first, Cluster.PublicKey, null, null, CancellationToken.None);
+        using var key = AuthKey.FromBytes(done.AuthKey);
+        var session = new ClientSession(key, done.ServerSalt);
+        (byte[] register, EnvelopeHeader request) = session.Encrypt(TlCodec.Testbed.Serialize(Clients.Call("chat.register", Clients.Text("erin"))),
+            contentRelated: true);
+        await first.SendAsync(register);
+        var onFirst = await ReceiveUntilAsync(first, session, received => received.Any(m => m.Body.Combinator.Name == "rpc_result"));
+        (long answerId, _, TlObject answer) = onFirst.Single(m => m.Body.Combinator.Name == "rpc_result");
+
+        await using TcpPacketTransport second = await TcpPacketTransport.ConnectAsync("127.0.0.1", Cluster.NodeTcp(2), TransportFraming.Intermediate);
+        await second.SendAsync(register);
+        var onSecond = await ReceiveUntilAsync(second, session, received => received.Any(m => m.Body.Combinator.Name == "rpc_result"));
+        (long resentId, _, TlObject resent) = onSecond.Single(m => m.Body.Combinator.Name == "rpc_result");
+        Assert.Equal((answerId, request.MsgId), (resentId, resent.Get<long>("req_msg_id")));
+        Assert.Equal(TlCodec.Testbed.Serialize(answer), TlCodec.Testbed.Serialize(resent));
+        Assert.All(onSecond.Where(m => m.Body.Combinator.Name == "new_session_created"),
+            m => Assert.Contains(m.MsgId, onFirst.Select(f => f.MsgId)));
+
+        (byte[] ping, _) = session.Encrypt(ClientFlows.Ping(61), contentRelated: true);
+        await second.SendAsync(ping);
+        var pong = (await ReceiveUntilAsync(second, session, received => received.Any(m => m.Body.Combinator.Name == "pong"))).Single(m => m.Body.Combinator.Name == "pong");
+        Assert.True(pong.SeqNo > onFirst.Max(m => m.SeqNo), $"node 2's pong has seq_no {pong.SeqNo}; node 1 had reached {onFirst.Max(m => m.SeqNo)}");
     }
 
     /// <summary>
@@ -195,6 +255,20 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
                 await Task.Delay(500);
             }
         }
+    }
+
+    private static async Task<List<(long MsgId, int SeqNo, TlObject Body)>> ReceiveUntilAsync(TcpPacketTransport transport, ClientSession session,
+        Func<List<(long MsgId, int SeqNo, TlObject Body)>, bool> enough)
+    {
+        var received = new List<(long MsgId, int SeqNo, TlObject Body)>();
+        using var patience = new CancellationTokenSource(Clients.Patience);
+        while (!enough(received))
+        {
+            byte[] packet = await transport.ReceiveAsync(patience.Token) ?? throw new IOException("the node closed the connection");
+            received.AddRange(ClientFlows.OpenMessages(session, packet, TlCodec.Testbed));
+        }
+
+        return received;
     }
 
     private static bool Pong(ReceivedPacket packet, long pingId) =>

@@ -32,6 +32,9 @@ public sealed class RunningCluster : IAsyncDisposable
     /// <summary>HAProxy's HTTP/WebSocket front.</summary>
     public int FrontHttp => Port("FRONT_HTTP");
 
+    /// <summary>The cluster's Redis, as host:port.</summary>
+    public string Redis => _environment["REDIS"];
+
     /// <summary>Node <paramref name="k"/>'s own MTProto TCP port (1-based).</summary>
     public int NodeTcp(int k) => Port($"NODE{k}_TCP");
 
@@ -79,7 +82,7 @@ public sealed class RunningCluster : IAsyncDisposable
     public Task KillRedisAsync() => RunAsync("engines/redis.sh", ["kill", Path.Combine(Directory, "redis")]);
 
     /// <summary>Starts an empty Redis on the same port.</summary>
-    public Task StartRedisAsync() => RunAsync("engines/redis.sh", ["start", Path.Combine(Directory, "redis"), _environment["REDIS"].Split(':')[1]]);
+    public Task StartRedisAsync() => RunAsync("engines/redis.sh", ["start", Path.Combine(Directory, "redis"), Redis.Split(':')[1]]);
 
     public async ValueTask DisposeAsync() => await RunAsync("down.sh", [Directory]);
 
