@@ -127,7 +127,7 @@ internal static class ClusterCosts
     /// </summary>
     private static async Task<(long RoundTrips, long Commands)> CommandCountAsync(ConnectionMultiplexer redis)
     {
-        string[] inScripts = ["get", "set", "zscore", "zcard", "zrange", "zadd", "zremrangebyrank", "expire"];
+        string[] inScripts = ["get", "set", "zscore", "zcard", "zrange", "zadd", "zremrangebyrank", "expire", "hset", "hdel"];
         IGrouping<string, KeyValuePair<string, string>>[] info = await redis.GetServer(redis.GetEndPoints()[0]).InfoAsync("commandstats");
         (string Name, long Calls)[] counts = [.. info.SelectMany(g => g).Select(pair => (pair.Key["cmdstat_".Length..],
             long.Parse(pair.Value.Split(',')[0].Split('=')[1], System.Globalization.CultureInfo.InvariantCulture)))];

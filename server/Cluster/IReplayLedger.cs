@@ -16,7 +16,8 @@ internal interface IReplayLedger
     /// <param name="keyCreatedAt">When the key was made: a key made after the shared state was lost lost nothing to it.</param>
     /// <param name="now">The node's clock, which becomes the loss's floor when it finds the state lost.</param>
     /// <param name="holdsSessionState">Whether this node holds the session's state (false when it has just begun to serve it).</param>
+    /// <param name="counters">The session's server-side counters as this node has them, carried to its journal (<see cref="SessionJournal"/>).</param>
     /// <param name="failure">For <see cref="ReplayClaim.Unavailable"/>: why the ledger could not be asked.</param>
     ReplayClaim Claim(long authKeyId, long sessionId, long msgId, DateTimeOffset keyCreatedAt, DateTimeOffset now, bool holdsSessionState,
-        out string? failure);
+        JournalCounters? counters, out string? failure);
 }

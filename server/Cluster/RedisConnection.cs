@@ -17,7 +17,8 @@ internal sealed class RedisConnection : IDisposable
     public RedisConnection(string configuration, Protocol.Sessions.AdmissionPolicy policy, TimeProvider clock, string? nodeName, ILogger log)
     {
         _log = log;
-        Instance = $"{nodeName ?? Environment.MachineName}/{Environment.ProcessId}/{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))}";
+        string name = string.Concat((nodeName ?? Environment.MachineName).Select(c => char.IsWhiteSpace(c) ? '_' : c));
+        Instance = $"{name}/{Environment.ProcessId}/{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))}";
         ConfigurationOptions options = ConfigurationOptions.Parse(configuration);
         options.AbortOnConnectFail = false;   // start anyway, refuse until it answers
         options.ConnectTimeout = 2000;
@@ -49,8 +50,8 @@ internal sealed class RedisConnection : IDisposable
     public IConnectionMultiplexer Multiplexer { get; }
 
     /// <summary>
-    /// This node process among the cluster's: its name, pid and a random part, so that a node restarted under the same
-    /// name is another instance (it holds none of the sessions' state the old one held).
+    /// This node process among the cluster's: its name (blanks made underscores), pid and a random part, so that a node
+    /// restarted under the same name is another instance (it holds none of the sessions' state the old one held).
     /// </summary>
     public string Instance { get; }
 

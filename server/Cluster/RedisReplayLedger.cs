@@ -41,16 +41,17 @@ internal sealed class RedisReplayLedger : IReplayLedger
     public void MarkEpoch(DateTimeOffset now) => _pool.Use(c => c.Call("SET", EpochKey, Hex(MsgId.FromTime(now)), "NX"));
 
     public ReplayClaim Claim(long authKeyId, long sessionId, long msgId, DateTimeOffset keyCreatedAt, DateTimeOffset now, bool holdsSessionState,
-        out string? failure)
+        JournalCounters? counters, out string? failure)
     {
         failure = null;
-        string[] keys = [WindowKey(authKeyId, sessionId), EpochKey, SessionJournal.Key(authKeyId, sessionId)];
+        string[] keys = [WindowKey(authKeyId, sessionId), EpochKey, SessionJournal.StateKey(authKeyId, sessionId)];
         string? answer;
         try
         {
             answer = _pool.Use(connection => ClaimScript.Run(connection, keys,
                 Hex(msgId), Hex(MsgId.FromTime(keyCreatedAt)), Hex(MsgId.FromTime(now)), _capacity, _policy, _windowSeconds,
-                _instance, holdsSessionState ? "0" : "1", SessionJournal.LifetimeSeconds));
+                _instance, holdsSessionState ? "0" : "1", SessionJournal.LifetimeSeconds,
+                counters?.ContentRelatedSent.ToString(CultureInfo.InvariantCulture) ?? "", counters is { } c ? Hex(c.LastMsgId) : ""));
         }
         catch (Exception e) when (e is IOException or RespErrorException)
         {

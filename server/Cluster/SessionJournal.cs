@@ -16,55 +16,110 @@ namespace Testbed.Server.Cluster;
 /// </summary>
 /// <remarks>
 /// The owner writes what changed after each packet without waiting for Redis (pipelined on the multiplexer), and
-/// only while it is still the owner, so a node that lost the session cannot overwrite the state with its stale copy.
+/// only while it is still the owner, so a node that lost the session cannot overwrite the state with its stale copy;
+/// counters alone ride on the session's next claim (<see cref="Write"/>).
 /// A node that finds the session moved to it (<see cref="ReplayClaim.FreshTakenOver"/>) reads the hash once and
 /// restores the session before it processes the message. A write still on its way when the client moves is missed by
-/// the new node: the window is the time between the old node sending a packet and Redis applying its write.
+/// the new node: the window is the time between the old node sending a packet and Redis applying its write, and for
+/// counters alone up to <see cref="CarryWithin"/> more.
 /// </remarks>
-internal sealed class SessionJournal(RedisConnection redis, ChatStore chat, ILogger<SessionJournal> log)
+internal sealed class SessionJournal : IDisposable
 {
     /// <summary>How long a journal outlives its session's last message: as long as the session directory keeps a session.</summary>
     public const string LifetimeSeconds = "1800";
 
-    private const string MessagePrefix = "o:";
     private static readonly uint RpcResult = TlSchema.MTProto["rpc_result"].Id;
 
+    /// <summary>How long a session's counters wait for its next claim to carry them.</summary>
+    public static readonly TimeSpan CarryWithin = TimeSpan.FromMilliseconds(2);
+
+    private readonly RedisConnection _redis;
+    private readonly ChatStore _chat;
+    private readonly ILogger<SessionJournal> _log;
+
+    // Sessions whose counters wait for a claim, and since when (Environment.TickCount64).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ServerSession, long> _waiting = new();
+    private readonly Timer _carrier;
     private long _lastFailureLogged = -60_000;
 
-    // KEYS[1] the journal; ARGV[1] the writing node instance; ARGV[2] the content-related count; ARGV[3] the last
-    // msg_id (16 hex digits, so that strings compare as the ids do); ARGV[4] how many messages follow as field, value
-    // pairs; after them, the fields of the messages that left. Both counters only grow.
+    public SessionJournal(RedisConnection redis, ChatStore chat, ILogger<SessionJournal> log)
+    {
+        (_redis, _chat, _log) = (redis, chat, log);
+        _carrier = new Timer(_ => SendUncarried(), null, CarryWithin, CarryWithin);
+    }
+
+    // KEYS[1] the session's state, "OWNER N M" (claim-msg-id.lua); KEYS[2] its kept messages. ARGV[1] the writing
+    // node instance; ARGV[2] the content-related count; ARGV[3] the last msg_id (16 hex digits, so that strings
+    // compare as the ids do); ARGV[4] the messages' lifetime in seconds; ARGV[5] how many messages follow as field,
+    // value pairs; after them, the fields of the messages that left. Written only by the owner; both counters only grow.
     private const string WriteScript = """
-        if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
-        if tonumber(ARGV[2]) > tonumber(redis.call('HGET', KEYS[1], 'n') or '0') then redis.call('HSET', KEYS[1], 'n', ARGV[2]) end
-        local last = redis.call('HGET', KEYS[1], 'm')
-        if not last or ARGV[3] > last then redis.call('HSET', KEYS[1], 'm', ARGV[3]) end
-        local added = tonumber(ARGV[4])
-        for i = 0, added - 1 do redis.call('HSET', KEYS[1], ARGV[5 + 2 * i], ARGV[6 + 2 * i]) end
-        for i = 5 + 2 * added, #ARGV do redis.call('HDEL', KEYS[1], ARGV[i]) end
+        local owner, count, last = string.match(redis.call('GET', KEYS[1]) or '', '^(%S+) (%d+) (%x+)$')
+        if owner ~= ARGV[1] then return 0 end
+        if tonumber(ARGV[2]) > tonumber(count) then count = ARGV[2] end
+        if ARGV[3] > last then last = ARGV[3] end
+        redis.call('SET', KEYS[1], owner .. ' ' .. count .. ' ' .. last, 'KEEPTTL')
+        local added = tonumber(ARGV[5])
+        for i = 0, added - 1 do redis.call('HSET', KEYS[2], ARGV[6 + 2 * i], ARGV[7 + 2 * i]) end
+        for i = 6 + 2 * added, #ARGV do redis.call('HDEL', KEYS[2], ARGV[i]) end
+        if added > 0 then redis.call('EXPIRE', KEYS[2], ARGV[4]) end
         return 1
         """;
 
-    /// <summary>The journal of one session; the braces are the auth key's Redis Cluster hash tag, as for its window.</summary>
-    public static string Key(long authKeyId, long sessionId) =>
+    /// <summary>
+    /// A session's state: its owner and counters, one string that every claim reads and writes. The braces are the
+    /// auth key's Redis Cluster hash tag, as for its window.
+    /// </summary>
+    public static string StateKey(long authKeyId, long sessionId) =>
+        $"tb:{{{RedisReplayLedger.Hex(authKeyId)}}}:c:{RedisReplayLedger.Hex(sessionId)}";
+
+    /// <summary>A session's messages kept until acknowledged, a hash by msg_id; written only when they change.</summary>
+    public static string MessagesKey(long authKeyId, long sessionId) =>
         $"tb:{{{RedisReplayLedger.Hex(authKeyId)}}}:j:{RedisReplayLedger.Hex(sessionId)}";
 
-    /// <summary>Sends what changed in <paramref name="session"/> since the last write; the caller holds its lock.</summary>
+    /// <summary>The session's counters now, for its next claim to carry; the caller holds its lock.</summary>
+    public static JournalCounters Counters(ServerSession session) =>
+        new(session.Outbox.SeqNos.ContentRelatedSent, session.Outbox.MsgIds.Last);
+
+    /// <summary>A claim carried <paramref name="counters"/> to the journal: nothing of them is left to send.</summary>
+    public void Carried(ServerSession session, JournalCounters counters)
+    {
+        session.JournalMark = counters;
+        _waiting.TryRemove(session, out _);
+    }
+
+    /// <summary>
+    /// Sends what changed in <paramref name="session"/>; the caller holds its lock. A message kept until acknowledged
+    /// that was added or left goes at once, with the counters. Counters alone (a pong, a bad_msg_notification) wait
+    /// for the session's next claim to carry them, so that a busy session costs one round trip a message, not two;
+    /// a session that sends nothing within <see cref="CarryWithin"/> has them sent on their own.
+    /// </summary>
     public void Write(ServerSession session)
     {
         (List<OutgoingMessage> added, List<long> removed) = session.Outbox.TakeChanges();
-        var mark = (session.Outbox.SeqNos.ContentRelatedSent, session.Outbox.MsgIds.Last);
-        if (added.Count == 0 && removed.Count == 0 && mark == session.JournalMark)
+        JournalCounters counters = Counters(session);
+        if (added.Count == 0 && removed.Count == 0)
         {
+            if (counters != session.JournalMark)
+            {
+                _waiting.TryAdd(session, Environment.TickCount64);
+            }
+
             return;
         }
 
-        session.JournalMark = mark;
-        var arguments = new List<RedisValue>(4 + (2 * added.Count) + removed.Count)
+        Send(session, counters, added, removed);
+    }
+
+    private void Send(ServerSession session, JournalCounters counters, List<OutgoingMessage> added, List<long> removed)
+    {
+        session.JournalMark = counters;
+        _waiting.TryRemove(session, out _);
+        var arguments = new List<RedisValue>(5 + (2 * added.Count) + removed.Count)
         {
-            redis.Instance,
-            mark.ContentRelatedSent,
-            RedisReplayLedger.Hex(mark.Last),
+            _redis.Instance,
+            counters.ContentRelatedSent,
+            RedisReplayLedger.Hex(counters.LastMsgId),
+            LifetimeSeconds,
             added.Count,
         };
         foreach (OutgoingMessage message in added)
@@ -76,7 +131,8 @@ internal sealed class SessionJournal(RedisConnection redis, ChatStore chat, ILog
         arguments.AddRange(removed.Select(msgId => (RedisValue)Field(msgId)));
         try
         {
-            redis.Multiplexer.GetDatabase().ScriptEvaluate(WriteScript, [Key(session.AuthKeyId, session.SessionId)], [.. arguments],
+            _redis.Multiplexer.GetDatabase().ScriptEvaluate(WriteScript,
+                [StateKey(session.AuthKeyId, session.SessionId), MessagesKey(session.AuthKeyId, session.SessionId)], [.. arguments],
                 CommandFlags.FireAndForget);
         }
         catch (RedisException e)
@@ -86,6 +142,29 @@ internal sealed class SessionJournal(RedisConnection redis, ChatStore chat, ILog
         }
     }
 
+    // Sends the counters no claim carried within CarryWithin: the session went quiet, or moved away.
+    private void SendUncarried()
+    {
+        long due = Environment.TickCount64 - (long)CarryWithin.TotalMilliseconds;
+        foreach ((ServerSession session, long since) in _waiting)
+        {
+            if (since > due || !_waiting.TryRemove(session, out _))
+            {
+                continue;
+            }
+
+            lock (session.Lock)
+            {
+                if (Counters(session) != session.JournalMark)
+                {
+                    Send(session, Counters(session), [], []);
+                }
+            }
+        }
+    }
+
+    public void Dispose() => _carrier.Dispose();
+
     /// <summary>
     /// Restores <paramref name="session"/> from its journal: its unacknowledged messages (due again), its counters, the
     /// answers among them (so a repeated request gets its first answer), and no new_session_created, since the client
@@ -94,10 +173,13 @@ internal sealed class SessionJournal(RedisConnection redis, ChatStore chat, ILog
     /// </summary>
     public bool TakeOver(ServerSession session)
     {
+        string? state;
         HashEntry[] entries;
         try
         {
-            entries = redis.Multiplexer.GetDatabase().HashGetAll(Key(session.AuthKeyId, session.SessionId));
+            IDatabase database = _redis.Multiplexer.GetDatabase();
+            state = database.StringGet(StateKey(session.AuthKeyId, session.SessionId));
+            entries = database.HashGetAll(MessagesKey(session.AuthKeyId, session.SessionId));
         }
         catch (RedisException e)
         {
@@ -105,28 +187,22 @@ internal sealed class SessionJournal(RedisConnection redis, ChatStore chat, ILog
             return false;
         }
 
-        int contentRelatedSent = 0;
-        long lastMsgId = 0;
+        // "OWNER N M", as the claim script writes it.
+        string[] parts = state?.Split(' ') ?? [];
+        int contentRelatedSent = parts.Length == 3 && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : 0;
+        long lastMsgId = parts.Length == 3 && long.TryParse(parts[2], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out long m) ? m : 0;
         var messages = new List<OutgoingMessage>();
         foreach (HashEntry entry in entries)
         {
-            string name = entry.Name.ToString();
-            if (name == "n")
-            {
-                contentRelatedSent = (int)entry.Value;
-            }
-            else if (name == "m")
-            {
-                lastMsgId = long.Parse(entry.Value.ToString(), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            }
-            else if (name.StartsWith(MessagePrefix, StringComparison.Ordinal) && ReadEntry(name, entry.Value) is { } message)
+            if (ReadEntry(entry.Name.ToString(), entry.Value) is { } message)
             {
                 messages.Add(message);
             }
         }
 
         session.Outbox.Restore(messages, contentRelatedSent, lastMsgId);
-        session.JournalMark = (session.Outbox.SeqNos.ContentRelatedSent, session.Outbox.MsgIds.Last);
+        session.JournalMark = Counters(session);
+        _waiting.TryRemove(session, out _);
         session.Announced = true;
         foreach (OutgoingMessage message in messages.Where(m => m.Body.Length >= 12 && BinaryPrimitives.ReadUInt32LittleEndian(m.Body) == RpcResult))
         {
@@ -143,11 +219,11 @@ internal sealed class SessionJournal(RedisConnection redis, ChatStore chat, ILog
         long last = Interlocked.Read(ref _lastFailureLogged);
         if (now - last >= 60_000 && Interlocked.CompareExchange(ref _lastFailureLogged, now, last) == last)
         {
-            ClusterLog.JournalFailed(log, e.Message);
+            ClusterLog.JournalFailed(_log, e.Message);
         }
     }
 
-    private static string Field(long msgId) => MessagePrefix + RedisReplayLedger.Hex(msgId);
+    private static string Field(long msgId) => RedisReplayLedger.Hex(msgId);
 
     // seq_no (4 bytes), whether a receipt follows (1), the receipt's id (8, if so), the body.
     private static byte[] Entry(OutgoingMessage message)
@@ -167,7 +243,7 @@ internal sealed class SessionJournal(RedisConnection redis, ChatStore chat, ILog
 
     private OutgoingMessage? ReadEntry(string field, byte[]? entry)
     {
-        if (entry is not { Length: >= 5 } || !long.TryParse(field.AsSpan(MessagePrefix.Length), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out long msgId))
+        if (entry is not { Length: >= 5 } || !long.TryParse(field, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out long msgId))
         {
             return null;
         }
@@ -177,7 +253,7 @@ internal sealed class SessionJournal(RedisConnection redis, ChatStore chat, ILog
         return new OutgoingMessage(msgId, BinaryPrimitives.ReadInt32LittleEndian(entry), entry[header..], KeepUntilAcked: true)
         {
             ReceiptId = receipt,
-            OnAcknowledged = receipt is { } id ? () => chat.MarkDelivered(id) : null,
+            OnAcknowledged = receipt is { } id ? () => _chat.MarkDelivered(id) : null,
         };
     }
 }

@@ -361,9 +361,14 @@ internal sealed class EncryptedMessageProcessor(AuthKeyStore store, SessionRegis
     private AdmissionVerdict ClaimAcrossCluster(MessageContext context, in EnvelopeHeader header, AdmissionVerdict passed)
     {
         string? failure = null;
+        Cluster.JournalCounters? counters = journal is null ? null : Cluster.SessionJournal.Counters(context.Session);
         Cluster.ReplayClaim? claim = ledger?.Claim(context.AuthKeyId, header.SessionId, header.MsgId, context.StoredKey.CreatedAt, context.Now,
-            holdsSessionState: context.Session.Announced, out failure);
-        if (claim is Cluster.ReplayClaim.FreshTakenOver or Cluster.ReplayClaim.DuplicateTakenOver)
+            holdsSessionState: context.Session.Announced, counters, out failure);
+        if (claim is Cluster.ReplayClaim.Fresh or Cluster.ReplayClaim.Duplicate && counters is { } carried)
+        {
+            journal?.Carried(context.Session, carried);
+        }
+        else if (claim is Cluster.ReplayClaim.FreshTakenOver or Cluster.ReplayClaim.DuplicateTakenOver)
         {
             // The session was served elsewhere (docs/cluster.md, "Sessions across nodes"): continue it, before this
             // message's answer (or, for a duplicate, its first answer) is queued.

@@ -32,8 +32,8 @@ internal sealed class ServerSession(long authKeyId, AuthKey key, long sessionId,
 
     public SessionOutbox Outbox { get; } = new(clock);
 
-    /// <summary>The counters a cluster's session journal was last sent (content-related count, last msg_id).</summary>
-    public (int ContentRelatedSent, long Last) JournalMark { get; set; }
+    /// <summary>The counters this node last sent to the session's journal in a cluster (Cluster.SessionJournal).</summary>
+    public Cluster.JournalCounters JournalMark { get; set; }
 
     /// <summary>Whether new_session_created has been sent.</summary>
     public bool Announced { get; set; }
