@@ -3,7 +3,10 @@ using StackExchange.Redis;
 using Testbed.Protocol.Client;
 using Testbed.Protocol.Handshake;
 using Testbed.Protocol.Tl;
+using Testbed.Protocol.Messages;
+using Testbed.Protocol.Sessions;
 using Testbed.Protocol.Transport;
+using Testbed.Server.Cluster;
 
 namespace Testbed.Bench;
 
@@ -62,6 +65,34 @@ internal static class ClusterCosts
             + $"commands Redis ran per ping: {commandsPerPing:F2} (with those the claim script runs); INFO commandstats over the single-session pings");
         output.WriteLine($"Redis CPU per claim: {await MicrosecondsPerClaimAsync(stats):F1} µs (INFO commandstats, evalsha's usec_per_call): "
             + "one Redis thread's ceiling is about 1,000,000 / that many claims a second");
+        (List<double> bare, List<double> claims) = RoundTripsFromANodeThread(redis.Endpoint, pings / 2);
+        output.WriteLine($"from a node's thread, one at a time ({pings / 2:N0} each): Redis PING p50 {Percentile(bare, 50):F1} µs, mean {bare.Average():F1} µs; "
+            + $"a claim p50 {Percentile(claims, 50):F1} µs, mean {claims.Average():F1} µs (what a message waits for; the rest of the added time is the node's own)");
+    }
+
+    /// <summary>
+    /// The claim's round trip as a node's thread sees it, through the ledger's own connection, and a bare PING over the
+    /// same connection: the part of the claim that is not the script's work but the loopback round trip and the two
+    /// processes waking each other.
+    /// </summary>
+    private static (List<double> Bare, List<double> Claims) RoundTripsFromANodeThread(string endpoint, int count)
+    {
+        using var pool = new RespConnectionPool(System.Net.IPEndPoint.Parse(endpoint), null, TimeSpan.FromSeconds(5));
+        var ledger = new RedisReplayLedger(pool, new AdmissionPolicy(), "bench/claims");
+        var (bare, claims) = (new List<double>(count), new List<double>(count));
+        DateTimeOffset keyMade = DateTimeOffset.UtcNow;
+        for (int i = 0; i < count; i++)
+        {
+            long started = Stopwatch.GetTimestamp();
+            pool.Use(connection => connection.Call("PING"));
+            bare.Add(Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+            DateTimeOffset now = DateTimeOffset.UtcNow;
+            started = Stopwatch.GetTimestamp();
+            ledger.Claim(1, 1, MsgId.FromTime(now.AddTicks(i)) & ~3L, keyMade, now, holdsSessionState: true, new JournalCounters(i, 0), out _);
+            claims.Add(Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+        }
+
+        return (bare, claims);
     }
 
     private static string Row(string name, List<double> times, double concurrentRate) =>
