@@ -168,10 +168,14 @@ internal sealed class LabSession : IAsyncDisposable
         throw new LabException($"{function.Combinator.Name} got no rpc_result; the server sent {string.Join("; ", seen)}");
     }
 
+    // What one injection listens for at most (InjectOnNewConnectionAsync).
+    private const int InjectionRepliesAtMost = 64;
+    private static readonly TimeSpan InjectionListensAtMost = TimeSpan.FromSeconds(10);
+
     /// <summary>
     /// Sends <paramref name="packet"/> on a new connection of the attacker's own straight to <paramref name="node"/>
     /// (intermediate framing), and opens with <paramref name="probe"/>'s key whatever comes back until 1.5 s pass
-    /// without a packet or the node closes the connection.
+    /// without a packet or the node closes the connection (at most 64 packets, 10 s).
     /// </summary>
     public async Task<List<Reply>> InjectOnNewConnectionAsync(DnsEndPoint node, Probe probe, byte[] packet, CancellationToken cancel)
     {
@@ -179,10 +183,14 @@ internal sealed class LabSession : IAsyncDisposable
         await using Protocol.Client.IPacketTransport attacker = await target.ConnectAsync(cancel);
         await attacker.SendAsync(packet, cancel);
         var replies = new List<Reply>();
-        using var quiet = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+
+        // Bounded in count and time: a node that keeps talking (or a fault that loops) cannot hold the experiment.
+        using var listening = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        listening.CancelAfter(InjectionListensAtMost);
+        using var quiet = CancellationTokenSource.CreateLinkedTokenSource(listening.Token);
         try
         {
-            while (true)
+            while (replies.Count < InjectionRepliesAtMost)
             {
                 quiet.CancelAfter(TimeSpan.FromMilliseconds(1500));
                 if (await attacker.ReceiveAsync(quiet.Token) is not { } answer)
