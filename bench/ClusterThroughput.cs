@@ -1,4 +1,4 @@
-using Testbed.Protocol.Handshake;
+using Testbed.ClusterScripts;
 
 namespace Testbed.Bench;
 
@@ -13,25 +13,18 @@ internal static class ClusterThroughput
 {
     public static async Task RunAsync(string[] args, TextWriter output)
     {
-        if (args.Length < 1 || !File.Exists(Path.Combine(args[0], "cluster.env")))
+        if (args.Length < 1 || !ClusterDirectory.TryRead(args[0], out ClusterDirectory? cluster))
         {
             throw new ArgumentException("cluster-throughput DIR [PINGS]: DIR is a running cluster's directory (cluster/up.sh --dir DIR)");
         }
 
         int pings = args.Length > 1 && int.TryParse(args[1], out int n) && n > 0 ? n : 20_000;
-        Dictionary<string, string> environment = File.ReadAllLines(Path.Combine(args[0], "cluster.env"))
-            .Where(line => line.Contains('=', StringComparison.Ordinal) && !line.StartsWith('#'))
-            .Select(line => line.Split('=', 2))
-            .ToDictionary(pair => pair[0], pair => pair[1]);
-        RsaPublicKey key = RsaPublicKey.FromPem(await File.ReadAllTextAsync(Path.Combine(args[0], "node1", "server-public.pem")));
-        int Port(string name) => int.Parse(environment[name], System.Globalization.CultureInfo.InvariantCulture);
-
-        double node = await ClusterCosts.ConcurrentRateAsync(Port("NODE1_TCP"), key, pings);
-        double front = await ClusterCosts.ConcurrentRateAsync(Port("FRONT_TCP"), key, pings);
-        output.WriteLine($"cluster-throughput: {pings:N0} pings, 16 sessions, {environment["NODES"]} nodes");
+        double node = await ClusterCosts.ConcurrentRateAsync(cluster!.Port("NODE1_TCP"), cluster.PublicKey, pings);
+        double front = await ClusterCosts.ConcurrentRateAsync(cluster.Port("FRONT_TCP"), cluster.PublicKey, pings);
+        output.WriteLine($"cluster-throughput: {pings:N0} pings, 16 sessions, {cluster["NODES"]} nodes");
         output.WriteLine($"| path | round trips/s |");
         output.WriteLine($"|---|---|");
         output.WriteLine($"| node 1 directly (Redis-backed replay state) | {node:N0} |");
-        output.WriteLine($"| HAProxy's front, round robin over {environment["NODES"]} nodes | {front:N0} |");
+        output.WriteLine($"| HAProxy's front, round robin over {cluster["NODES"]} nodes | {front:N0} |");
     }
 }

@@ -1,3 +1,4 @@
+using Testbed.ClusterScripts;
 using System.Diagnostics;
 using Testbed.Protocol.Handshake;
 
@@ -11,20 +12,18 @@ namespace Testbed.Server.Tests.Cluster;
 public sealed class RunningCluster : IAsyncDisposable
 {
     private static readonly TimeSpan ScriptLimit = TimeSpan.FromMinutes(3);
-    private readonly Dictionary<string, string> _environment;
+    private readonly ClusterDirectory _cluster;
 
-    private RunningCluster(string directory, Dictionary<string, string> environment, RsaPublicKey publicKey)
+    private RunningCluster(ClusterDirectory cluster)
     {
-        Directory = directory;
-        _environment = environment;
-        PublicKey = publicKey;
+        _cluster = cluster;
     }
 
     /// <summary>The cluster's directory (engines, nodes' data directories and logs, cluster.env).</summary>
-    public string Directory { get; }
+    public string Directory => _cluster.Path;
 
     /// <summary>The server key every node shares.</summary>
-    public RsaPublicKey PublicKey { get; }
+    public RsaPublicKey PublicKey => _cluster.PublicKey;
 
     /// <summary>HAProxy's MTProto TCP front (round robin over the nodes).</summary>
     public int FrontTcp => Port("FRONT_TCP");
@@ -33,7 +32,7 @@ public sealed class RunningCluster : IAsyncDisposable
     public int FrontHttp => Port("FRONT_HTTP");
 
     /// <summary>The cluster's Redis, as host:port.</summary>
-    public string Redis => _environment["REDIS"];
+    public string Redis => _cluster["REDIS"];
 
     /// <summary>Node <paramref name="k"/>'s own MTProto TCP port (1-based).</summary>
     public int NodeTcp(int k) => Port($"NODE{k}_TCP");
@@ -63,12 +62,9 @@ public sealed class RunningCluster : IAsyncDisposable
                 continue;
             }
 
-            Dictionary<string, string> environment = File.ReadAllLines(Path.Combine(directory, "cluster.env"))
-                .Where(line => line.Contains('=', StringComparison.Ordinal) && !line.StartsWith('#'))
-                .Select(line => line.Split('=', 2))
-                .ToDictionary(pair => pair[0], pair => pair[1]);
-            RsaPublicKey key = RsaPublicKey.FromPem(await File.ReadAllTextAsync(Path.Combine(directory, "node1", "server-public.pem")));
-            return new RunningCluster(directory, environment, key);
+            return ClusterDirectory.TryRead(directory, out ClusterDirectory? cluster)
+                ? new RunningCluster(cluster!)
+                : throw new InvalidOperationException($"cluster/up.sh left no cluster.env in {directory}");
         }
     }
 
@@ -86,7 +82,7 @@ public sealed class RunningCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await RunAsync("down.sh", [Directory]);
 
-    private int Port(string name) => int.Parse(_environment[name], System.Globalization.CultureInfo.InvariantCulture);
+    private int Port(string name) => _cluster.Port(name);
 
     private static async Task RunAsync(string script, string[] arguments)
     {
