@@ -180,13 +180,15 @@ internal sealed class SessionOutbox(TimeProvider clock)
 
     /// <summary>
     /// Takes over a session's state from another node (docs/cluster.md, "Sessions across nodes"): its unacknowledged
-    /// messages replace this outbox's (which are stale: the other node saw what the client acknowledged since), all
-    /// due for a re-send under their own msg_id and seq_no, and the counters continue past the other node's.
+    /// messages replace those kept here (which are stale: the other node saw what the client acknowledged since), all
+    /// due for a re-send under their own msg_id and seq_no, and the counters continue past the other node's. What this
+    /// node queued and has not sent yet (a refusal of an earlier message of the same packet) stays.
     /// </summary>
     public void Restore(IEnumerable<OutgoingMessage> unacknowledged, int contentRelatedSent, long lastMsgId)
     {
+        List<OutgoingMessage> unsent = _messages.FindAll(m => !m.KeepUntilAcked);
         _messages.Clear();
-        _messages.AddRange(unacknowledged.OrderBy(m => m.MsgId).TakeLast(Capacity));
+        _messages.AddRange(unacknowledged.Concat(unsent).OrderBy(m => m.MsgId).TakeLast(Capacity));
         SeqNos = new SeqNoCounter(Math.Max(contentRelatedSent, SeqNos.ContentRelatedSent));
         MsgIds.Follow(lastMsgId);
         _added?.Clear();
