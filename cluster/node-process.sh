@@ -25,7 +25,8 @@ node_wait() {
     local tries=120
     while [ "$tries" -gt 0 ]; do
         curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$3/server-info" && return 0
-        if ! is_running "$1/node$2.pid" "$node_dll"; then
+        # Alive, not is_running: the pid is the subshell's, which becomes dotnet only a moment later.
+        if ! alive "$1/node$2.pid"; then
             echo "node$2 exited: $(grep -m1 '^error:' "$1/node$2.log" || tail -1 "$1/node$2.log") (log: $1/node$2.log)" >&2
             return 1
         fi

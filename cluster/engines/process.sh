@@ -14,6 +14,14 @@ is_running() {
     [[ $pid =~ ^[0-9]+$ ]] && [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$2"
 }
 
+# alive PIDFILE: the pid file names a process that has not exited, whatever it runs (yet).
+alive() {
+    local pid
+    [ -s "$1" ] || return 1
+    pid=$(<"$1")
+    [[ $pid =~ ^[0-9]+$ ]] && [ -d "/proc/$pid" ] && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]
+}
+
 # wait_gone PID SECONDS: true once PID has exited (or is a zombie), false after SECONDS.
 wait_gone() {
     local tries=$(($2 * 10))

@@ -6,8 +6,9 @@ namespace Testbed.Server.Cluster;
 
 /// <summary>
 /// Blocking Redis connections for the replay ledger, one per concurrent caller, kept idle for the next (at most
-/// <see cref="MaxIdle"/>). A connection that failed is dropped; after a failed connect the pool fails at once for a
-/// second, so that a node facing a dead Redis refuses messages quickly instead of waiting on each.
+/// <see cref="MaxIdle"/>). A connection that failed is dropped, and the idle ones with it; after a failed connect the
+/// pool fails at once for a second, so that a node facing a dead Redis refuses messages quickly instead of waiting on
+/// each.
 /// </summary>
 internal sealed class RespConnectionPool(EndPoint endpoint, string? password, TimeSpan timeout) : IDisposable
 {
@@ -36,12 +37,17 @@ internal sealed class RespConnectionPool(EndPoint endpoint, string? password, Ti
         }
         catch
         {
+            // A connection fails when Redis went away, and then the idle ones are as dead: they go too, so that a
+            // Redis that comes back is reached on new connections, not by one failing call per stale one.
             connection.Dispose();
+            DisposeIdle();
             throw;
         }
     }
 
-    public void Dispose()
+    public void Dispose() => DisposeIdle();
+
+    private void DisposeIdle()
     {
         while (_idle.TryTake(out RespConnection? connection))
         {

@@ -15,13 +15,13 @@ namespace Testbed.Server.Cluster;
 /// session's last message, and is set by that claim (claim-msg-id.lua).
 /// </summary>
 /// <remarks>
-/// The owner writes what changed after each packet without waiting for Redis (pipelined on the multiplexer), and
-/// only while it is still the owner, so a node that lost the session cannot overwrite the state with its stale copy;
-/// counters alone ride on the session's next claim (<see cref="Write"/>).
-/// A node that finds the session moved to it (<see cref="ReplayClaim.FreshTakenOver"/>) reads the hash once and
-/// restores the session before it processes the message. A write still on its way when the client moves is missed by
-/// the new node: the window is the time between the old node sending a packet and Redis applying its write, and for
-/// counters alone up to <see cref="CarryWithin"/> more.
+/// The owner writes what changed before it sends each packet, without waiting for Redis (pipelined on the
+/// multiplexer), and only while it is still the owner, so a node that lost the session cannot overwrite the state with
+/// its stale copy; counters alone ride on the session's next claim (<see cref="Write"/>). A node that finds the session
+/// moved to it (<see cref="ReplayClaim.FreshTakenOver"/>) reads the state once and restores the session before it
+/// processes the message. A write still on its way when the client has moved is missed by the new node: the client
+/// must receive the packet, reach another node and be claimed there before Redis applies a write that left first, so
+/// the window is small; for counters alone it is up to <see cref="CarryWithin"/>.
 /// </remarks>
 internal sealed class SessionJournal : IDisposable
 {

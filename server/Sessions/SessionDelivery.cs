@@ -16,13 +16,14 @@ internal sealed class SessionDelivery(SessionRegistry sessions, ServerSaltSchedu
     private static readonly TimeSpan OnlineWindow = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// Seals and sends what is due on <paramref name="session"/>, and in a cluster tells the session journal what
-    /// changed; the caller holds its lock.
+    /// Seals and sends what is due on <paramref name="session"/>; the caller holds its lock. In a cluster the session
+    /// journal is told what changed first, so that its write is on its way to Redis before the client can have the
+    /// packet and move to another node.
     /// </summary>
     public void SendDue(ServerSession session, DateTimeOffset now)
     {
-        session.SendDue(salts.Current(session.AuthKeyId, now), now, behaviour);
         journal?.Write(session);
+        session.SendDue(salts.Current(session.AuthKeyId, now), now, behaviour);
     }
 
     /// <summary>
