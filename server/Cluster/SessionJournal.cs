@@ -95,7 +95,7 @@ internal sealed class SessionJournal : IDisposable
     /// </summary>
     public void Write(ServerSession session)
     {
-        (List<OutgoingMessage> added, List<long> removed) = session.Outbox.TakeChanges();
+        (IReadOnlyList<OutgoingMessage> added, IReadOnlyList<long> removed) = session.Outbox.TakeChanges();
         JournalCounters counters = Counters(session);
         if (added.Count == 0 && removed.Count == 0)
         {
@@ -110,7 +110,7 @@ internal sealed class SessionJournal : IDisposable
         Send(session, counters, added, removed);
     }
 
-    private void Send(ServerSession session, JournalCounters counters, List<OutgoingMessage> added, List<long> removed)
+    private void Send(ServerSession session, JournalCounters counters, IReadOnlyList<OutgoingMessage> added, IReadOnlyList<long> removed)
     {
         session.JournalMark = counters;
         _waiting.TryRemove(session, out _);

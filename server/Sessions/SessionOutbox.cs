@@ -165,11 +165,11 @@ internal sealed class SessionOutbox(TimeProvider clock)
     /// What changed since the last call: messages kept until acknowledged that were added (and are still waiting), and
     /// the msg_ids of those that left. Empty unless <see cref="TrackChanges"/> was called.
     /// </summary>
-    public (List<OutgoingMessage> Added, List<long> Removed) TakeChanges()
+    public (IReadOnlyList<OutgoingMessage> Added, IReadOnlyList<long> Removed) TakeChanges()
     {
         if (_added is null || _removed is null || (_added.Count == 0 && _removed.Count == 0))
         {
-            return ([], []);
+            return (Array.Empty<OutgoingMessage>(), Array.Empty<long>()); // the common case, a packet after a pong: no allocation
         }
 
         (List<OutgoingMessage> added, List<long> removed) = (_added, _removed);

@@ -73,7 +73,7 @@ public sealed class SessionOutboxJournalTests
 
     private static void Apply(SessionOutbox outbox, SortedSet<long> journal)
     {
-        (List<OutgoingMessage> added, List<long> removed) = outbox.TakeChanges();
+        (IReadOnlyList<OutgoingMessage> added, IReadOnlyList<long> removed) = outbox.TakeChanges();
         journal.UnionWith(added.Select(m => m.MsgId));
         journal.ExceptWith(removed);
     }
