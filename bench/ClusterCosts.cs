@@ -14,8 +14,9 @@ namespace Testbed.Bench;
 /// What the cluster's shared state costs a message (docs/cluster.md, "Scaling model"): encrypted ping round trips
 /// through a node whose replay windows live in Redis against the in-memory single node, both in this process, in
 /// the same run, interleaved in blocks so that drift of the machine falls on both. It reports round trips per second
-/// with one session and with <see cref="ConcurrentSessions"/>, the latency at the median and p99, and the Redis
-/// commands each ping cost (Redis's own INFO commandstats, before and after).
+/// with one session and with <see cref="ConcurrentSessions"/> (interleaved the same way), the latency at the median
+/// and p99, the Redis commands each ping cost (Redis's own INFO commandstats, before and after), and a claim's round
+/// trip as a node's thread sees it.
 /// Redis is started by cluster/engines/redis.sh in a temporary directory and stopped at the end.
 /// Run: <c>dotnet run -c Release --project bench -- cluster-costs [PINGS]</c> (default 20,000 per server).
 /// </summary>
@@ -50,10 +51,9 @@ internal static class ClusterCosts
         (long RoundTrips, long Commands) after = await CommandCountAsync(stats);
         double roundTripsPerPing = (after.RoundTrips - before.RoundTrips - 1) / (double)sharedTimes.Count;
         double commandsPerPing = (after.Commands - before.Commands - 1) / (double)sharedTimes.Count;
-        double memoryRate = await ConcurrentRateAsync(memory.TcpPort, memory.PublicKey, pings);
-        double sharedRate = await ConcurrentRateAsync(shared.TcpPort, shared.PublicKey, pings);
+        (double memoryRate, double sharedRate) = await ConcurrentRatesAsync((memory.TcpPort, memory.PublicKey), (shared.TcpPort, shared.PublicKey), pings);
 
-        output.WriteLine($"cluster-costs: {pings:N0} pings per server, one session, interleaved in {Blocks} blocks; then {ConcurrentSessions} sessions at once");
+        output.WriteLine($"cluster-costs: {pings:N0} pings per server, one session, interleaved in {Blocks} blocks; then {ConcurrentSessions} sessions at once, interleaved alike");
         output.WriteLine("| node | round trips/s, 1 session | p50 | p99 | round trips/s, 16 sessions |");
         output.WriteLine("|---|---|---|---|---|");
         output.WriteLine(Row("in memory (one node)", memoryTimes, memoryRate));
@@ -122,24 +122,49 @@ internal static class ClusterCosts
         }
     }
 
-    /// <summary>Round trips per second with <see cref="ConcurrentSessions"/> sessions pinging at once, each on its own key and connection.</summary>
-    internal static async Task<double> ConcurrentRateAsync(int port, RsaPublicKey key, int pings)
+    /// <summary>
+    /// Round trips per second with <see cref="ConcurrentSessions"/> sessions pinging at once, each on its own key and
+    /// connection, through each of <paramref name="paths"/> (port and key), <see cref="Blocks"/> blocks each, taken
+    /// in turn so that drift of the machine falls on all alike.
+    /// </summary>
+    internal static async Task<double[]> ConcurrentRatesAsync((int Port, RsaPublicKey Key)[] paths, int pings)
     {
-        MtProtoClient[] clients = await Task.WhenAll(Enumerable.Range(0, ConcurrentSessions).Select(_ => ConnectAsync(port, key)));
+        MtProtoClient[][] clients = await Task.WhenAll(paths.Select(path =>
+            Task.WhenAll(Enumerable.Range(0, ConcurrentSessions).Select(_ => ConnectAsync(path.Port, path.Key)))));
         try
         {
-            await Task.WhenAll(clients.Select(c => PingAsync(c, 100, null)));
-            long started = Stopwatch.GetTimestamp();
-            await Task.WhenAll(clients.Select(c => PingAsync(c, pings / ConcurrentSessions, null)));
-            return pings / ConcurrentSessions * ConcurrentSessions / Stopwatch.GetElapsedTime(started).TotalSeconds;
+            int perBlock = Math.Max(1, pings / Blocks / ConcurrentSessions);
+            var seconds = new double[paths.Length];
+            foreach (MtProtoClient[] sessions in clients)
+            {
+                await Task.WhenAll(sessions.Select(c => PingAsync(c, 100, null)));
+            }
+
+            for (int block = 0; block < Blocks; block++)
+            {
+                for (int path = 0; path < paths.Length; path++)
+                {
+                    long started = Stopwatch.GetTimestamp();
+                    await Task.WhenAll(clients[path].Select(c => PingAsync(c, perBlock, null)));
+                    seconds[path] += Stopwatch.GetElapsedTime(started).TotalSeconds;
+                }
+            }
+
+            return [.. seconds.Select(s => perBlock * ConcurrentSessions * Blocks / s)];
         }
         finally
         {
-            foreach (MtProtoClient client in clients)
+            foreach (MtProtoClient client in clients.SelectMany(c => c))
             {
                 await client.DisposeAsync();
             }
         }
+    }
+
+    private static async Task<(double First, double Second)> ConcurrentRatesAsync((int, RsaPublicKey) first, (int, RsaPublicKey) second, int pings)
+    {
+        double[] rates = await ConcurrentRatesAsync([first, second], pings);
+        return (rates[0], rates[1]);
     }
 
     /// <summary>Redis's own time per EVALSHA, the claim: INFO commandstats' "cmdstat_evalsha:calls=N,usec=U,usec_per_call=P,...".</summary>

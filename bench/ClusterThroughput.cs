@@ -19,8 +19,9 @@ internal static class ClusterThroughput
         }
 
         int pings = args.Length > 1 && int.TryParse(args[1], out int n) && n > 0 ? n : 20_000;
-        double node = await ClusterCosts.ConcurrentRateAsync(cluster!.Port("NODE1_TCP"), cluster.PublicKey, pings);
-        double front = await ClusterCosts.ConcurrentRateAsync(cluster.Port("FRONT_TCP"), cluster.PublicKey, pings);
+        double[] rates = await ClusterCosts.ConcurrentRatesAsync(
+            [(cluster!.Port("NODE1_TCP"), cluster.PublicKey), (cluster.Port("FRONT_TCP"), cluster.PublicKey)], pings);
+        (double node, double front) = (rates[0], rates[1]);
         output.WriteLine($"cluster-throughput: {pings:N0} pings, 16 sessions, {cluster["NODES"]} nodes");
         output.WriteLine($"| path | round trips/s |");
         output.WriteLine($"|---|---|");
