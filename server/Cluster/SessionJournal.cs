@@ -10,9 +10,9 @@ namespace Testbed.Server.Cluster;
 /// <summary>
 /// A session's server-side state in Redis, so that the node a client moves to continues the session instead of
 /// starting it again (docs/cluster.md, "Sessions across nodes"): the number of content-related messages the server has
-/// sent (its seq_no), its last msg_id, and every message kept until acknowledged, under its own msg_id and seq_no. One
-/// hash per session, <c>tb:{KEY}:j:SESSION</c>; its <c>owner</c> field names the node instance that claimed the
-/// session's last message, and is set by that claim (claim-msg-id.lua).
+/// sent (its seq_no), its last msg_id, and every message kept until acknowledged, under its own msg_id and seq_no. Two
+/// keys per session: its state (<see cref="StateKey"/>, "OWNER N M", the owner being the node instance that claimed the
+/// session's last message, set by that claim in claim-msg-id.lua) and its kept messages (<see cref="MessagesKey"/>).
 /// </summary>
 /// <remarks>
 /// The owner writes what changed before it sends each packet, without waiting for Redis (pipelined on the
