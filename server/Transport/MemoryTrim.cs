@@ -11,8 +11,9 @@ namespace Testbed.Server.Transport;
 /// its resident memory grew by <see cref="Growth"/>, one aggressive collection runs (compacting, large objects
 /// included, free memory decommitted, the shared array pool trimmed), with the database's idle connections closed
 /// before and glibc's <c>malloc_trim</c> after (native memory freed by OpenSSL's big numbers and SQLite stays in
-/// malloc's arenas otherwise). Growth triggers it at most once every 30 s; never while the server is busy: a busy server
-/// allocates, and its collector runs anyway. Called by the heartbeat only, once a second.
+/// malloc's arenas otherwise). Growth triggers it at most once every 30 s; a trim that gave back <see cref="Growth"/> or
+/// more is followed by another 5 s later; never while the server is busy: a busy server allocates, and its collector
+/// runs anyway. Called by the heartbeat only, once a second.
 /// </summary>
 /// <param name="releaseCaches">What else lets go of memory kept for a busy moment (the database's idle connections).</param>
 internal sealed class MemoryTrim(Action releaseCaches)
@@ -29,6 +30,7 @@ internal sealed class MemoryTrim(Action releaseCaches)
     private const int ConnectionBurst = 256;
     private const long BufferBurst = 16L << 20;
     private static readonly TimeSpan MinInterval = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan FollowUpAfter = TimeSpan.FromSeconds(5);
 
     private long _residentAfterTrim = Environment.WorkingSet;
     private long _allocatedBefore = GC.GetTotalAllocatedBytes();
@@ -36,6 +38,7 @@ internal sealed class MemoryTrim(Action releaseCaches)
     private long _peakBuffered;
     private int _quiet;
     private long _lastTrimAt = long.MinValue / 2;
+    private long _followUpAt;
 
     /// <summary>
     /// Runs the collection when the server has gone quiet after letting go of a burst or growing; returns the resident
@@ -54,7 +57,12 @@ internal sealed class MemoryTrim(Action releaseCaches)
         // A burst let go is when memory can come back, and it is rare: the peaks start again from what is open after each
         // trim. Growth alone waits out the interval: a trim during a stall (nothing to give back yet) must not hold off
         // the one after the stall ends (the soak suite's stalled-frames row stayed at 146 MiB of an 89 MiB baseline).
-        bool due = letGo || (now - _lastTrimAt >= (long)MinInterval.TotalMilliseconds && Environment.WorkingSet - _residentAfterTrim >= Growth);
+        // A trim that gave back a lot may have come while part of the burst was still being let go (connections close
+        // over seconds on a loaded machine): another follows after a few quiet seconds, as long as each gives back as
+        // much (the soak suite's stalled-frames row once stayed at 167 MiB of a 91 MiB baseline after one trim).
+        bool followUp = _followUpAt != 0 && now >= _followUpAt;
+        bool due = letGo || followUp
+            || (now - _lastTrimAt >= (long)MinInterval.TotalMilliseconds && Environment.WorkingSet - _residentAfterTrim >= Growth);
         if (_quiet < QuietTicks || !due)
         {
             return null;
@@ -66,6 +74,7 @@ internal sealed class MemoryTrim(Action releaseCaches)
         NativeHeap.Trim();
         (_residentAfterTrim, _allocatedBefore, _peakOpen, _peakBuffered, _quiet, _lastTrimAt) =
             (Environment.WorkingSet, GC.GetTotalAllocatedBytes(), open, buffered, 0, now);
+        _followUpAt = before - _residentAfterTrim >= Growth ? now + (long)FollowUpAfter.TotalMilliseconds : 0;
         return (before, _residentAfterTrim);
     }
 }

@@ -59,7 +59,14 @@ internal sealed class TcpConnectionHandler(PacketProcessor processor, ServerSett
         // Judged once the reading has ended, however it ended: the peer's close can cancel the read (ConnectionClosed)
         // before the completed read is seen, and the violation must not depend on which came first.
         _cutFrameSeen |= framed.MidFrame && behaviour.Violates(Faults.Violations.TransportViolations.CutFrameStopsServing);
-        (_, string? reason) = await stream.FinishAsync(writer, connection.Abort);
+        (bool drained, string? reason) = await stream.FinishAsync(writer, connection.Abort);
+        if (drained)
+        {
+            // The server's side closes only now, after the reading has ended: a client that waits for that close knows
+            // the server has seen everything it sent (TRN-008's violation is judged by what comes after).
+            await connection.Transport.Output.CompleteAsync();
+        }
+
         ConnectionEvents.Closed(events, log, origin, connection.ConnectionId, reason);
     }
 
@@ -67,13 +74,12 @@ internal sealed class TcpConnectionHandler(PacketProcessor processor, ServerSett
     {
         try
         {
-            // Drains what was queued before a server-side close too, so a final answer still reaches the client.
+            // Drains what was queued before a server-side close too, so a final answer still reaches the client. The
+            // output is completed by the handler, once the reading has ended too.
             await foreach (byte[] frame in stream.Outgoing.ReadAllAsync(CancellationToken.None))
             {
                 await output.WriteAsync(frame, closed);
             }
-
-            await output.CompleteAsync();
         }
         catch (Exception e) when (e is OperationCanceledException or ConnectionResetException or IOException or InvalidOperationException)
         {
