@@ -71,7 +71,11 @@ internal sealed class RedisPendingHandshakes(RespConnectionPool pool, byte[] clu
     {
         string key = NonceKey(nonce);
         string? serverNonce = Use(c => c.Call("GET", key));
-        return serverNonce is { Length: 32 } ? Convert.FromHexString(serverNonce) : null;
+        // Anything but 32 hex digits (a value this code did not write) reads as no handshake, never as an exception.
+        byte[] bytes = new byte[16];
+        return serverNonce is { Length: 32 }
+            && Convert.FromHexString(serverNonce, bytes, out _, out int written) == System.Buffers.OperationStatus.Done && written == 16
+            ? bytes : null;
     }
 
     public bool TryReplace(ReadOnlySpan<byte> serverNonce, long version, byte[] record)

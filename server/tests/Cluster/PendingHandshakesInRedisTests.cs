@@ -49,6 +49,17 @@ public sealed class PendingHandshakesInRedisTests(ClusterFixture fixture) : IDis
     }
 
     [Fact]
+    public void A_nonce_entry_that_names_no_server_nonce_is_refused_with_minus_404()
+    {
+        HandshakeClient client = NewClient();
+        byte[] reqPq = client.Start();
+        string key = "tb:pending:n:" + Convert.ToHexStringLower(reqPq.AsSpan(4, 16));
+        _pool.Use(c => c.Call("SET", key, new string('z', 32), "EX", "30"));
+        var refused = Assert.IsType<HandshakeTransportError>(NewServer(_secret).Handle(reqPq));
+        Assert.Equal(-404, refused.Code);
+    }
+
+    [Fact]
     public void A_record_and_its_nonce_expire_with_the_pending_lifetime()
     {
         (HandshakeClient client, HandshakeServer server) = (NewClient(), NewServer(_secret));
