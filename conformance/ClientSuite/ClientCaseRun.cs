@@ -21,6 +21,9 @@ internal sealed class ClientCaseRun(ShimCommand command, ShimDescription shim, R
     /// <summary>Set when a run's shim said it cannot run what was asked: the case is then not applicable.</summary>
     public string? Unsupported { get; private set; }
 
+    /// <summary>Keys lost to their leading zero byte over this case's runs (<see cref="ClientObservation.LeadingZeroKeysLost"/>).</summary>
+    public int LeadingZeroKeysLost { get; private set; }
+
     /// <summary>
     /// Runs the shim's <paramref name="scenario"/> against a hostile server following <paramref name="script"/> over
     /// <paramref name="transport"/> (default: the shim's preferred one), until the shim exits, <paramref name="stopWhen"/>
@@ -42,6 +45,7 @@ internal sealed class ClientCaseRun(ShimCommand command, ShimDescription shim, R
         var observation = new ClientObservation(server.Log, process, transport);
         await process.WaitAsync(Deadline(scenario), () => stopWhen?.Invoke(observation) == true);
         Unsupported ??= observation.Unsupported;
+        LeadingZeroKeysLost += observation.LeadingZeroKeysLost;
         return observation;
     }
 

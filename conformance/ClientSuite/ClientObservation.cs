@@ -40,7 +40,16 @@ internal sealed class ClientObservation(WireLog log, ShimProcess shim, string tr
     public IEnumerable<ShimEvent> All(string name) => Events.Where(e => e.Name == name);
 
     /// <summary>Whether the shim reported an auth key the server made (the handshake finished on both sides).</summary>
-    public bool HasSession => All("auth_key").Any(e => Log.Keys.Any(k => AuthKey.FormatId(k.KeyId) == e.Text("id")));
+    public bool HasSession => Log.Keys.Any(k => Reported(k.KeyId));
+
+    /// <summary>
+    /// Keys the server made whose first byte is zero and that the shim never reported. A client that makes its key
+    /// from g_ab without that byte holds another key than the server's (docs/client-conformance.md, "A key that
+    /// begins with zero"): whatever the case then saw was decided by that, not by the point under test.
+    /// </summary>
+    public int LeadingZeroKeysLost => Log.Keys.Count(k => k.LeadingZero && !Reported(k.KeyId));
+
+    private bool Reported(long keyId) => All("auth_key").Any(e => AuthKey.FormatId(keyId) == e.Text("id"));
 
     /// <summary>The evidence line every verdict carries: what the client did on the wire and what the shim reported.</summary>
     public string Summary()

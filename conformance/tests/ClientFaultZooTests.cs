@@ -9,7 +9,7 @@ namespace Testbed.Conformance.Tests;
 /// The client fault zoo (docs/client-conformance.md, "The client fault zoo"): the client catalogue proves it can fail
 /// on our own clients with one rule removed, as the server suite proves itself on the server's fault profiles. Each
 /// fault must fail exactly the cases that model it. A fault runs over the categories where its rule lives (the whole
-/// catalogue eleven times over would take most of CI's budget); the clean runs of ./test.sh cover every category.
+/// catalogue twelve times over would take most of CI's budget); the clean runs of ./test.sh cover every category.
 /// </summary>
 [Collection(ClientShims.Name)]
 public sealed class ClientFaultZooTests
@@ -46,6 +46,21 @@ public sealed class ClientFaultZooTests
     {
         string[] failed = await FailuresAsync(ClientShims.CSharp, ClientCatalog.All, stepSeconds: 4);
         Assert.True(failed.Length == 0, string.Join("\n", failed));
+    }
+
+    /// <summary>
+    /// The one fault no case can force (the client picks b): a client that drops its key's leading zero byte fails
+    /// one handshake in 256, whatever the case. The suite must name it and run the case again, not let it decide the
+    /// verdict; a client that loses every such key (this fault makes every key one) fails after three runs.
+    /// </summary>
+    [Fact]
+    public async Task A_key_lost_to_its_leading_zero_byte_is_named_and_the_case_run_again()
+    {
+        string[] failed = await FailuresAsync($"{ClientShims.CSharp} --fault drop-key-leading-zero",
+            [.. ClientCatalog.All.Where(c => c.Id == "CHS-020")], stepSeconds: 8);
+        string evidence = Assert.Single(failed);
+        Assert.StartsWith("CHS-020: ", evidence);
+        Assert.Contains("(run 3; before it, a key the server made began with a zero byte and the client never used it", evidence);
     }
 
     [Theory]

@@ -70,6 +70,15 @@ public enum ClientFaults
 
     /// <summary>unbounded-gzip: gzip_packed is unpacked without the 16 MiB cap (§4). Caught by CSV-.</summary>
     UnboundedGzip = 1 << 10,
+
+    /// <summary>
+    /// drop-key-leading-zero: the key is g_ab's shortest big-endian bytes, not all 256 (§5.4), as gramjs, mtcute and
+    /// @mtproto/core make it, so a key that begins with a zero byte hashes to another new_nonce_hash and the handshake
+    /// fails. Such a key comes once in 256 handshakes; the faulty client picks its b so that it comes every time. No
+    /// case can force it on a client that picks its own b: the suite names it and runs the case again
+    /// (docs/client-conformance.md, "A key that begins with zero").
+    /// </summary>
+    DropKeyLeadingZero = 1 << 11,
 }
 
 /// <summary>

@@ -19,6 +19,9 @@ public sealed class HandshakeClient
     // group (only reachable through ClientFaults.AcceptAnyDhPrime), where the loop must still end.
     private const int MaxGBAttempts = 64;
 
+    /// <summary>How many b the drop-key-leading-zero fault tries for a key that begins with a zero byte (it takes 256 on average).</summary>
+    private const int MaxLeadingZeroAttempts = 4096;
+
     private readonly IReadOnlyList<RsaPublicKey> _serverKeys;
     private readonly HandshakeClientOptions _options;
     private readonly TlCodec _codec = TlCodec.MTProto;
@@ -113,6 +116,11 @@ public sealed class HandshakeClient
         using var key = AuthKey.FromBytes(_authKey);
         byte[] aux = new byte[8];
         BinaryPrimitives.WriteInt64LittleEndian(aux, key.AuxHash);
+        if (Skips(ClientFaults.DropKeyLeadingZero))
+        {
+            SHA1.HashData(_authKey.AsSpan().TrimStart((byte)0)).AsSpan(0, aux.Length).CopyTo(aux);
+        }
+
         (int number, string field) = answer.Combinator.Name switch
         {
             "dh_gen_ok" => (1, "new_nonce_hash1"),
@@ -141,7 +149,7 @@ public sealed class HandshakeClient
         byte[] gB = [];
         for (int attempt = 0; attempt < MaxGBAttempts && !IsUsableGB(gB); attempt++)
         {
-            _secret = BigEndianInteger.Read(RandomNumberGenerator.GetBytes(DhExchange.Size));
+            _secret = NewSecret();
             gB = DhExchange.PublicValue(_g, _secret, _prime);
         }
 
@@ -153,6 +161,22 @@ public sealed class HandshakeClient
             _options.ReplaceRetryId ?? _retryId, sent));
         byte[] encrypted = EncryptedAnswer.Encrypt(_tmpKey, _tmpIv, inner);
         return _codec.Serialize(new TlObject(_schema["set_client_DH_params"], _nonce, _serverNonce, encrypted));
+    }
+
+    /// <summary>
+    /// A random b. Under <see cref="ClientFaults.DropKeyLeadingZero"/>, one whose key g_a^b begins with a zero byte
+    /// (1 b in 256; at most <see cref="MaxLeadingZeroAttempts"/> tried), so that the fault shows in every handshake.
+    /// </summary>
+    private BigInteger NewSecret()
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            BigInteger secret = BigEndianInteger.Read(RandomNumberGenerator.GetBytes(DhExchange.Size));
+            if (!Skips(ClientFaults.DropKeyLeadingZero) || attempt == MaxLeadingZeroAttempts || DhExchange.SharedKey(_gA, secret, _prime)[0] == 0)
+            {
+                return secret;
+            }
+        }
     }
 
     /// <summary>

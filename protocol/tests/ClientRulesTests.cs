@@ -292,7 +292,8 @@ public sealed class ClientRulesTests
     public void Fault_names_are_the_rules_page_s_and_parse_back()
     {
         Assert.Equal(["accept-any-dh-prime", "no-g-a-range-check", "no-msg-key-check", "accept-reflected", "accept-even-msg-id",
-            "no-time-window", "deliver-duplicates", "accept-reordered", "acks-content-related", "resend-same-header", "unbounded-gzip"],
+            "no-time-window", "deliver-duplicates", "accept-reordered", "acks-content-related", "resend-same-header", "unbounded-gzip",
+            "drop-key-leading-zero"],
             ClientFaultNames.All);
         Assert.All(ClientFaultNames.All, name => Assert.Equal([name], ClientFaultNames.Format(ClientFaultNames.TryParse(name, out ClientFaults f) ? f : 0)));
         Assert.False(ClientFaultNames.TryParse("no-such-fault", out _));

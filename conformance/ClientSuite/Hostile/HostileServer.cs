@@ -184,7 +184,7 @@ internal sealed class HostileServer : IAsyncDisposable
         {
             var key = AuthKey.FromBytes(completed.AuthKey);
             _keys[key.Id] = (key, completed.ServerSalt);
-            Log.AddKey(connection.Number, key.Id);
+            Log.AddKey(connection.Number, key.Id, completed.AuthKey[0] == 0);
         }
 
         await connection.SendAsync(answer is null ? TransportError(error)

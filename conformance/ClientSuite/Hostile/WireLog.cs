@@ -9,7 +9,7 @@ internal sealed class WireLog
     private readonly Lock _lock = new();
     private readonly List<string> _connections = [];
     private readonly List<(int Connection, string Query)> _handshake = [];
-    private readonly List<(int Connection, long KeyId)> _keys = [];
+    private readonly List<(int Connection, long KeyId, bool LeadingZero)> _keys = [];
     private readonly List<ClientPacket> _packets = [];
     private readonly List<string> _notes = [];
     private readonly List<int> _ended = [];
@@ -21,8 +21,11 @@ internal sealed class WireLog
     /// <summary>The unencrypted handshake queries the client sent (req_pq_multi, req_DH_params, set_client_DH_params).</summary>
     public IReadOnlyList<(int Connection, string Query)> Handshake => Snapshot(_handshake);
 
-    /// <summary>The auth keys the handshakes made (their ids).</summary>
-    public IReadOnlyList<(int Connection, long KeyId)> Keys => Snapshot(_keys);
+    /// <summary>
+    /// The auth keys the handshakes made: their ids, and whether the key's 256 bytes begin with a zero byte (1 key in
+    /// 256; a client that drops that byte makes another key, docs/client-conformance.md, "A key that begins with zero").
+    /// </summary>
+    public IReadOnlyList<(int Connection, long KeyId, bool LeadingZero)> Keys => Snapshot(_keys);
 
     /// <summary>The encrypted packets the client sent, opened.</summary>
     public IReadOnlyList<ClientPacket> Packets => Snapshot(_packets);
@@ -58,7 +61,7 @@ internal sealed class WireLog
 
     public void AddHandshakeQuery(int connection, string query) => Add(_handshake, (connection, query));
 
-    public void AddKey(int connection, long keyId) => Add(_keys, (connection, keyId));
+    public void AddKey(int connection, long keyId, bool leadingZero) => Add(_keys, (connection, keyId, leadingZero));
 
     public void AddPacket(ClientPacket packet) => Add(_packets, packet);
 
