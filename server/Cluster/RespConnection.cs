@@ -16,7 +16,8 @@ internal sealed class RespConnection : IDisposable
 {
     private readonly Socket _socket;
     private readonly int _timeoutMicroseconds;
-    private readonly MemoryStream _command = new();
+    private byte[] _command = new byte[1024];
+    private int _commandLength;
     private readonly byte[] _buffer = new byte[4096];
     private int _start, _end;
 
@@ -54,18 +55,20 @@ internal sealed class RespConnection : IDisposable
     /// <exception cref="IOException">The connection failed or timed out; it is unusable after.</exception>
     public string? Call(params string[] arguments)
     {
-        _command.SetLength(0);
+        _commandLength = 0;
         WriteLine('*', arguments.Length);
         foreach (string argument in arguments)
         {
-            WriteLine('$', Encoding.UTF8.GetByteCount(argument));
-            _command.Write(Encoding.UTF8.GetBytes(argument));
-            _command.Write("\r\n"u8);
+            int length = Encoding.UTF8.GetByteCount(argument);
+            WriteLine('$', length);
+            Span<byte> bulk = Reserve(length + 2);
+            Encoding.UTF8.GetBytes(argument, bulk);
+            "\r\n"u8.CopyTo(bulk[length..]);
         }
 
         try
         {
-            _socket.Send(_command.GetBuffer().AsSpan(0, (int)_command.Length));
+            _socket.Send(_command.AsSpan(0, _commandLength));
             return ReadAnswer();
         }
         catch (SocketException e)
@@ -74,10 +77,18 @@ internal sealed class RespConnection : IDisposable
         }
     }
 
-    public void Dispose()
+    public void Dispose() => _socket.Dispose();
+
+    /// <summary>The next <paramref name="length"/> bytes of the command buffer, grown when needed (commands are built in place, unallocated).</summary>
+    private Span<byte> Reserve(int length)
     {
-        _socket.Dispose();
-        _command.Dispose();
+        if (_commandLength + length > _command.Length)
+        {
+            Array.Resize(ref _command, Math.Max(_command.Length * 2, _commandLength + length));
+        }
+
+        _commandLength += length;
+        return _command.AsSpan(_commandLength - length, length);
     }
 
     private void WriteLine(char kind, int value)
@@ -87,7 +98,7 @@ internal sealed class RespConnection : IDisposable
         Utf8Formatter.TryFormat(value, line[1..], out int written);
         line[1 + written] = (byte)'\r';
         line[2 + written] = (byte)'\n';
-        _command.Write(line[..(3 + written)]);
+        line[..(3 + written)].CopyTo(Reserve(3 + written));
     }
 
     private string? ReadAnswer()

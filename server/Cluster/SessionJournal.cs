@@ -40,12 +40,13 @@ internal sealed class SessionJournal : IDisposable
     // Sessions whose counters wait for a claim, and since when (Environment.TickCount64).
     private readonly System.Collections.Concurrent.ConcurrentDictionary<ServerSession, long> _waiting = new();
     private readonly Timer _carrier;
+    private int _carrierArmed;
     private long _lastFailureLogged = -60_000;
 
     public SessionJournal(RedisConnection redis, ChatStore chat, ILogger<SessionJournal> log)
     {
         (_redis, _chat, _log) = (redis, chat, log);
-        _carrier = new Timer(_ => SendUncarried(), null, CarryWithin, CarryWithin);
+        _carrier = new Timer(_ => SendUncarried());
     }
 
     // KEYS[1] the session's state, "OWNER N M" (claim-msg-id.lua); KEYS[2] its kept messages. ARGV[1] the writing
@@ -101,7 +102,10 @@ internal sealed class SessionJournal : IDisposable
         {
             if (counters != session.JournalMark)
             {
-                _waiting.TryAdd(session, Environment.TickCount64);
+                if (_waiting.TryAdd(session, Environment.TickCount64))
+                {
+                    ArmCarrier();
+                }
             }
 
             return;
@@ -142,9 +146,19 @@ internal sealed class SessionJournal : IDisposable
         }
     }
 
+    // The carrier runs only while counters wait: a quiet node has no timer ticking (500 wake-ups a second otherwise).
+    private void ArmCarrier()
+    {
+        if (Interlocked.Exchange(ref _carrierArmed, 1) == 0)
+        {
+            _carrier.Change(CarryWithin, Timeout.InfiniteTimeSpan);
+        }
+    }
+
     // Sends the counters no claim carried within CarryWithin: the session went quiet, or moved away.
     private void SendUncarried()
     {
+        Volatile.Write(ref _carrierArmed, 0);
         long due = Environment.TickCount64 - (long)CarryWithin.TotalMilliseconds;
         foreach ((ServerSession session, long since) in _waiting)
         {
@@ -160,6 +174,11 @@ internal sealed class SessionJournal : IDisposable
                     Send(session, Counters(session), [], []);
                 }
             }
+        }
+
+        if (!_waiting.IsEmpty)
+        {
+            ArmCarrier(); // counters that began to wait after this run's start
         }
     }
 

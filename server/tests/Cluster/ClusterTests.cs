@@ -65,15 +65,13 @@ public sealed class ClusterTests(ClusterFixture fixture)
     [Fact]
     public async Task A_session_that_moves_to_another_node_keeps_its_answers_and_its_seq_no()
     {
-        await using TcpPacketTransport first = await TcpPacketTransport.ConnectAsync("127.0.0.1", Cluster.NodeTcp(1), TransportFraming.Intermediate);
-        HandshakeClientDone done = await TransportHandshake.RunAsync(first, Cluster.PublicKey, null, null, CancellationToken.None);
-        using var key = AuthKey.FromBytes(done.AuthKey);
-        var session = new ClientSession(key, done.ServerSalt);
+        await using KeyedConnection onFirst = await KeyOnNodeAsync(1);
+        (TcpPacketTransport first, ClientSession session) = (onFirst.Transport, onFirst.Session);
         (byte[] register, EnvelopeHeader request) = session.Encrypt(TlCodec.Testbed.Serialize(Clients.Call("chat.register", Clients.Text("erin"))),
             contentRelated: true);
         await first.SendAsync(register);
-        var onFirst = await ReceiveUntilAsync(first, session, received => received.Any(m => m.Body.Combinator.Name == "rpc_result"));
-        (long answerId, _, TlObject answer) = onFirst.Single(m => m.Body.Combinator.Name == "rpc_result");
+        var answers = await ReceiveUntilAsync(first, session, received => received.Any(m => m.Body.Combinator.Name == "rpc_result"));
+        (long answerId, _, TlObject answer) = answers.Single(m => m.Body.Combinator.Name == "rpc_result");
 
         await using TcpPacketTransport second = await TcpPacketTransport.ConnectAsync("127.0.0.1", Cluster.NodeTcp(2), TransportFraming.Intermediate);
         await second.SendAsync(register);
@@ -82,12 +80,40 @@ public sealed class ClusterTests(ClusterFixture fixture)
         Assert.Equal((answerId, request.MsgId), (resentId, resent.Get<long>("req_msg_id")));
         Assert.Equal(TlCodec.Testbed.Serialize(answer), TlCodec.Testbed.Serialize(resent));
         Assert.All(onSecond.Where(m => m.Body.Combinator.Name == "new_session_created"),
-            m => Assert.Contains(m.MsgId, onFirst.Select(f => f.MsgId)));
+            m => Assert.Contains(m.MsgId, answers.Select(f => f.MsgId)));
 
         (byte[] ping, _) = session.Encrypt(ClientFlows.Ping(61), contentRelated: true);
         await second.SendAsync(ping);
         var pong = (await ReceiveUntilAsync(second, session, received => received.Any(m => m.Body.Combinator.Name == "pong"))).Single(m => m.Body.Combinator.Name == "pong");
-        Assert.True(pong.SeqNo > onFirst.Max(m => m.SeqNo), $"node 2's pong has seq_no {pong.SeqNo}; node 1 had reached {onFirst.Max(m => m.SeqNo)}");
+        Assert.True(pong.SeqNo > answers.Max(m => m.SeqNo), $"node 2's pong has seq_no {pong.SeqNo}; node 1 had reached {answers.Max(m => m.SeqNo)}");
+    }
+
+    /// <summary>
+    /// Counters that no claim carries reach the journal on their own (SessionJournal.CarryWithin): the last thing node 1
+    /// sent the session is a pong, which is not kept, so only the session's counters changed; the client goes quiet,
+    /// then pings node 2, whose pong must come after node 1's in seq_no and msg_id.
+    /// </summary>
+    [Fact]
+    public async Task Counters_of_a_session_gone_quiet_reach_the_node_it_moves_to()
+    {
+        await using KeyedConnection onFirst = await KeyOnNodeAsync(1);
+        (TcpPacketTransport first, ClientSession session) = (onFirst.Transport, onFirst.Session);
+        var pongs = new List<(long MsgId, int SeqNo, TlObject Body)>();
+        for (int i = 0; i < 3; i++)
+        {
+            (byte[] ping, _) = session.Encrypt(ClientFlows.Ping(70 + i), contentRelated: true);
+            await first.SendAsync(ping);
+            pongs.AddRange(await ReceiveUntilAsync(first, session, received => received.Any(m => m.Body.Combinator.Name == "pong")));
+        }
+
+        await Task.Delay(200); // a quiet session: no claim comes to carry the last pong's counters
+
+        await using TcpPacketTransport second = await TcpPacketTransport.ConnectAsync("127.0.0.1", Cluster.NodeTcp(2), TransportFraming.Intermediate);
+        (byte[] last, _) = session.Encrypt(ClientFlows.Ping(73), contentRelated: true);
+        await second.SendAsync(last);
+        var pong = (await ReceiveUntilAsync(second, session, received => received.Any(m => m.Body.Combinator.Name == "pong"))).Single(m => m.Body.Combinator.Name == "pong");
+        Assert.True(pong.SeqNo > pongs.Max(m => m.SeqNo), $"node 2's pong has seq_no {pong.SeqNo}; node 1 had reached {pongs.Max(m => m.SeqNo)}");
+        Assert.True(pong.MsgId > pongs.Max(m => m.MsgId), "node 2's pong has a msg_id below one node 1 sent");
     }
 
     /// <summary>
@@ -246,6 +272,24 @@ public sealed class ClusterTests(ClusterFixture fixture)
                 await sender.ReconnectAsync(await TcpPacketTransport.ConnectAsync("127.0.0.1", Cluster.FrontTcp, TransportFraming.Intermediate));
             }
         }
+    }
+
+    /// <summary>A TCP connection to one node, a key made on it, and a client session under that key.</summary>
+    private sealed record KeyedConnection(TcpPacketTransport Transport, AuthKey Key, ClientSession Session) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            Key.Dispose();
+            await Transport.DisposeAsync();
+        }
+    }
+
+    private async Task<KeyedConnection> KeyOnNodeAsync(int node)
+    {
+        TcpPacketTransport transport = await TcpPacketTransport.ConnectAsync("127.0.0.1", Cluster.NodeTcp(node), TransportFraming.Intermediate);
+        HandshakeClientDone done = await TransportHandshake.RunAsync(transport, Cluster.PublicKey, null, null, CancellationToken.None);
+        var key = AuthKey.FromBytes(done.AuthKey);
+        return new KeyedConnection(transport, key, new ClientSession(key, done.ServerSalt));
     }
 
     private static async Task<MtProtoClient> RetryHandshakeAsync(Func<Task<MtProtoClient>> connect)
