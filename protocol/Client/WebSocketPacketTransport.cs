@@ -11,6 +11,10 @@ public sealed class WebSocketPacketTransport : IPacketTransport
 {
     private readonly ClientWebSocket _socket = new();
     private readonly ClientFraming _framing;
+
+    // What one read takes from the socket; one reader at a time (the client's receive loop), so one buffer serves
+    // every read instead of 64 KiB allocated per packet.
+    private readonly byte[] _chunk = new byte[64 * 1024];
     private bool _openingSent;
 
     private WebSocketPacketTransport(TransportFraming framing, TransportObfuscation? obfuscation, int maxPacketLength)
@@ -45,7 +49,6 @@ public sealed class WebSocketPacketTransport : IPacketTransport
     /// <exception cref="InvalidDataException">The server's framing is broken.</exception>
     public async Task<byte[]?> ReceiveAsync(CancellationToken cancel = default)
     {
-        byte[] chunk = new byte[64 * 1024];
         while (true)
         {
             if (_framing.TakeFrame() is { } payload)
@@ -53,13 +56,13 @@ public sealed class WebSocketPacketTransport : IPacketTransport
                 return payload;
             }
 
-            ValueWebSocketReceiveResult result = await _socket.ReceiveAsync(chunk.AsMemory(), cancel).ConfigureAwait(false);
+            ValueWebSocketReceiveResult result = await _socket.ReceiveAsync(_chunk.AsMemory(), cancel).ConfigureAwait(false);
             if (result.MessageType == WebSocketMessageType.Close)
             {
                 return null;
             }
 
-            if (!_framing.Append(chunk.AsSpan(0, result.Count)))
+            if (!_framing.Append(_chunk.AsSpan(0, result.Count)))
             {
                 throw new InvalidDataException("The server sent more than a frame's worth of bytes without completing one.");
             }
