@@ -8,6 +8,9 @@ namespace Testbed.Server.Cluster;
 /// <summary>The cluster's shared state, registered when --Testbed:Redis is set (docs/cluster.md).</summary>
 internal static class ClusterServices
 {
+    /// <summary>Worker threads the pool keeps ready per core on a node with Redis (<see cref="KeepCoresBusyWhileClaimsWait"/>).</summary>
+    private const int WorkerThreadsPerCore = 8;
+
     /// <summary>
     /// Registers the Redis connection, delivery across nodes (pushes, and the undelivered updates of a session a node
     /// takes over), the session directory, the pending handshakes, the cluster-wide handshake budget, the replay
@@ -45,9 +48,6 @@ internal static class ClusterServices
         services.AddSingleton<SessionJournal>();
         return true;
     }
-
-    /// <summary>Worker threads the pool keeps ready per core on a node with Redis.</summary>
-    internal const int WorkerThreadsPerCore = 8;
 
     /// <summary>
     /// A claim, a handshake step and the handshake budget block the packet's thread for a Redis round trip

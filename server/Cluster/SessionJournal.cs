@@ -151,7 +151,7 @@ internal sealed class SessionJournal : IDisposable
     {
         if (Interlocked.Exchange(ref _carrierArmed, 1) == 0)
         {
-            _carrier.Change(CarryWithin, Timeout.InfiniteTimeSpan);
+            _carrier.Change(CarryWithin, Timeout.InfiniteTimeSpan); // false, and nothing else, once the journal is disposed
         }
     }
 

@@ -287,9 +287,17 @@ public sealed class ClusterTests(ClusterFixture fixture)
     private async Task<KeyedConnection> KeyOnNodeAsync(int node)
     {
         TcpPacketTransport transport = await TcpPacketTransport.ConnectAsync("127.0.0.1", Cluster.NodeTcp(node), TransportFraming.Intermediate);
-        HandshakeClientDone done = await TransportHandshake.RunAsync(transport, Cluster.PublicKey, null, null, CancellationToken.None);
-        var key = AuthKey.FromBytes(done.AuthKey);
-        return new KeyedConnection(transport, key, new ClientSession(key, done.ServerSalt));
+        try
+        {
+            HandshakeClientDone done = await TransportHandshake.RunAsync(transport, Cluster.PublicKey, null, null, CancellationToken.None);
+            var key = AuthKey.FromBytes(done.AuthKey);
+            return new KeyedConnection(transport, key, new ClientSession(key, done.ServerSalt));
+        }
+        catch
+        {
+            await transport.DisposeAsync();
+            throw;
+        }
     }
 
     private static async Task<MtProtoClient> RetryHandshakeAsync(Func<Task<MtProtoClient>> connect)
