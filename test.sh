@@ -40,10 +40,12 @@ dotnet build Testbed.sln -c Release --no-restore
 
 echo "== unit, property and vector tests"
 status=0
-dotnet test Testbed.sln -c Release --no-build --filter "Category!=Performance" --logger "trx" --results-directory "$results" || status=$?
+dotnet test Testbed.sln -c Release --no-build --filter "Category!=Performance" --logger "trx" --results-directory "$results" \
+    | tee "$results/dotnet-test.log" || status=${PIPESTATUS[0]}
 
 echo "== browser performance, alone (wall-clock and CPU time: nothing else may share the cores while it measures)"
-dotnet test client/tests -c Release --no-build --filter "Category=Performance" --logger "trx;LogFileName=performance.trx" --results-directory "$results" || status=$?
+dotnet test client/tests -c Release --no-build --filter "Category=Performance" --logger "trx;LogFileName=performance.trx" --results-directory "$results" \
+    | tee -a "$results/dotnet-test.log" || status=${PIPESTATUS[0]}
 
 echo "== constant time in process (dudect-style, docs/timing.md): the decryptor, with a planted early exit as control"
 # Exit 1 (a judged pair leaks, |t| > 10) fails at once. Exit 3 means the run could not judge: the planted early exit
@@ -128,6 +130,13 @@ passed=$((passed + ${node_passed:-0})); failed=$((failed + ${node_failed:-0}))
 if [ "$passed" -eq 0 ] && [ "$status" -eq 0 ]; then
     echo "test.sh: no test results were found in $results" >&2
     status=1
+fi
+# CI keeps only the end of what this script prints, and a failed test's name is printed long before it: name each
+# again here, with the first lines of its message (dotnet test's console form, then node --test's).
+if [ "$failed" -gt 0 ]; then
+    echo "== failed tests, again"
+    grep -E -A 4 '^ *Failed [^ ]+ \[' "$results/dotnet-test.log" | head -n 60 || true
+    grep -E '^ *not ok ' "$results/node.tap" 2>/dev/null | head -n 20 || true
 fi
 echo "tests: $passed passed, $failed failed"
 exit "$status"
