@@ -39,13 +39,16 @@ dotnet restore Testbed.sln
 dotnet build Testbed.sln -c Release --no-restore
 
 echo "== unit, property and vector tests"
-status=0
+status=0 failures=()
+# Records a failed step: its exit code becomes the script's, and its name is listed again at the end (CI keeps only the
+# tail of what this script prints).
+step_failed() { status=$1; failures+=("$2 (exit $1)"); }
 dotnet test Testbed.sln -c Release --no-build --filter "Category!=Performance" --logger "trx" --results-directory "$results" \
-    | tee "$results/dotnet-test.log" || status=${PIPESTATUS[0]}
+    | tee "$results/dotnet-test.log" || step_failed "${PIPESTATUS[0]}" "unit, property and vector tests"
 
 echo "== browser performance, alone (wall-clock and CPU time: nothing else may share the cores while it measures)"
 dotnet test client/tests -c Release --no-build --filter "Category=Performance" --logger "trx;LogFileName=performance.trx" --results-directory "$results" \
-    | tee -a "$results/dotnet-test.log" || status=${PIPESTATUS[0]}
+    | tee -a "$results/dotnet-test.log" || step_failed "${PIPESTATUS[0]}" "browser performance"
 
 echo "== constant time in process (dudect-style, docs/timing.md): the decryptor, with a planted early exit as control"
 # Exit 1 (a judged pair leaks, |t| > 10) fails at once. Exit 3 means the run could not judge: the planted early exit
@@ -67,53 +70,54 @@ if [ "$ct" -eq 3 ] && ! grep -q "planted leak NOT found" "$measured/console.txt"
 fi
 cp "$measured"/report.md "$results/constant-time.md" 2>/dev/null || true
 rm -rf "$measured"
-[ "$ct" -eq 0 ] || status=$ct
+[ "$ct" -eq 0 ] || step_failed "$ct" "constant time in process"
 
 echo "== vectors command over the shipped vectors"
-dotnet run --project conformance -c Release --no-build -- vectors || status=$?
+dotnet run --project conformance -c Release --no-build -- vectors || step_failed $? "vectors command"
 
 echo "== interop matrix: gramjs, mtcute and @mtproto/core from npm against reference servers (docs/interop.md)"
 # Each shim's lockfile pins its client; no install script is needed (mtcute's optional SQLite storage is not used).
 for shim in conformance/shims/*/; do
     if [ -f "$shim/package-lock.json" ]; then
-        (cd "$shim" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) || status=$?
+        (cd "$shim" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) || step_failed $? "npm ci in $shim"
     fi
 done
-dotnet run --project conformance -c Release --no-build -- interop run --markdown "$results/interop.md" || status=$?
+dotnet run --project conformance -c Release --no-build -- interop run --markdown "$results/interop.md" || step_failed $? "interop matrix"
 
 echo "== client conformance: hostile servers against our two clients and the three npm clients (docs/client-conformance.md)"
 # Ours with empty expectations files (every case must pass); the npm clients with files that list each failure with
 # its evidence, so an unexpected pass (a fixed client) fails the run as an unexpected failure does.
 for client in csharp browser gramjs mtcute mtproto-core; do
     # Chromium decrypting a megabyte (CSV-009's bomb) beside other Chromiums on two cores needs more than 4 s a step.
-    options=(--jobs 3)
+    # So does a handshake in pure-JS big integers, three at once on two cores: @mtproto/core once had not sent
+    # set_client_DH_params 4 s after its req_DH_params was answered (8 s costs about 45 s over the three npm clients).
     case $client in
-        csharp) shim="dotnet conformance/shims/$client/bin/Release/net10.0/$client-shim.dll" ;;
+        csharp) shim="dotnet conformance/shims/$client/bin/Release/net10.0/$client-shim.dll"; options=(--jobs 3) ;;
         browser) shim="dotnet conformance/shims/$client/bin/Release/net10.0/$client-shim.dll"; options=(--jobs 2 --step-seconds 8) ;;
-        *) shim="node conformance/shims/$client/client-shim.js" ;;
+        *) shim="node conformance/shims/$client/client-shim.js"; options=(--jobs 3 --step-seconds 8) ;;
     esac
     dotnet run --project conformance -c Release --no-build -- client run --shim "$shim" "${options[@]}" \
         --expect "conformance/shims/$client/client-expectations.txt" \
-        --json "$results/client-$client.json" --markdown "$results/client-$client.md" || status=$?
+        --json "$results/client-$client.json" --markdown "$results/client-$client.md" || step_failed $? "client conformance of $client"
 done
 reports=()
 for client in csharp browser gramjs mtcute mtproto-core; do
     [ -f "$results/client-$client.json" ] && reports+=(--report "$results/client-$client.json")
 done
-[ ${#reports[@]} -gt 0 ] && { dotnet run --project conformance -c Release --no-build -- client table "${reports[@]}" > "$results/client-matrix.md" || status=$?; }
+[ ${#reports[@]} -gt 0 ] && { dotnet run --project conformance -c Release --no-build -- client table "${reports[@]}" > "$results/client-matrix.md" || step_failed $? "client table"; }
 
 echo "== soak and abuse suite, scaled down (docs/soak.md; the full size: dotnet run --project soak -c Release -- --scale full)"
-dotnet run --project soak -c Release --no-build -- --scale ci --out "$results/soak-ci.md" || status=$?
+dotnet run --project soak -c Release --no-build -- --scale ci --out "$results/soak-ci.md" || step_failed $? "soak and abuse suite"
 
 echo "== cluster: a clean and a naive 3-node cluster on PostgreSQL and Redis behind HAProxy (docs/cluster.md)"
-bash cluster/ci.sh "$results" || status=$?
+bash cluster/ci.sh "$results" || step_failed $? "cluster"
 
 echo "== browser client unit tests (node --test, against the same vectors)"
-node --test client/test/ | tee "$results/node.tap" || status=$?
+node --test client/test/ | tee "$results/node.tap" || step_failed "${PIPESTATUS[0]}" "browser client unit tests"
 
 echo "== fuzzing: a short real campaign over every target (AFL++ through SharpFuzz; fuzz/run.sh installs what is missing)"
 # On both cores (AFL++'s main and one secondary): 10 s a target does the executions 20 s on one core did (README, "Fuzzing").
-bash fuzz/campaign.sh "${FUZZ_SECONDS:-10}" --jobs 2 || status=$?
+bash fuzz/campaign.sh "${FUZZ_SECONDS:-10}" --jobs 2 || step_failed $? "fuzzing campaign"
 
 # One closing line that CI can read, summed over every test project's TRX report.
 passed=0 failed=0
@@ -131,10 +135,17 @@ if [ "$passed" -eq 0 ] && [ "$status" -eq 0 ]; then
     echo "test.sh: no test results were found in $results" >&2
     status=1
 fi
-# CI keeps only the end of what this script prints, and a failed test's name is printed long before it: name each
-# again here, with the first lines of its message (dotnet test's console form, then node --test's).
-if [ "$failed" -gt 0 ]; then
-    echo "== failed tests, again"
+# CI keeps only the end of what this script prints, and what failed is printed long before it: name each failed step
+# and test again here, a test with the first lines of its message (dotnet test's console form, then node --test's).
+if [ ${#failures[@]} -gt 0 ] || [ "$failed" -gt 0 ]; then
+    echo "== what failed, again"
+    [ ${#failures[@]} -eq 0 ] || printf 'step: %s\n' "${failures[@]}"
+    # A client case not as expected, with its evidence (the reports' own field names, docs/client-conformance.md).
+    node -e 'for (const file of process.argv.slice(1)) {
+        for (const c of JSON.parse(require("fs").readFileSync(file, "utf8")).cases.filter(c => !c.asExpected)) {
+            console.log(`${file}: ${c.id} ${c.verdict}: ${c.evidence}`.slice(0, 600));
+        }
+    }' "$results"/client-*.json 2>/dev/null || true
     grep -E -A 4 '^ *Failed [^ ]+ \[' "$results/dotnet-test.log" | head -n 60 || true
     grep -E '^ *not ok ' "$results/node.tap" 2>/dev/null | head -n 20 || true
 fi
