@@ -44,9 +44,20 @@ internal sealed class Probe : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(target);
         IPacketTransport transport = await target.ConnectAsync(cancel).ConfigureAwait(false);
-        HandshakeClientDone done = await TransportHandshake.RunAsync(transport, target.ServerKey,
-            new HandshakeClientOptions { DataCenter = target.DataCenter }, null, cancel).ConfigureAwait(false);
-        TimeSpan offset = await SharedKey.RefineClockOffsetAsync(transport, done, cancel).ConfigureAwait(false) ?? done.ServerTimeOffset;
+        HandshakeClientDone done;
+        TimeSpan offset;
+        try
+        {
+            done = await TransportHandshake.RunAsync(transport, target.ServerKey,
+                new HandshakeClientOptions { DataCenter = target.DataCenter }, null, cancel).ConfigureAwait(false);
+            offset = await SharedKey.RefineClockOffsetAsync(transport, done, cancel).ConfigureAwait(false) ?? done.ServerTimeOffset;
+        }
+        catch
+        {
+            await transport.DisposeAsync().ConfigureAwait(false); // the probe that would have owned it is never made
+            throw;
+        }
+
         var key = AuthKey.FromBytes(done.AuthKey);
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(done.AuthKey);
         var session = new ClientSession(key, done.ServerSalt);

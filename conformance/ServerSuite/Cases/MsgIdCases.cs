@@ -123,7 +123,7 @@ internal static class MsgIdCases
             {
                 // A key of its own: destroying a session raises the floor of the key's new sessions (§3.4), which would
                 // refuse, with 20, sessions of the run's shared key that other cases open beside this one.
-                SharedKey key = await SharedKey.CreateAsync(c.Target, c.Cancel);
+                SharedKey key = await c.OwnKeyAsync();
                 await using Probe probe = await (await Probe.OpenOnKeyAsync(c.Target, key, c.Cancel)).WarmAsync(c.Cancel);
                 await using Probe other = await (await Probe.OpenOnKeyAsync(c.Target, key, c.Cancel)).WarmAsync(c.Cancel);
                 byte[] wire = probe.Seal(Probe.Ping(111), out _);

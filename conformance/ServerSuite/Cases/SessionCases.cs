@@ -92,7 +92,7 @@ internal static class SessionCases
                 // A key of its own: destroying a session makes the server forget its history, and a new session of the same
                 // key whose first msg_id is below what that session saw is then refused with 20 (docs/protocol.md §3.4), which
                 // would turn the verdict of a case running beside this one on the run's shared key.
-                SharedKey key = await SharedKey.CreateAsync(c.Target, c.Cancel);
+                SharedKey key = await c.OwnKeyAsync();
                 await using Probe probe = await (await Probe.OpenOnKeyAsync(c.Target, key, c.Cancel)).WarmAsync(c.Cancel);
                 await using Probe other = await (await Probe.OpenOnKeyAsync(c.Target, key, c.Cancel)).WarmAsync(c.Cancel);
                 Reply first = await probe.SendAsync(Probe.Call("destroy_session", other.Session.SessionId), c.Cancel);
