@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using Testbed.Protocol.Client;
 using Testbed.Protocol.Envelope;
-using Testbed.Protocol.Handshake;
 using Testbed.Protocol.Messages;
 using Testbed.Protocol.Sessions;
 using Testbed.Protocol.Tl;
@@ -31,6 +30,15 @@ internal sealed class Probe : IAsyncDisposable
         Session = session;
     }
 
+    /// <summary>A session of its own on <paramref name="shared"/>'s key, over <paramref name="transport"/>.</summary>
+    private static Probe OnKey(Target target, IPacketTransport transport, SharedKey shared)
+    {
+        var key = AuthKey.FromBytes(shared.Key);
+        var session = new ClientSession(key, shared.Salt);
+        session.MsgIds.ClockOffset = shared.ClockOffset;
+        return new Probe(target, transport, key, session);
+    }
+
     public Target Target { get; private set; }
 
     public IPacketTransport Transport { get; private set; }
@@ -44,13 +52,10 @@ internal sealed class Probe : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(target);
         IPacketTransport transport = await target.ConnectAsync(cancel).ConfigureAwait(false);
-        HandshakeClientDone done;
-        TimeSpan offset;
+        SharedKey own;
         try
         {
-            done = await TransportHandshake.RunAsync(transport, target.ServerKey,
-                new HandshakeClientOptions { DataCenter = target.DataCenter }, null, cancel).ConfigureAwait(false);
-            offset = await SharedKey.RefineClockOffsetAsync(transport, done, cancel).ConfigureAwait(false) ?? done.ServerTimeOffset;
+            own = await SharedKey.CreateOnAsync(transport, target, cancel).ConfigureAwait(false);
         }
         catch
         {
@@ -58,11 +63,9 @@ internal sealed class Probe : IAsyncDisposable
             throw;
         }
 
-        var key = AuthKey.FromBytes(done.AuthKey);
-        System.Security.Cryptography.CryptographicOperations.ZeroMemory(done.AuthKey);
-        var session = new ClientSession(key, done.ServerSalt);
-        session.MsgIds.ClockOffset = offset;
-        return new Probe(target, transport, key, session);
+        Probe probe = OnKey(target, transport, own);
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(own.Key); // the probe's AuthKey holds its own copy
+        return probe;
     }
 
     /// <summary>A new session (and connection) on an existing key: the run's shared key, so that cases cost no handshake.</summary>
@@ -70,11 +73,7 @@ internal sealed class Probe : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(shared);
-        IPacketTransport transport = await target.ConnectAsync(cancel).ConfigureAwait(false);
-        var key = AuthKey.FromBytes(shared.Key);
-        var session = new ClientSession(key, shared.Salt);
-        session.MsgIds.ClockOffset = shared.ClockOffset;
-        return new Probe(target, transport, key, session);
+        return OnKey(target, await target.ConnectAsync(cancel).ConfigureAwait(false), shared);
     }
 
     /// <summary>Sends a first ping, so that new_session_created and the current salt are out of the way.</summary>

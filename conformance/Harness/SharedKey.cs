@@ -26,6 +26,13 @@ internal sealed class SharedKey
     public static async Task<SharedKey> CreateAsync(Target target, CancellationToken cancel)
     {
         await using IPacketTransport transport = await target.ConnectAsync(cancel).ConfigureAwait(false);
+        return await CreateOnAsync(transport, target, cancel).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a handshake over <paramref name="transport"/>, which stays open (a probe goes on using it).</summary>
+    public static async Task<SharedKey> CreateOnAsync(IPacketTransport transport, Target target, CancellationToken cancel)
+    {
+        ArgumentNullException.ThrowIfNull(target);
         HandshakeClientDone done = await TransportHandshake.RunAsync(transport, target.ServerKey,
             new HandshakeClientOptions { DataCenter = target.DataCenter }, null, cancel).ConfigureAwait(false);
         TimeSpan offset = await RefineClockOffsetAsync(transport, done, cancel).ConfigureAwait(false) ?? done.ServerTimeOffset;
@@ -40,7 +47,7 @@ internal sealed class SharedKey
     /// (<see cref="HandshakeClientDone.WithOffsetFromServerMsgId"/>): a server whose msg_ids are off its own clock
     /// must not set the clock that SVC-019 judges those msg_ids by. Null when no answer came.
     /// </summary>
-    internal static async Task<TimeSpan?> RefineClockOffsetAsync(IPacketTransport transport, HandshakeClientDone done, CancellationToken cancel)
+    private static async Task<TimeSpan?> RefineClockOffsetAsync(IPacketTransport transport, HandshakeClientDone done, CancellationToken cancel)
     {
         using var key = AuthKey.FromBytes(done.AuthKey);
         var session = new ClientSession(key, done.ServerSalt);
