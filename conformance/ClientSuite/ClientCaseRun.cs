@@ -27,19 +27,21 @@ internal sealed class ClientCaseRun(ShimCommand command, ShimDescription shim, R
     /// <summary>
     /// Runs the shim's <paramref name="scenario"/> against a hostile server following <paramref name="script"/> over
     /// <paramref name="transport"/> (default: the shim's preferred one), until the shim exits, <paramref name="stopWhen"/>
-    /// holds, or the scenario's deadline passes.
+    /// holds, or the scenario's deadline passes. The server and the shim use the run's RSA key, or
+    /// <paramref name="serverKey"/> for a case about the key itself.
     /// </summary>
     public async Task<ClientObservation> RunAsync(string scenario, HostileScript? script = null, Func<ClientObservation, bool>? stopWhen = null,
-        string? transport = null)
+        string? transport = null, RsaKeyPair? serverKey = null)
     {
         transport ??= Shim.Preferred;
         string[] parts = transport.Split('/', 2);
-        await using HostileServer server = HostileServer.Start(key, script ?? new HostileScript());
+        string pinned = serverKey is null ? keyFile : await PublicKeyFileAsync(serverKey);
+        await using HostileServer server = HostileServer.Start(serverKey ?? key, script ?? new HostileScript());
         await using ShimProcess process = ShimProcess.Start(command,
         [
             "--host", "127.0.0.1", "--port", server.Port.ToString(CultureInfo.InvariantCulture),
             "--transport", parts[0], "--framing", parts.Length > 1 ? parts[1] : "intermediate",
-            "--rsa-key", keyFile, "--dc", DataCenter.ToString(CultureInfo.InvariantCulture),
+            "--rsa-key", pinned, "--dc", DataCenter.ToString(CultureInfo.InvariantCulture),
             "--scenario", scenario, "--step-seconds", StepSeconds.ToString(CultureInfo.InvariantCulture),
         ]);
         var observation = new ClientObservation(server.Log, process, transport);
@@ -47,6 +49,15 @@ internal sealed class ClientCaseRun(ShimCommand command, ShimDescription shim, R
         Unsupported ??= observation.Unsupported;
         LeadingZeroKeysLost += observation.LeadingZeroKeysLost;
         return observation;
+    }
+
+    /// <summary>The public half of a case's own key, as PKCS#1 PEM beside the run's key file (named by its fingerprint).</summary>
+    private async Task<string> PublicKeyFileAsync(RsaKeyPair serverKey)
+    {
+        string file = Path.Combine(Path.GetDirectoryName(keyFile)!,
+            $"server-public-{(ulong)serverKey.PublicKey.Fingerprint:x16}.pem");
+        await File.WriteAllTextAsync(file, serverKey.PublicKey.ToPem());
+        return file;
     }
 
     /// <summary>The scenario's time: a step's seconds for each handshake, ping and call, idle's own, and 5 s for start-up.</summary>

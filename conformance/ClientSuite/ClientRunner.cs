@@ -15,8 +15,9 @@ internal sealed record ClientCaseResult(ClientCase Case, Verdict Verdict, string
 
 /// <summary>
 /// Runs client cases against a shim, <c>jobs</c> at a time; each case gets its own hostile server(s) and shim run(s).
-/// One RSA key serves the whole run (making one takes longer than a case). Never throws for a case: a case that
-/// breaks is a failure with the reason as evidence.
+/// One RSA key serves the whole run (making one takes longer than a case); its fingerprint does not begin with a zero
+/// hex digit, which CHS-021 tests on its own (<see cref="RsaKeyPair.GenerateWithoutLeadingZeroFingerprint"/>). Never
+/// throws for a case: a case that breaks is a failure with the reason as evidence.
 /// </summary>
 internal static class ClientRunner
 {
@@ -26,12 +27,13 @@ internal static class ClientRunner
     public static async Task<IReadOnlyList<ClientCaseResult>> RunAsync(ShimCommand command, ShimDescription shim, IReadOnlyList<ClientCase> cases,
         Expectations expectations, int jobs, int stepSeconds, Action<ClientCaseResult>? progress, CancellationToken cancel)
     {
-        using RsaKeyPair key = RsaKeyPair.Generate();
+        using RsaKeyPair key = RsaKeyPair.GenerateWithoutLeadingZeroFingerprint();
         string directory = Directory.CreateTempSubdirectory("testbed-client-suite-").FullName;
         try
         {
             string keyFile = Path.Combine(directory, "server-public.pem");
-            await File.WriteAllTextAsync(keyFile, PublicPem(key.PublicKey), cancel);
+            // PKCS#1 PEM (RSA PUBLIC KEY), the form docs/client-shims.md promises shims.
+            await File.WriteAllTextAsync(keyFile, key.PublicKey.ToPem(), cancel);
             using var slots = new SemaphoreSlim(Math.Max(1, jobs));
             var results = new ClientCaseResult[cases.Count];
             await Task.WhenAll(cases.Select(async (c, index) =>
@@ -113,13 +115,5 @@ internal static class ClientRunner
         }
 
         return outcome;
-    }
-
-    /// <summary>The key as PKCS#1 PEM (<c>RSA PUBLIC KEY</c>), the form docs/client-shims.md promises shims.</summary>
-    private static string PublicPem(RsaPublicKey key)
-    {
-        using var rsa = System.Security.Cryptography.RSA.Create();
-        rsa.ImportParameters(new System.Security.Cryptography.RSAParameters { Modulus = key.ModulusBytes, Exponent = key.ExponentBytes });
-        return rsa.ExportRSAPublicKeyPem();
     }
 }

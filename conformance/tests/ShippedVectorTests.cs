@@ -1,5 +1,7 @@
-using Testbed.Server.Tests;
+using Testbed.Conformance.ClientSuite.Cases;
 using Testbed.Conformance.Vectors;
+using Testbed.Protocol.Handshake;
+using Testbed.Server.Tests;
 
 namespace Testbed.Conformance.Tests;
 
@@ -25,6 +27,17 @@ public sealed class ShippedVectorTests
     {
         string[] algorithms = VectorCatalog.Load([RepositoryPaths.Vectors]).Select(f => f.Algorithm).ToArray();
         Assert.Equal(VectorCatalog.AlgorithmNames.Order(StringComparer.Ordinal), algorithms.Distinct().Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>CHS-021's private key is the one whose public half the vector rsa-fingerprint-leading-zeros holds.</summary>
+    [Fact]
+    public void The_client_suite_s_leading_zero_key_is_the_vector_s()
+    {
+        VectorTest vector = Tests.Value["rsa-fingerprint-leading-zeros"];
+        RsaPublicKey shipped = RsaPublicKey.FromPem(vector.Text("pem"));
+        RsaPublicKey served = ClientHandshakeCases.LeadingZeroFingerprintKey.Value.PublicKey;
+        Assert.Equal(shipped.Fingerprint, served.Fingerprint);
+        Assert.Equal("0009ded8ad9859de", $"{(ulong)served.Fingerprint:x16}");
     }
 
     [Fact]

@@ -79,6 +79,13 @@ public enum ClientFaults
     /// (docs/client-conformance.md, "A key that begins with zero").
     /// </summary>
     DropKeyLeadingZero = 1 << 11,
+
+    /// <summary>
+    /// unpadded-fingerprint-lookup: resPQ's fingerprints are matched to the pinned keys as hex without leading zeros
+    /// against 16 digits (§5.2), as mtcute 0.30.3 and @mtproto/core 6.3.0 do, so a key whose fingerprint begins with
+    /// a zero hex digit is never found. Caught by CHS-021.
+    /// </summary>
+    UnpaddedFingerprintLookup = 1 << 12,
 }
 
 /// <summary>

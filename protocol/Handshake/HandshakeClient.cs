@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Numerics;
 using System.Security.Cryptography;
 using Testbed.Protocol.Client;
@@ -68,7 +69,7 @@ public sealed class HandshakeClient
         Require(Pq.IsPrime(p) && Pq.IsPrime(q) && p != q, $"resPQ: pq {pq} is not the product of two distinct primes");
 
         long[] offered = resPq.Get<long[]>("server_public_key_fingerprints");
-        RsaPublicKey key = _serverKeys.FirstOrDefault(k => offered.Contains(k.Fingerprint))
+        RsaPublicKey key = _serverKeys.FirstOrDefault(k => offered.Any(f => SameFingerprint(f, k.Fingerprint)))
             ?? throw new HandshakeException(_checking, "resPQ: none of the offered key fingerprints is pinned");
 
         byte[] pBytes = BigEndianInteger.ToMinimalBytes(p), qBytes = BigEndianInteger.ToMinimalBytes(q);
@@ -83,6 +84,11 @@ public sealed class HandshakeClient
         byte[] encrypted = _options.UseLegacyRsa ? RsaLegacyEncoding.Encrypt(data, key) : RsaPad.Encrypt(data, key);
         return _codec.Serialize(new TlObject(_schema["req_DH_params"], _nonce, _serverNonce, pBytes, qBytes, key.Fingerprint, encrypted));
     }
+
+    /// <summary>Whether an offered fingerprint names a pinned key: equal 64-bit values, or under the fault, equal hex as a faulty lookup writes it.</summary>
+    private bool SameFingerprint(long offered, long pinned) => Skips(ClientFaults.UnpaddedFingerprintLookup)
+        ? ((ulong)offered).ToString("x", CultureInfo.InvariantCulture) == ((ulong)pinned).ToString("x16", CultureInfo.InvariantCulture)
+        : offered == pinned;
 
     /// <summary>Step 3: checks server_DH_params_ok and every DH value, returns set_client_DH_params.</summary>
     public byte[] OnServerDhParams(ReadOnlySpan<byte> response)

@@ -293,7 +293,7 @@ public sealed class ClientRulesTests
     {
         Assert.Equal(["accept-any-dh-prime", "no-g-a-range-check", "no-msg-key-check", "accept-reflected", "accept-even-msg-id",
             "no-time-window", "deliver-duplicates", "accept-reordered", "acks-content-related", "resend-same-header", "unbounded-gzip",
-            "drop-key-leading-zero"],
+            "drop-key-leading-zero", "unpadded-fingerprint-lookup"],
             ClientFaultNames.All);
         Assert.All(ClientFaultNames.All, name => Assert.Equal([name], ClientFaultNames.Format(ClientFaultNames.TryParse(name, out ClientFaults f) ? f : 0)));
         Assert.False(ClientFaultNames.TryParse("no-such-fault", out _));

@@ -91,6 +91,20 @@ public sealed class HandshakeTests
         Assert.Equal(RsaPadRejection.None, RsaPad.Decrypt(RsaPad.Encrypt(new byte[8], Key.PublicKey), again, padded));
     }
 
+    /// <summary>
+    /// Two npm clients cannot find a key whose fingerprint's hex begins with 0 (docs/interop.md, "Third-party bugs"),
+    /// one key in 16; the server's and the client suite's keys must never be one. Four draws, as key generation is slow.
+    /// </summary>
+    [Fact]
+    public void Keys_for_clients_have_a_fingerprint_whose_hex_does_not_begin_with_zero()
+    {
+        for (int draw = 0; draw < 4; draw++)
+        {
+            using RsaKeyPair key = RsaKeyPair.GenerateWithoutLeadingZeroFingerprint();
+            Assert.True((ulong)key.PublicKey.Fingerprint >= 1UL << 60, $"{(ulong)key.PublicKey.Fingerprint:x16}");
+        }
+    }
+
     [Property(MaxTest = 200)]
     public Property Factoring_returns_the_generated_primes_smaller_first() =>
         Prop.ForAll(Gen.Constant(0).ToArbitrary(), _ =>

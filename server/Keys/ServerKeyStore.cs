@@ -4,7 +4,8 @@ namespace Testbed.Server.Keys;
 
 /// <summary>
 /// The server's RSA-2048 key: generated into the data directory on first start (private key file mode 0600), loaded
-/// afterwards, so clients can pin it across restarts.
+/// afterwards, so clients can pin it across restarts. A generated key's fingerprint does not begin with a zero hex
+/// digit, which two npm clients cannot look up (<see cref="RsaKeyPair.GenerateWithoutLeadingZeroFingerprint"/>).
 /// </summary>
 public sealed class ServerKeyStore : IDisposable
 {
@@ -21,7 +22,7 @@ public sealed class ServerKeyStore : IDisposable
         }
         else
         {
-            Key = RsaKeyPair.Generate();
+            Key = RsaKeyPair.GenerateWithoutLeadingZeroFingerprint();
             WritePrivate(privatePath, Key.ToPrivatePem());
             Generated = true;
         }

@@ -73,7 +73,28 @@ internal static class ClientHandshakeCases
         {
             Passes = "the shim's auth_key id is the id of the key the server made, and it delivered a pong",
         },
+        new("CHS-021", "handshake", RequirementLevel.Must,
+            "The client finds its pinned key whatever the fingerprint's value: one whose hex begins with zeros is as good as any.", "§5.2",
+            "a correct handshake under a key whose fingerprint is 0009ded8ad9859de (vector rsa-fingerprint-leading-zeros), then a ping",
+            "the shim reports the server's auth key id and the pong", LeadingZeroFingerprint)
+        {
+            Passes = "the client sent req_DH_params for that fingerprint, the shim's auth_key id is the id of the key the server made, and it delivered a pong",
+        },
     ];
+
+    /// <summary>
+    /// A test key whose fingerprint is 0009ded8ad9859de, shipped with the suite (ClientSuite/Cases/Keys): a fingerprint
+    /// is the low 64 bits of a SHA-1, so 1 key in 16 begins with a zero hex digit, and a client that loses the zeros
+    /// when it looks the key up cannot talk to such a server. The run's own key never begins with one
+    /// (<see cref="RsaKeyPair.GenerateWithoutLeadingZeroFingerprint"/>), so the defect fails this case and no other.
+    /// </summary>
+    internal static readonly Lazy<RsaKeyPair> LeadingZeroFingerprintKey = new(() =>
+    {
+        using Stream stream = typeof(ClientHandshakeCases).Assembly.GetManifestResourceStream("leading-zero-fingerprint.pem")
+            ?? throw new InvalidOperationException("the embedded leading-zero-fingerprint.pem is missing");
+        using var reader = new StreamReader(stream);
+        return RsaKeyPair.FromPem(reader.ReadToEnd());
+    });
 
     // Two primes near 2^31.5 (3,037,000,499.98): their product lies between 2^63 and 2^64, so it still fits resPQ's 8 bytes.
     private static readonly Lazy<ulong> LargePq = new(() => NextPrime(3_037_000_600) * NextPrime(3_100_000_000));
@@ -118,6 +139,17 @@ internal static class ClientHandshakeCases
         ClientObservation o = await run.RunAsync("handshake,ping:1");
         bool pong = o.All("pong").Any();
         return CaseOutcome.Check(o.HasSession && pong, $"{(o.HasSession ? "same key on both sides" : "no key shared")}; {o.Summary()}");
+    }
+
+    private static async Task<CaseOutcome> LeadingZeroFingerprint(ClientCaseRun run)
+    {
+        RsaKeyPair key = LeadingZeroFingerprintKey.Value;
+        ClientObservation o = await run.RunAsync("handshake,ping:1", serverKey: key);
+        bool pong = o.All("pong").Any();
+        string found = o.Log.Sent("req_DH_params")
+            ? o.HasSession ? "same key on both sides" : "req_DH_params sent, but no key shared"
+            : $"resPQ offered {(ulong)key.PublicKey.Fingerprint:x16} and the client never sent req_DH_params";
+        return CaseOutcome.Check(o.HasSession && pong, $"{found}; {o.Summary()}");
     }
 
     private static TlObject ParamsFail(TlObject ok, HandshakeSecrets secrets)
