@@ -387,9 +387,18 @@ public sealed class HandshakeServer
             try
             {
                 HandshakeOutcome outcome = run(pending);
-                if (_store.TryReplace(serverNonce, stored.Version, pending.ToRecord()))
+                byte[] record = pending.ToRecord();
+                if (_store.TryReplace(serverNonce, stored.Version, record))
                 {
                     return outcome;
+                }
+
+                // Another step replaced the record first, and the next attempt runs on its state: what this attempt
+                // made (a record with the DH secret, perhaps an auth key) goes nowhere, so it is wiped here.
+                CryptographicOperations.ZeroMemory(record);
+                if (outcome is HandshakeCompleted lost)
+                {
+                    CryptographicOperations.ZeroMemory(lost.AuthKey);
                 }
             }
             finally

@@ -85,6 +85,25 @@ public sealed class PendingHandshakeStoreTests
         Assert.IsType<HandshakeCompleted>(servers[1].Handle(setDh));
     }
 
+    /// <summary>
+    /// A step whose write loses to another step runs again on the newer state; the record it could not write holds
+    /// the DH secret it drew, and nothing else will ever wipe it. (With the wipe removed, this fails.)
+    /// </summary>
+    [Fact]
+    public void A_step_that_loses_the_race_wipes_the_record_it_could_not_write()
+    {
+        var store = new LosesFirstReplace(new InMemoryPendingHandshakeStore(TimeProvider.System));
+        HandshakeServer server = NewServer(store);
+        var client = new HandshakeClient([ServerKey.PublicKey]);
+        byte[] reqDh = client.OnResPq(HandshakeFlowTests.Reply(server.Handle(client.Start())));
+        byte[] setDh = client.OnServerDhParams(HandshakeFlowTests.Reply(server.Handle(reqDh)));
+        var completed = Assert.IsType<HandshakeCompleted>(server.Handle(setDh));
+        Assert.Equal(completed.AuthKey, Assert.IsType<HandshakeClientDone>(client.OnDhGen(completed.Response)).AuthKey);
+
+        byte[] refused = Assert.IsType<byte[]>(store.Refused);
+        Assert.True(refused.Length > 256 && refused.All(b => b == 0), "the refused record still holds its bytes");
+    }
+
     [Fact]
     public void A_store_that_cannot_be_reached_gets_minus_404()
     {
@@ -117,6 +136,30 @@ public sealed class PendingHandshakeStoreTests
         }
 
         return pending;
+    }
+
+    /// <summary>A store whose first replacement fails as if another step had written first; it keeps that record.</summary>
+    private sealed class LosesFirstReplace(IPendingHandshakeStore inner) : IPendingHandshakeStore
+    {
+        public byte[]? Refused { get; private set; }
+
+        public bool TryAdd(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> serverNonce, byte[] record, TimeSpan lifetime) =>
+            inner.TryAdd(nonce, serverNonce, record, lifetime);
+
+        public StoredHandshake? Find(ReadOnlySpan<byte> serverNonce) => inner.Find(serverNonce);
+
+        public byte[]? FindServerNonce(ReadOnlySpan<byte> nonce) => inner.FindServerNonce(nonce);
+
+        public bool TryReplace(ReadOnlySpan<byte> serverNonce, long version, byte[] record)
+        {
+            if (Refused is null)
+            {
+                Refused = record;
+                return false;
+            }
+
+            return inner.TryReplace(serverNonce, version, record);
+        }
     }
 
     private sealed class UnreachableStore : IPendingHandshakeStore
