@@ -51,7 +51,8 @@ dotnet test client/tests -c Release --no-build --filter "Category=Performance" -
     | tee -a "$results/dotnet-test.log" || step_failed "${PIPESTATUS[0]}" "browser performance"
 
 echo "== constant time in process (dudect-style, docs/timing.md): the decryptor, with a planted early exit as control"
-# Exit 1 (a judged pair leaks, |t| > 10) fails at once, unless that run was blind to its own planted early exit:
+# Exit 1 (a judged pair leaks, |t| > 10 in its measurement and again in a second one on other packets in another
+# order; a leak the second does not find again is exit 3) fails at once, unless that run was blind to its own planted early exit:
 # CI once flagged length-field at |t| 13 (10 ns) in a run that did not find the planted leak, and a run that cannot
 # see a known leak cannot be trusted to have seen one; it measures again, and a leak in any later run fails. Exit 3
 # means the run could not judge: the planted early exit was not seen (the check was blind), or a judged pair fell

@@ -16,11 +16,15 @@ internal static class TimingReport
 {
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
-    /// <summary>Adds the run's data, files and plots to <paramref name="result"/>.</summary>
-    public static void AddTo(ExperimentResult result, TimedSamples samples, TimingAnalysisResult analysis, Drift drift, string title)
+    /// <summary>
+    /// Adds the first run's data, files and plots to <paramref name="result"/>, and the second run's analysis when a
+    /// leak the first found was measured again (<see cref="ConfirmedTiming"/>).
+    /// </summary>
+    public static void AddTo(ExperimentResult result, ConfirmedTiming timing, Drift drift, string title)
     {
         ArgumentNullException.ThrowIfNull(result);
-        ArgumentNullException.ThrowIfNull(samples);
+        ArgumentNullException.ThrowIfNull(timing);
+        (TimedSamples samples, TimingAnalysisResult analysis) = (timing.First, timing.FirstAnalysis);
         result.Data["timing"] = new JsonObject
         {
             ["classes"] = new JsonArray(LengthOracleClasses.ClassA, LengthOracleClasses.ClassB),
@@ -33,6 +37,14 @@ internal static class TimingReport
             ["answers_b"] = samples.DescribeAnswers(1),
             ["analysis"] = JsonSerializer.SerializeToNode(analysis, Json),
             ["drift"] = JsonSerializer.SerializeToNode(drift, Json),
+            ["second_run"] = timing.Second is null ? null : new JsonObject
+            {
+                ["plan"] = JsonSerializer.SerializeToNode(timing.Second.Plan, Json),
+                ["pairs"] = timing.Second.Pairs,
+                ["sampling_seconds"] = timing.Second.Elapsed.TotalSeconds,
+                ["analysis"] = JsonSerializer.SerializeToNode(timing.SecondAnalysis, Json),
+            },
+            ["leak"] = timing.Leak,
         };
         result.Files.Add(new LabFile("samples.csv", "every kept sample in the order sent: pair, connection, place in its pair, class, nanoseconds, "
             + "and when its pair started", writer => WriteSamples(writer, samples)));

@@ -151,6 +151,39 @@ public sealed class ConstantTimeTests
         Assert.Contains("many", error.Split('\n')[0], StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// What a run concludes from its pairs' |t| (docs/timing.md, "A leak must be found twice"): a judged pair's leak
+    /// fails the decryptor only when its repeat finds it again; one the repeat does not find leaves the run unable to
+    /// tell (exit 3), never cleared and never failed. The controls are seen in every row (|t| 50).
+    /// </summary>
+    [Theory]
+    [InlineData(2.0, null, 0)]
+    [InlineData(6.0, null, 3)]
+    [InlineData(20.0, 30.0, 1)]  // found twice: a leak
+    [InlineData(20.0, 2.0, 3)]   // not found again: cannot tell
+    [InlineData(20.0, 6.0, 3)]
+    [InlineData(20.0, null, 1)]  // a leak nobody measured again (a result built without the command) still fails
+    public void A_judged_leak_fails_the_run_only_when_its_repeat_finds_it_again(double t, double? repeatT, int exit)
+    {
+        PairResult judged = Result("length-field", PairRole.Judged, t);
+        if (repeatT is { } again)
+        {
+            judged = judged with { Repeat = Result("length-field", PairRole.Judged, again) };
+        }
+
+        var conclusion = Conclusion.From([judged, Result("planted", PairRole.PlantedControl, 50), Result("shape", PairRole.ShapeControl, 50)]);
+
+        Assert.Equal(exit, conclusion.ExitCode);
+        Assert.Equal(exit == 1, conclusion.Text.Contains("NOT constant-time", StringComparison.Ordinal));
+    }
+
+    /// <summary>A pair's result whose only crop has Welch's t = <paramref name="t"/>.</summary>
+    private static PairResult Result(string name, PairRole role, double t) => new(
+        new ClassPair(name, ("a", "b"), "a test's pair", role, (_, _) => false, "none", new PacketPool([[0]], [[1]])),
+        new TimingSamples([1, 2], [0, 1], 0, 0, TimeSpan.Zero),
+        [new CropResult("all", null, 1, 1, 100, 100 + t, t, 1)],
+        100, 100 + t);
+
     private static (int Exit, string Output, string Error) Run(params string[] args)
     {
         using var output = new StringWriter();

@@ -24,7 +24,8 @@ internal sealed class TimingOracleExperiment() : LabExperiment(
         + "class sent back to back in an order drawn at random, each timed from just before its send to just after its answer on a "
         + "blocking socket; a warm-up is discarded. The attack worked when the answers differ, or when the times do: a sign "
         + "test on the paired differences with a bootstrapped interval of their median that excludes 0, or an RTLF-style "
-        + "decile test, each at α/2, so that a server without a leak is called leaky at most at rate α (docs/timing.md).",
+        + "decile test, each at α/2, so that a run calls a server without a leak leaky at most at rate α; a run that finds a leak is "
+        + "followed by a second with the next seed, and only a leak both find counts, at most at rate α² (docs/timing.md).",
     // At its default size (1 µs), which the quick plan finds in every run here (docs/timing.md has the power curve).
     "length-timing-leak")
 {
@@ -32,29 +33,31 @@ internal sealed class TimingOracleExperiment() : LabExperiment(
     {
         SamplingPlan plan = lab.Timing.Plan ?? TimingSettings.PlanFor(lab.Budget);
         using var key = AuthKey.FromBytes(lab.Key.Key);
-        TimedSamples samples;
+        var classes = new LengthOracleClasses(key);
+        ConfirmedTiming timing;
         try
         {
-            samples = await TimingMeasurement.SampleOverTcpAsync(lab.Server.Tcp.Host, lab.Server.Tcp.Port, TransportFraming.Intermediate,
-                new LengthOracleClasses(key), plan, cancel);
+            timing = await ConfirmedTiming.MeasureAsync(
+                p => TimingMeasurement.SampleOverTcpAsync(lab.Server.Tcp.Host, lab.Server.Tcp.Port, TransportFraming.Intermediate, classes, p, cancel),
+                plan, lab.Timing.Alpha);
         }
         catch (IOException e)
         {
             throw new LabException($"timing samples could not be taken: {e.Message}");
         }
 
-        TimingAnalysisResult analysis = TimingAnalysis.Analyze(samples.A, samples.B, new TimingAnalysisOptions(lab.Timing.Alpha));
+        TimedSamples samples = timing.First;
         Drift drift = Drift.Of(samples);
         bool answersDiffer = samples.AnswersDiffer;
         result.Add("the answers", answersDiffer ? "differ" : "identical", answersDiffer && !lab.Timing.TimingOnly ? true : answersDiffer ? null : false,
             $"A: {samples.DescribeAnswers(0)}; B: {samples.DescribeAnswers(1)}" + (answersDiffer && lab.Timing.TimingOnly ? " (not counted: judged by time alone)" : ""));
-        result.Add("the response times", analysis.Leak ? "differ" : "indistinguishable", analysis.Leak,
-            $"{analysis.Summary}; {samples.Pairs:N0} pairs in {samples.Elapsed.TotalSeconds:F1} s");
+        result.Add("the response times", timing.Leak ? "differ" : "indistinguishable", timing.Leak,
+            $"{timing.Summary}; {samples.Pairs:N0} pairs in {samples.Elapsed.TotalSeconds:F1} s");
         result.Add("drift of the difference over the run", drift.P < lab.Timing.Alpha ? "seen" : "none seen", null,
             $"Spearman rho between a pair's place and its difference {drift.Rho:F4} (p = {drift.P:G3}); median difference per connection "
             + string.Join(", ", drift.MedianDifferenceByConnection.Select(d => $"{d:F0} ns")));
         result.Notes.Add($"Sampling: {samples.Plan}; {samples.Channel}; stopped by {samples.StoppedBy}. Times include the loopback network stack and the "
             + "scheduler, shared by the client and the server on this machine's cores: only the difference between the classes means anything.");
-        TimingReport.AddTo(result, samples, analysis, drift, $"Timing oracle: {lab.Server.Description}");
+        TimingReport.AddTo(result, timing, drift, $"Timing oracle: {lab.Server.Description}");
     }
 }

@@ -17,20 +17,30 @@ internal static class ConstantTimeReport
         Directory.CreateDirectory(directory);
         File.WriteAllText(Path.Combine(directory, "report.md"), Markdown(run, results, conclusion, elapsed));
         File.WriteAllText(Path.Combine(directory, "report.json"), Json(run, results, conclusion, elapsed).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        foreach (PairResult result in results)
+        foreach ((string name, PairResult measurement) in Measurements(results))
         {
-            WriteCsv(Path.Combine(directory, result.Pair.Name + ".csv"), result.Samples);
+            WriteCsv(Path.Combine(directory, CsvName(name)), measurement.Samples);
         }
     }
 
-    /// <summary>The console's line for one pair.</summary>
-    public static string SummaryLine(PairResult r) => string.Create(CultureInfo.InvariantCulture,
-        $"{r.Pair.Name} [{r.Pair.DecryptorName}]: max |t| {Math.Abs(r.Largest.T):F2} ({r.Largest.Label}), means {r.All.MeanA:F1}/{r.All.MeanB:F1} ns, "
+    /// <summary>Every measurement in order, each under its name: a pair's, then its repeat's as "PAIR-again".</summary>
+    private static IEnumerable<(string Name, PairResult Measurement)> Measurements(IReadOnlyList<PairResult> results) =>
+        results.SelectMany(r => r.Repeat is null
+            ? [(r.Pair.Name, r)]
+            : new[] { (r.Pair.Name, r), (r.Pair.Name + "-again", r.Repeat) });
+
+    private static string CsvName(string measurement) => measurement + ".csv";
+
+    /// <summary>The console's line for one measurement, under <paramref name="name"/> (by default the pair's).</summary>
+    public static string SummaryLine(PairResult r, string? name = null) => string.Create(CultureInfo.InvariantCulture,
+        $"{name ?? r.Pair.Name} [{r.Pair.DecryptorName}]: max |t| {Math.Abs(r.Largest.T):F2} ({r.Largest.Label}), means {r.All.MeanA:F1}/{r.All.MeanB:F1} ns, "
         + $"detectable ≥ {r.All.SmallestDetectableNanoseconds:F2} ns (all) / {r.Largest.SmallestDetectableNanoseconds:F2} ns ({r.Largest.Label}): {Describe(r)}");
 
     /// <summary>The verdict in words, a control's in the words of what it shows.</summary>
-    public static string Describe(PairResult r) => (r.Pair.Role, r.Verdict) switch
+    public static string Describe(PairResult r) => (r.Pair.Role, r.Judgement) switch
     {
+        (PairRole.Judged, Verdict.Leak) when r.Repeat is not null => "LEAK, found again",
+        (PairRole.Judged, _) when r.Repeat is not null => "cannot tell: a leak one measurement saw and the second did not",
         (PairRole.ShapeControl, Verdict.Leak) => "differ, as expected (the method sees the public shape early exit)",
         (PairRole.ShapeControl, _) => "NOT seen: the shape early exit should differ",
         (PairRole.PlantedControl, Verdict.Leak) => "planted leak found",
@@ -55,9 +65,9 @@ internal static class ConstantTimeReport
         md.AppendLine("| pair | role | decryptor | class A / class B | n per class | mean A / B (ns) | median A / B (ns) | \\|t\\| all | max \\|t\\| (crop) "
             + "| detectable ≥ (all / crop, ns) | Gen0, bytes allocated | verdict |");
         md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
-        foreach (PairResult r in results)
+        foreach ((string name, PairResult r) in Measurements(results))
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| `{r.Pair.Name}` | {r.Pair.Role} | {r.Pair.DecryptorName} | `{r.Pair.Classes.A}` / `{r.Pair.Classes.B}` "
+            md.AppendLine(CultureInfo.InvariantCulture, $"| `{name}` | {r.Pair.Role} | {r.Pair.DecryptorName} | `{r.Pair.Classes.A}` / `{r.Pair.Classes.B}` "
                 + $"| {r.All.CountA:N0} / {r.All.CountB:N0} | {r.All.MeanA:F1} / {r.All.MeanB:F1} | {r.MedianA:F0} / {r.MedianB:F0} | {Math.Abs(r.All.T):F2} "
                 + $"| {Math.Abs(r.Largest.T):F2} ({r.Largest.Label}) | {r.All.SmallestDetectableNanoseconds:F2} / {r.Largest.SmallestDetectableNanoseconds:F2} "
                 + $"| {r.Samples.Gen0Collections}, {r.Samples.AllocatedBytes} | {Describe(r)} |");
@@ -72,11 +82,11 @@ internal static class ConstantTimeReport
         md.AppendLine().AppendLine("## Every crop").AppendLine();
         md.AppendLine("| pair | crop | kept ≤ (ns) | n A / B | mean A / B (ns) | t | detectable ≥ (ns) |");
         md.AppendLine("|---|---|---|---|---|---|---|");
-        foreach (PairResult r in results)
+        foreach ((string name, PairResult r) in Measurements(results))
         {
             foreach (CropResult c in r.Crops)
             {
-                md.AppendLine(CultureInfo.InvariantCulture, $"| `{r.Pair.Name}` | {c.Label} | {c.ThresholdNanoseconds?.ToString(CultureInfo.InvariantCulture) ?? "–"} "
+                md.AppendLine(CultureInfo.InvariantCulture, $"| `{name}` | {c.Label} | {c.ThresholdNanoseconds?.ToString(CultureInfo.InvariantCulture) ?? "–"} "
                     + $"| {c.CountA:N0} / {c.CountB:N0} | {c.MeanA:F1} / {c.MeanB:F1} | {c.T:F2} | {c.SmallestDetectableNanoseconds:F2} |");
             }
         }
@@ -100,34 +110,39 @@ internal static class ConstantTimeReport
         ["thread_priority"] = run.ThreadPriority.ToString(),
         ["leak_t"] = CropResult.LeakT,
         ["cannot_tell_t"] = PairResult.CannotTellT,
-        ["pairs"] = new JsonArray([.. results.Select(r => (JsonNode)new JsonObject
+        ["pairs"] = new JsonArray([.. results.Select(r => (JsonNode)PairJson(r.Pair.Name, r))]),
+    };
+
+    /// <summary>One measurement's figures, with its repeat's nested under "repeat".</summary>
+    private static JsonObject PairJson(string name, PairResult r) => new()
+    {
+        ["name"] = name,
+        ["role"] = r.Pair.Role.ToString(),
+        ["decryptor"] = r.Pair.DecryptorName,
+        ["class_0"] = r.Pair.Classes.A,
+        ["class_1"] = r.Pair.Classes.B,
+        ["why"] = r.Pair.Why,
+        ["median_ns"] = new JsonArray(Number(r.MedianA), Number(r.MedianB)),
+        ["max_abs_t"] = Number(Math.Abs(r.Largest.T)),
+        ["max_crop"] = r.Largest.Label,
+        ["verdict"] = r.Verdict.ToString(),
+        ["judgement"] = r.Judgement.ToString(),
+        ["reading"] = Describe(r),
+        ["gen0_collections"] = r.Samples.Gen0Collections,
+        ["allocated_bytes"] = r.Samples.AllocatedBytes,
+        ["measure_seconds"] = r.Samples.Elapsed.TotalSeconds,
+        ["csv"] = CsvName(name),
+        ["crops"] = new JsonArray([.. r.Crops.Select(c => (JsonNode)new JsonObject
         {
-            ["name"] = r.Pair.Name,
-            ["role"] = r.Pair.Role.ToString(),
-            ["decryptor"] = r.Pair.DecryptorName,
-            ["class_0"] = r.Pair.Classes.A,
-            ["class_1"] = r.Pair.Classes.B,
-            ["why"] = r.Pair.Why,
-            ["median_ns"] = new JsonArray(Number(r.MedianA), Number(r.MedianB)),
-            ["max_abs_t"] = Number(Math.Abs(r.Largest.T)),
-            ["max_crop"] = r.Largest.Label,
-            ["verdict"] = r.Verdict.ToString(),
-            ["reading"] = Describe(r),
-            ["gen0_collections"] = r.Samples.Gen0Collections,
-            ["allocated_bytes"] = r.Samples.AllocatedBytes,
-            ["measure_seconds"] = r.Samples.Elapsed.TotalSeconds,
-            ["csv"] = r.Pair.Name + ".csv",
-            ["crops"] = new JsonArray([.. r.Crops.Select(c => (JsonNode)new JsonObject
-            {
-                ["crop"] = c.Label,
-                ["threshold_ns"] = c.ThresholdNanoseconds,
-                ["n"] = new JsonArray(c.CountA, c.CountB),
-                ["mean_ns"] = new JsonArray(Number(c.MeanA), Number(c.MeanB)),
-                ["t"] = Number(c.T),
-                ["standard_error_ns"] = Number(c.StandardError),
-                ["smallest_detectable_ns"] = Number(c.SmallestDetectableNanoseconds),
-            })]),
+            ["crop"] = c.Label,
+            ["threshold_ns"] = c.ThresholdNanoseconds,
+            ["n"] = new JsonArray(c.CountA, c.CountB),
+            ["mean_ns"] = new JsonArray(Number(c.MeanA), Number(c.MeanB)),
+            ["t"] = Number(c.T),
+            ["standard_error_ns"] = Number(c.StandardError),
+            ["smallest_detectable_ns"] = Number(c.SmallestDetectableNanoseconds),
         })]),
+        ["repeat"] = r.Repeat is null ? null : PairJson(name + "-again", r.Repeat),
     };
 
     // JSON has no NaN or infinity: a statistic that is not a number (too few measurements kept) is null.

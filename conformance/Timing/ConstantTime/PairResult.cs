@@ -17,11 +17,26 @@ internal sealed record PairResult(ClassPair Pair, TimingSamples Samples, IReadOn
     /// <summary>The test with the largest |t|, as dudect reports it (a crop whose t is not a number is skipped).</summary>
     public CropResult Largest => Crops.Where(c => !double.IsNaN(c.T)).MaxBy(c => Math.Abs(c.T)) ?? All;
 
-    /// <summary>dudect's verdict on <see cref="Largest"/>.</summary>
+    /// <summary>dudect's verdict on <see cref="Largest"/>, for this measurement alone.</summary>
     public Verdict Verdict => Math.Abs(Largest.T) switch
     {
         > CropResult.LeakT => Verdict.Leak,
         > CannotTellT => Verdict.CannotTell,
         _ => Verdict.ConstantTime,
     };
+
+    /// <summary>
+    /// The second measurement of a judged pair this one called a leak: other packets of the same two classes, in
+    /// another random order (docs/timing.md, "A leak must be found twice"). Null when none was taken.
+    /// </summary>
+    public PairResult? Repeat { get; init; }
+
+    /// <summary>
+    /// The verdict the run acts on. Without a repeat, <see cref="Verdict"/>. With one, a leak only when the repeat
+    /// finds it too; a leak the repeat does not find again leaves the pair undecided (<see cref="Verdict.CannotTell"/>),
+    /// not cleared: one of two measurements did see something.
+    /// </summary>
+    public Verdict Judgement => Repeat is null ? Verdict
+        : Verdict == Verdict.Leak && Repeat.Verdict == Verdict.Leak ? Verdict.Leak
+        : Verdict.CannotTell;
 }
