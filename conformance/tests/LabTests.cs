@@ -13,9 +13,26 @@ public sealed class LabTests
 {
     public static TheoryData<string> Experiments => [.. LabCatalog.SingleServer.Select(e => e.Name)];
 
+    /// <summary>Every experiment but the timing oracle, which measures time and so runs alone (<see cref="TestCategories.Timing"/>).</summary>
+    public static TheoryData<string> UntimedExperiments => [.. LabCatalog.SingleServer.Select(e => e.Name).Where(n => n != TimingOracle)];
+
+    private const string TimingOracle = "timing-oracle";
+
     [Theory]
-    [MemberData(nameof(Experiments))]
-    public async Task The_attack_fails_on_the_clean_server_and_works_on_each_of_its_fault_profiles(string name)
+    [MemberData(nameof(UntimedExperiments))]
+    public Task The_attack_fails_on_the_clean_server_and_works_on_each_of_its_fault_profiles(string name) =>
+        AttackFailsOnTheCleanServerAndWorksOnEachFault(name);
+
+    /// <summary>
+    /// The timing oracle's row of the test above. Its planted leak (length-timing-leak, 1 µs) is a difference in time
+    /// alone, and finding it needs cores that nothing else is using: under three test collections at once a run once
+    /// measured it at +800 ns and could not tell it from noise. So it runs alone, after the other tests.
+    /// </summary>
+    [Fact]
+    [Trait("Category", TestCategories.Timing)]
+    public Task The_timing_oracle_fails_on_the_clean_server_and_finds_its_planted_leaks() => AttackFailsOnTheCleanServerAndWorksOnEachFault(TimingOracle);
+
+    private static async Task AttackFailsOnTheCleanServerAndWorksOnEachFault(string name)
     {
         LabExperiment experiment = LabCatalog.Find(name)!;
         string directory = Directory.CreateTempSubdirectory($"lab-{name}-").FullName;
