@@ -7,8 +7,10 @@ cd "$(dirname "$0")"
 seconds=${1:-20}
 jobs=(); [ "${2:-}" = --jobs ] && jobs=(--jobs "${3:?--jobs needs a number}")
 status=0
-bash run.sh list >/dev/null
-for target in $(dotnet .work/bin/Testbed.Fuzz.dll list | awk '{print $1}'); do
-    bash run.sh "$target" "$seconds" "${jobs[@]}" | tail -n +3 || status=1
+# The targets, then one build and one instrumentation for all of them (a build per target cost about 5 s each); the
+# list comes first because any build replaces the instrumented library.
+bash run.sh list >/dev/null && targets=$(dotnet .work/bin/Testbed.Fuzz.dll list | awk '{print $1}') && bash run.sh prepare >/dev/null || exit 2
+for target in $targets; do
+    bash run.sh "$target" "$seconds" "${jobs[@]}" --prepared | tail -n +2 || status=1
 done
 exit $status
