@@ -96,12 +96,8 @@ public sealed class ClientFaultZooTests
     }
 }
 
-/// <summary>
-/// The shims of our two clients, built with the solution: one collection, so their runs go one at a time (each run
-/// starts three shim processes, or two Chromiums). It runs beside the other collections, which mostly wait; with
-/// parallelisation disabled it ran alone after all of them, four minutes on its own.
-/// </summary>
-[CollectionDefinition(Name)]
+/// <summary>The shims of our two clients, built with the solution; their runs share the cores, so one at a time.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class ClientShims
 {
     public const string Name = "client shims";

@@ -36,21 +36,20 @@ internal sealed class TcpConnectionHandler(PacketProcessor processor, ServerSett
             while (stream.IsOpen)
             {
                 ReadResult read = await input.ReadAsync(stream.Closed);
-                Receive(framed, read.Buffer);
+                foreach (ReadOnlyMemory<byte> segment in read.Buffer)
+                {
+                    if (!framed.Receive(segment.Span))
+                    {
+                        break;
+                    }
+                }
+
                 input.AdvanceTo(read.Buffer.End);
                 if (read.IsCompleted)
                 {
                     break;
                 }
             }
-        }
-        catch (OperationCanceledException) when (connection.ConnectionClosed.IsCancellationRequested)
-        {
-            // The peer closed. Its close cancels the read, and can do so before the bytes that came just ahead of it
-            // were read: take those too, so that what the peer sent before closing (a frame cut short, a request
-            // before a half-close) is seen as sent. A CI run once failed TRN-008's violation test as this order would
-            // (the cut frame unseen, the next connection served); it did not happen again in 60 tries here.
-            ReceiveWhatIsBuffered(input, framed);
         }
         catch (Exception e) when (e is OperationCanceledException or ConnectionResetException or IOException)
         {
@@ -69,35 +68,6 @@ internal sealed class TcpConnectionHandler(PacketProcessor processor, ServerSett
         }
 
         ConnectionEvents.Closed(events, log, origin, connection.ConnectionId, reason);
-    }
-
-    /// <summary>Feeds <paramref name="buffer"/> to the framing, up to where it refuses the connection.</summary>
-    private static void Receive(FramedConnection framed, in System.Buffers.ReadOnlySequence<byte> buffer)
-    {
-        foreach (ReadOnlyMemory<byte> segment in buffer)
-        {
-            if (!framed.Receive(segment.Span))
-            {
-                break;
-            }
-        }
-    }
-
-    /// <summary>What the transport has buffered and not yet handed over, without waiting for more.</summary>
-    private static void ReceiveWhatIsBuffered(PipeReader input, FramedConnection framed)
-    {
-        try
-        {
-            if (input.TryRead(out ReadResult rest))
-            {
-                Receive(framed, rest.Buffer);
-                input.AdvanceTo(rest.Buffer.End);
-            }
-        }
-        catch (Exception e) when (e is InvalidOperationException or ConnectionResetException or IOException)
-        {
-            // Nothing left to read.
-        }
     }
 
     private static async Task WriteAsync(StreamConnection stream, PipeWriter output, CancellationToken closed)
